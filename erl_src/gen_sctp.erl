@@ -1,0 +1,545 @@
+%% @doc SCTP sockets with OTP 25's gen_sctp interface, backed by a NIF.
+%%
+%% Every export of OTP 25's `gen_sctp' behaves as documented there, with the records of
+%% `kernel/include/inet_sctp.hrl'. A socket is `{'$inet', gen_sctp, Handle}', so
+%% `inet:setopts/2', `inet:getopts/2', `inet:sockname/1', `inet:peername/1', `inet:port/1'
+%% and `inet:close/1' work on it. Differences from OTP 25, all deliberate:
+%% <ul>
+%% <li>`send' never returns `{error, eagain}': on a full send buffer it waits for room,
+%%     bounded by the `send_timeout' option (default `infinity'), without blocking other
+%%     callers.</li>
+%% <li>The kernel's default receive buffer is kept (OTP 25 shrinks it to 1024 bytes).</li>
+%% <li>`controlling_process/2' also moves already delivered `sctp_error' and
+%%     `sctp_passive' messages, in order, not only `sctp' ones.</li>
+%% <li>`peeloff/2' gives a socket that keeps the parent's `active' mode.</li>
+%% <li>`inet:peernames/1,2' and `inet:socknames/2' accept only ports in OTP 25: use
+%%     `gen_sctp:peernames/1,2' and `gen_sctp:socknames/1,2'.</li>
+%% </ul>
+-module(gen_sctp).
+
+-include_lib("kernel/include/inet_sctp.hrl").
+
+-export([open/0, open/1, open/2, close/1]).
+-export([listen/2, peeloff/2]).
+-export([connect/3, connect/4, connect/5,
+         connect_init/3, connect_init/4, connect_init/5,
+         connectx_init/3, connectx_init/4, connectx_init/5]).
+-export([eof/2, abort/2]).
+-export([send/3, send/4, recv/1, recv/2]).
+-export([error_string/1]).
+-export([controlling_process/2]).
+-export([peernames/1, peernames/2, socknames/1, socknames/2]).
+%% Called by inet for `{'$inet', gen_sctp, _}' sockets.
+-export([setopts/2, getopts/2, sockname/1, peername/1, getstat/2]).
+
+-export_type([assoc_id/0, sctp_socket/0]).
+
+-type assoc_id() :: integer().
+-opaque sctp_socket() :: {'$inet', gen_sctp, reference()}.
+
+-define(IS_SOCKET(S), (is_tuple(S) andalso tuple_size(S) =:= 3
+                       andalso element(1, S) =:= '$inet'
+                       andalso element(2, S) =:= gen_sctp
+                       andalso is_reference(element(3, S)))).
+-define(READY(Tag), {'$gen_sctp_ready', Tag}).
+%% prim_inet's backlog for `listen(S, true)'.
+-define(LISTEN_BACKLOG, 5).
+
+%%% Opening and closing
+
+%% @doc Opens a one-to-many SCTP socket on any address and port.
+-spec open() -> {ok, sctp_socket()} | {error, inet:posix()}.
+open() ->
+    open([]).
+
+%% @doc Opens a socket bound to `Port', or with the options `Opts': `{ip, IP}' and
+%% `{ifaddr, IP | SockAddr}' (repeatable, for multi-homing), `{port, Port}',
+%% `{type, seqpacket | stream}', `inet | inet6', and any socket option.
+-spec open(inet:port_number() | [term()]) -> {ok, sctp_socket()} | {error, inet:posix()}.
+open(Opts) when is_list(Opts) ->
+    case open_opts(Opts) of
+        {ok, Family, Type, Addrs, SockOpts} ->
+            case gen_sctp_nif:open(Family, Type, Addrs, SockOpts) of
+                {ok, Handle} -> {ok, socket(Handle)};
+                {error, badarg} -> erlang:error(badarg, [Opts]);
+                {error, einval} -> erlang:error(badarg, [Opts]);
+                {error, _} = Error -> Error
+            end;
+        badarg ->
+            erlang:error(badarg, [Opts])
+    end;
+open(Port) when is_integer(Port) ->
+    open([{port, Port}]);
+open(X) ->
+    erlang:error(badarg, [X]).
+
+%% @doc Opens a socket bound to `Port' with the options `Opts'.
+-spec open(inet:port_number(), [term()]) -> {ok, sctp_socket()} | {error, inet:posix()}.
+open(Port, Opts) when is_integer(Port), is_list(Opts) ->
+    open([{port, Port} | Opts]);
+open(Port, Opts) ->
+    erlang:error(badarg, [Port, Opts]).
+
+%% @doc Closes the socket; `ok' also for a socket already closed.
+-spec close(sctp_socket()) -> ok.
+close(S) when ?IS_SOCKET(S) ->
+    gen_sctp_nif:close(handle(S));
+close(S) ->
+    erlang:error(badarg, [S]).
+
+%%% Associations
+
+%% @doc Makes the socket accept associations (`true', or a backlog), or stop (`false').
+-spec listen(sctp_socket(), boolean() | integer()) -> ok | {error, term()}.
+listen(S, true) when ?IS_SOCKET(S) ->
+    listen(S, ?LISTEN_BACKLOG);
+listen(S, false) when ?IS_SOCKET(S) ->
+    listen(S, 0);
+listen(S, Backlog) when ?IS_SOCKET(S), is_integer(Backlog) ->
+    gen_sctp_nif:listen(handle(S), Backlog);
+listen(S, Flag) ->
+    erlang:error(badarg, [S, Flag]).
+
+%% @doc Branches association `Assoc' off into a new one-to-one socket owned by the caller.
+-spec peeloff(sctp_socket(), #sctp_assoc_change{} | assoc_id()) ->
+          {ok, sctp_socket()} | {error, term()}.
+peeloff(S, #sctp_assoc_change{assoc_id = AssocId}) when ?IS_SOCKET(S) ->
+    peeloff(S, AssocId);
+peeloff(S, AssocId) when ?IS_SOCKET(S), is_integer(AssocId) ->
+    case gen_sctp_nif:peeloff(handle(S), AssocId) of
+        {ok, Handle} -> {ok, socket(Handle)};
+        Error -> Error
+    end;
+peeloff(S, Assoc) ->
+    erlang:error(badarg, [S, Assoc]).
+
+%% @equiv connect(S, SockAddr, Opts, infinity)
+connect(S, SockAddr, Opts) ->
+    connect(S, SockAddr, Opts, infinity).
+
+%% @doc Sets up an association and waits for its `#sctp_assoc_change{}'. Either
+%% `connect(S, SockAddr, Opts, Timeout)' or `connect(S, Addr, Port, Opts)'.
+connect(S, SockAddr, Opts, Timeout) when is_map(SockAddr), is_list(Opts) ->
+    case do_connect(S, SockAddr, Opts, Timeout, true) of
+        badarg -> erlang:error(badarg, [S, SockAddr, Opts, Timeout]);
+        Result -> Result
+    end;
+connect(S, Addr, Port, Opts) ->
+    connect(S, Addr, Port, Opts, infinity).
+
+%% @doc Sets up an association to `Addr':`Port' and waits at most `Timeout' for its
+%% `#sctp_assoc_change{}': `{ok, Event}' for `comm_up', `{error, Event}' otherwise.
+connect(S, Addr, Port, Opts, Timeout) ->
+    case do_connect(S, {Addr, Port}, Opts, Timeout, true) of
+        badarg -> erlang:error(badarg, [S, Addr, Port, Opts, Timeout]);
+        Result -> Result
+    end.
+
+%% @equiv connect_init(S, SockAddr, Opts, infinity)
+connect_init(S, SockAddr, Opts) ->
+    connect_init(S, SockAddr, Opts, infinity).
+
+%% @doc Starts setting up an association and returns at once; the outcome arrives as an
+%% `#sctp_assoc_change{}' event.
+connect_init(S, SockAddr, Opts, Timeout) when is_map(SockAddr), is_list(Opts) ->
+    case do_connect(S, SockAddr, Opts, Timeout, false) of
+        badarg -> erlang:error(badarg, [S, SockAddr, Opts, Timeout]);
+        Result -> Result
+    end;
+connect_init(S, Addr, Port, Opts) ->
+    connect_init(S, Addr, Port, Opts, infinity).
+
+%% @doc As `connect_init/4'; `Timeout' bounds the name lookup.
+connect_init(S, Addr, Port, Opts, Timeout) ->
+    case do_connect(S, {Addr, Port}, Opts, Timeout, false) of
+        badarg -> erlang:error(badarg, [S, Addr, Port, Opts, Timeout]);
+        Result -> Result
+    end.
+
+do_connect(S, Peer, Opts, Timeout, Wait) when ?IS_SOCKET(S), is_list(Opts) ->
+    Handle = handle(S),
+    case valid_timeout(Timeout) andalso resolve_peer(Handle, Peer) of
+        false ->
+            badarg;
+        {ok, {IP, Port}} ->
+            case change_opts(Handle, Opts) of
+                ok ->
+                    case gen_sctp_nif:connect(Handle, {IP, Port}) of
+                        ok when Wait -> connect_wait(S, IP, Port, Timeout);
+                        Result -> Result
+                    end;
+                Error ->
+                    Error
+            end;
+        {error, _} = Error ->
+            Error;
+        badarg ->
+            badarg
+    end;
+do_connect(_S, _Peer, _Opts, _Timeout, _Wait) ->
+    badarg.
+
+%% As OTP: a passive socket receives the first message and expects the association's
+%% event; an active one waits for that event in the mailbox.
+connect_wait(S, IP, Port, Timeout) ->
+    {ok, [{active, Active}]} = getopts(S, [active]),
+    case Active of
+        false ->
+            case recv(S, Timeout) of
+                {ok, {IP, Port, _, #sctp_assoc_change{state = comm_up} = Ev}} -> {ok, Ev};
+                {ok, {IP, Port, _, #sctp_assoc_change{} = Ev}} -> {error, Ev};
+                {ok, Msg} -> {error, Msg};
+                {error, _} = Error -> Error
+            end;
+        _ ->
+            receive
+                {sctp, S, IP, Port, {_, #sctp_assoc_change{state = State} = Ev}} ->
+                    Restored = case Active of
+                                   once -> setopts(S, [{active, once}]);
+                                   _ -> ok
+                               end,
+                    case {State, Restored} of
+                        {comm_up, ok} -> {ok, Ev};
+                        {_, ok} -> {error, Ev};
+                        {_, Error} -> Error
+                    end
+            after Timeout ->
+                    {error, timeout}
+            end
+    end.
+
+%% @equiv connectx_init(S, SockAddrs, Opts)
+%% @doc Starts an association to several addresses of one peer (multi-homing) and returns
+%% its id at once: `connectx_init(S, SockAddrs, Opts)' with `{IP, Port}', `{Family, {IP,
+%% Port}}' or sockaddr maps.
+connectx_init(S, SockAddrs, Opts) when ?IS_SOCKET(S), is_list(SockAddrs), is_list(Opts) ->
+    Handle = handle(S),
+    Family = gen_sctp_nif:family(Handle),
+    case catch [sockaddr(Family, A) || A <- SockAddrs] of
+        Peers when is_list(Peers), Peers =/= [] ->
+            case lists:max([P || {_, P} <- Peers]) of
+                0 -> erlang:error(badarg, [S, SockAddrs, Opts]);
+                Port -> connectx(Handle, [{IP, Port} || {IP, _} <- Peers], Opts)
+            end;
+        _ ->
+            erlang:error(badarg, [S, SockAddrs, Opts])
+    end;
+connectx_init(S, SockAddrs, Opts) ->
+    erlang:error(badarg, [S, SockAddrs, Opts]).
+
+%% @equiv connectx_init(S, Addrs, Port, Opts, infinity)
+connectx_init(S, Addrs, Port, Opts) ->
+    connectx_init(S, Addrs, Port, Opts, infinity).
+
+%% @doc Starts an association to the addresses `Addrs' (IPs or host names) of one peer at
+%% `Port' and returns its id at once.
+connectx_init(S, Addrs, Port, Opts, Timeout)
+  when ?IS_SOCKET(S), is_list(Addrs), is_integer(Port), is_list(Opts) ->
+    Handle = handle(S),
+    Family = gen_sctp_nif:family(Handle),
+    Resolved = [inet:getaddr(A, Family) || A <- Addrs],
+    case valid_timeout(Timeout) andalso lists:all(fun({ok, _}) -> true; (_) -> false end,
+                                                 Resolved) of
+        true when Addrs =/= [] -> connectx(Handle, [{IP, Port} || {ok, IP} <- Resolved], Opts);
+        _ -> erlang:error(badarg, [S, Addrs, Port, Opts, Timeout])
+    end;
+connectx_init(S, Addrs, Port, Opts, Timeout) ->
+    erlang:error(badarg, [S, Addrs, Port, Opts, Timeout]).
+
+connectx(Handle, Peers, Opts) ->
+    case change_opts(Handle, Opts) of
+        ok -> gen_sctp_nif:connectx(Handle, Peers);
+        Error -> Error
+    end.
+
+%% @doc Shuts the association down gracefully.
+-spec eof(sctp_socket(), #sctp_assoc_change{}) -> ok | {error, term()}.
+eof(S, #sctp_assoc_change{assoc_id = AssocId}) when ?IS_SOCKET(S) ->
+    send(S, #sctp_sndrcvinfo{assoc_id = AssocId, flags = [eof]}, <<>>);
+eof(S, Assoc) ->
+    erlang:error(badarg, [S, Assoc]).
+
+%% @doc Aborts the association.
+-spec abort(sctp_socket(), #sctp_assoc_change{}) -> ok | {error, term()}.
+abort(S, #sctp_assoc_change{assoc_id = AssocId}) when ?IS_SOCKET(S) ->
+    send(S, #sctp_sndrcvinfo{assoc_id = AssocId, flags = [abort]}, <<>>);
+abort(S, Assoc) ->
+    erlang:error(badarg, [S, Assoc]).
+
+%%% Data
+
+%% @doc Sends `Data' with the parameters of `SndRcvInfo'. Waits while the send buffer is
+%% full, at most the socket's `send_timeout'.
+-spec send(sctp_socket(), #sctp_sndrcvinfo{}, iodata()) -> ok | {error, term()}.
+send(S, #sctp_sndrcvinfo{} = SRI, Data) when ?IS_SOCKET(S) ->
+    Handle = handle(S),
+    retry_send(Handle, fun(Tag) -> gen_sctp_nif:sendmsg(Handle, Tag, SRI, Data) end);
+send(S, SRI, Data) ->
+    erlang:error(badarg, [S, SRI, Data]).
+
+%% @doc Sends `Data' on stream `Stream' of association `Assoc', with the association's
+%% default send parameters (`sctp_default_send_param').
+-spec send(sctp_socket(), #sctp_assoc_change{} | assoc_id(), integer(), iodata()) ->
+          ok | {error, term()}.
+send(S, #sctp_assoc_change{assoc_id = AssocId}, Stream, Data)
+  when ?IS_SOCKET(S), is_integer(Stream) ->
+    send(S, AssocId, Stream, Data);
+send(S, AssocId, Stream, Data) when ?IS_SOCKET(S), is_integer(AssocId), is_integer(Stream) ->
+    Handle = handle(S),
+    retry_send(Handle,
+               fun(Tag) -> gen_sctp_nif:send(Handle, Tag, AssocId, Stream, Data) end);
+send(S, Assoc, Stream, Data) ->
+    erlang:error(badarg, [S, Assoc, Stream, Data]).
+
+retry_send(Handle, Send) ->
+    Tag = make_ref(),
+    case Send(Tag) of
+        wait ->
+            {ok, [{send_timeout, Timeout}]} = gen_sctp_nif:getopts(Handle, [send_timeout]),
+            wait_ready(Handle, Tag, deadline(Timeout), Send);
+        {error, badarg} ->
+            erlang:error(badarg);
+        Result ->
+            Result
+    end.
+
+%% @equiv recv(S, infinity)
+recv(S) ->
+    recv(S, infinity).
+
+%% @doc Receives one message from a passive socket: `{ok, {FromIP, FromPort, AncData,
+%% Data}}', where `Data' is a binary (a list in list mode) or a notification record.
+%% Error notifications come back as OTP 25 returns them: `{error, {[Family, PortHi, PortLo |
+%% IPBytes], AncData, Event}}'.
+-spec recv(sctp_socket(), timeout()) -> {ok, term()} | {error, term()}.
+recv(S, Timeout) when ?IS_SOCKET(S) ->
+    case valid_timeout(Timeout) of
+        true ->
+            Handle = handle(S),
+            Tag = make_ref(),
+            Recv = fun(T) -> gen_sctp_nif:recv(Handle, T) end,
+            case Recv(Tag) of
+                wait -> wait_ready(Handle, Tag, deadline(Timeout), Recv);
+                Result -> Result
+            end;
+        false ->
+            erlang:error(badarg, [S, Timeout])
+    end;
+recv(S, Timeout) ->
+    erlang:error(badarg, [S, Timeout]).
+
+%% Waits for the poller's wake-up and retries; on timeout withdraws the wait. If the wake-up
+%% was already under way it is consumed, so no internal message is left in the mailbox.
+wait_ready(Handle, Tag, Deadline, Retry) ->
+    receive
+        ?READY(Tag) -> retry(Handle, Tag, Deadline, Retry)
+    after remaining(Deadline) ->
+            case gen_sctp_nif:cancel(Handle) of
+                true -> {error, timeout};
+                false -> receive ?READY(Tag) -> retry(Handle, Tag, Deadline, Retry) end
+            end
+    end.
+
+retry(Handle, Tag, Deadline, Retry) ->
+    case Retry(Tag) of
+        wait -> wait_ready(Handle, Tag, Deadline, Retry);
+        Result -> Result
+    end.
+
+deadline(infinity) -> infinity;
+deadline(Ms) -> erlang:monotonic_time(millisecond) + Ms.
+
+remaining(infinity) -> infinity;
+remaining(Deadline) -> max(0, Deadline - erlang:monotonic_time(millisecond)).
+
+%%% Ownership
+
+%% @doc Makes `Pid' the socket's owner. Only the owner may call this. Messages already
+%% delivered to the caller for this socket move to `Pid', in order.
+-spec controlling_process(sctp_socket(), pid()) -> ok | {error, term()}.
+controlling_process(S, Pid) when ?IS_SOCKET(S), is_pid(Pid) ->
+    Handle = handle(S),
+    case Pid =:= self() of
+        true ->
+            case gen_sctp_nif:handover_begin(Handle) of
+                {ok, Active} -> gen_sctp_nif:handover_end(Handle, Pid, Active);
+                Error -> Error
+            end;
+        false ->
+            case gen_sctp_nif:handover_begin(Handle) of
+                {ok, Active} ->
+                    move_messages(S, Pid),
+                    gen_sctp_nif:handover_end(Handle, Pid, Active);
+                Error ->
+                    Error
+            end
+    end;
+controlling_process(S, Pid) ->
+    erlang:error(badarg, [S, Pid]).
+
+move_messages(S, Pid) ->
+    receive
+        {sctp, S, _, _, _} = Msg -> Pid ! Msg, move_messages(S, Pid);
+        {sctp_error, S, _, _, _} = Msg -> Pid ! Msg, move_messages(S, Pid);
+        {sctp_error, S, _} = Msg -> Pid ! Msg, move_messages(S, Pid);
+        {sctp_passive, S} = Msg -> Pid ! Msg, move_messages(S, Pid)
+    after 0 ->
+            ok
+    end.
+
+%%% Options and addresses (also reached through inet)
+
+%% @doc Sets socket options; `{error, einval}' for an unknown option or a bad value.
+-spec setopts(sctp_socket(), [term()]) -> ok | {error, term()}.
+setopts(S, Opts) when ?IS_SOCKET(S), is_list(Opts) ->
+    gen_sctp_nif:setopts(handle(S), Opts);
+setopts(S, Opts) ->
+    erlang:error(badarg, [S, Opts]).
+
+%% @doc Reads socket options: names, or `{Name, Record}' for options read per association.
+-spec getopts(sctp_socket(), [term()]) -> {ok, [term()]} | {error, term()}.
+getopts(S, Opts) when ?IS_SOCKET(S), is_list(Opts) ->
+    gen_sctp_nif:getopts(handle(S), Opts);
+getopts(S, Opts) ->
+    erlang:error(badarg, [S, Opts]).
+
+%% @doc The socket's local address.
+sockname(S) when ?IS_SOCKET(S) ->
+    gen_sctp_nif:sockname(handle(S)).
+
+%% @doc The peer address of a one-to-one socket.
+peername(S) when ?IS_SOCKET(S) ->
+    gen_sctp_nif:peername(handle(S)).
+
+%% @doc Statistics counters, as `inet:getstat/2'.
+getstat(S, What) when ?IS_SOCKET(S), is_list(What) ->
+    {ok, []}.
+
+%% @equiv socknames(S, 0)
+socknames(S) -> socknames(S, 0).
+
+%% @doc The local addresses of the socket (`Assoc' 0) or of an association.
+socknames(S, Assoc) -> addresses(S, Assoc, true).
+
+%% @equiv peernames(S, 0)
+peernames(S) -> peernames(S, 0).
+
+%% @doc The peer addresses of an association (0: the only one of a one-to-one socket).
+peernames(S, Assoc) -> addresses(S, Assoc, false).
+
+addresses(S, #sctp_assoc_change{assoc_id = AssocId}, Local) ->
+    addresses(S, AssocId, Local);
+addresses(S, AssocId, Local) when ?IS_SOCKET(S), is_integer(AssocId) ->
+    gen_sctp_nif:addresses(handle(S), AssocId, Local);
+addresses(S, Assoc, _Local) ->
+    erlang:error(badarg, [S, Assoc]).
+
+%%% Errors
+
+%% @doc The text of an SCTP error cause code; `ok' for 0, `unknown_error' for other codes.
+-spec error_string(integer()) -> ok | string() | unknown_error.
+error_string(0) -> ok;
+error_string(1) -> "Invalid Stream Identifier";
+error_string(2) -> "Missing Mandatory Parameter";
+error_string(3) -> "Stale Cookie Error";
+error_string(4) -> "Out of Resource";
+error_string(5) -> "Unresolvable Address";
+error_string(6) -> "Unrecognized Chunk Type";
+error_string(7) -> "Invalid Mandatory Parameter";
+error_string(8) -> "Unrecognized Parameters";
+error_string(9) -> "No User Data";
+error_string(10) -> "Cookie Received While Shutting Down";
+error_string(11) -> "Restart of an Association with New Addresses";
+error_string(12) -> "User Initiated Abort";
+error_string(13) -> "Protocol Violation";
+error_string(N) when is_integer(N) -> unknown_error;
+error_string(X) -> erlang:error(badarg, [X]).
+
+%%% Helpers
+
+socket(Handle) -> {'$inet', ?MODULE, Handle}.
+
+handle({'$inet', ?MODULE, Handle}) -> Handle.
+
+valid_timeout(infinity) -> true;
+valid_timeout(T) -> is_integer(T) andalso T >= 0.
+
+%% Options given to connect keep the socket's values for `undefined' record fields.
+change_opts(_Handle, []) -> ok;
+change_opts(Handle, Opts) ->
+    case gen_sctp_nif:setopts(Handle, Opts) of
+        ok -> ok;
+        {error, _} -> {error, einval}
+    end.
+
+%% `{Addr, Port}' or a sockaddr map to `{ok, {IP, Port}}'.
+resolve_peer(Handle, #{family := F} = SockAddr) when F =:= inet; F =:= inet6 ->
+    try inet:ensure_sockaddr(SockAddr) of
+        #{addr := IP, port := Port} -> resolve_peer(Handle, {IP, Port})
+    catch
+        error:_ -> badarg
+    end;
+resolve_peer(_Handle, #{}) ->
+    badarg;
+resolve_peer(Handle, {Addr, Port}) when is_integer(Port), Port >= 0, Port =< 65535 ->
+    case inet:getaddr(translate(Addr, gen_sctp_nif:family(Handle)), gen_sctp_nif:family(Handle)) of
+        {ok, IP} -> {ok, {IP, Port}};
+        {error, _} = Error -> Error
+    end;
+resolve_peer(Handle, {Addr, Service}) when is_atom(Service) ->
+    case inet:getservbyname(Service, sctp) of
+        {ok, Port} -> resolve_peer(Handle, {Addr, Port});
+        {error, _} = Error -> Error
+    end;
+resolve_peer(_Handle, _) ->
+    badarg.
+
+translate(any, inet) -> {0, 0, 0, 0};
+translate(loopback, inet) -> {127, 0, 0, 1};
+translate(any, inet6) -> {0, 0, 0, 0, 0, 0, 0, 0};
+translate(loopback, inet6) -> {0, 0, 0, 0, 0, 0, 0, 1};
+translate(Addr, _) -> Addr.
+
+sockaddr(_Family, {IP, Port}) when is_tuple(IP), is_integer(Port) -> {IP, Port};
+sockaddr(_Family, {F, {IP, Port}}) when F =:= inet; F =:= inet6 -> {IP, Port};
+sockaddr(Family, #{family := _} = SockAddr) ->
+    #{addr := IP, port := Port} = inet:ensure_sockaddr(SockAddr),
+    {translate(IP, Family), Port}.
+
+%% Splits open/1's options into the family, type, bind addresses and socket options.
+open_opts(Opts) ->
+    try lists:foldl(fun open_opt/2, {inet, seqpacket, [], 0, []}, Opts) of
+        {Family, Type, IPs, Port, SockOpts} ->
+            Addrs = case IPs of
+                        [] -> [{translate(any, Family), Port}];
+                        _ -> [{translate(IP, Family), P} || {IP, P} <- lists:reverse(IPs)]
+                    end,
+            {ok, Family, Type, [{IP, default_port(P, Port)} || {IP, P} <- Addrs],
+             lists:reverse(SockOpts)}
+    catch
+        throw:badarg -> badarg
+    end.
+
+default_port(undefined, Port) -> Port;
+default_port(P, _Port) -> P.
+
+open_opt(inet, {_, Type, IPs, Port, SO}) -> {inet, Type, IPs, Port, SO};
+open_opt(inet6, {_, Type, IPs, Port, SO}) -> {inet6, Type, IPs, Port, SO};
+open_opt({type, Type}, {F, _, IPs, Port, SO}) when Type =:= seqpacket; Type =:= stream ->
+    {F, Type, IPs, Port, SO};
+open_opt({port, Port}, {F, Type, IPs, _, SO})
+  when is_integer(Port), Port >= 0, Port =< 65535 ->
+    {F, Type, IPs, Port, SO};
+open_opt({Key, #{family := _} = SockAddr}, {_, Type, IPs, Port, SO})
+  when Key =:= ifaddr ->
+    #{family := Family, addr := IP} = Map = inet:ensure_sockaddr(SockAddr),
+    {Family, Type, [{IP, maps:get(port, Map, undefined)} | IPs], Port, SO};
+open_opt({Key, IP}, {F, Type, IPs, Port, SO}) when Key =:= ip; Key =:= ifaddr ->
+    Family = case IP of
+                 {_, _, _, _, _, _, _, _} -> inet6;
+                 _ when is_tuple(IP); IP =:= any; IP =:= loopback -> F;
+                 _ -> throw(badarg)
+             end,
+    {Family, Type, [{IP, undefined} | IPs], Port, SO};
+open_opt(Opt, {F, Type, IPs, Port, SO}) ->
+    {F, Type, IPs, Port, [Opt | SO]}.

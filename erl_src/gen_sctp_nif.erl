@@ -1,0 +1,45 @@
+%% @private
+%% The native functions behind gen_sctp. Each stub reports that the library is not loaded.
+-module(gen_sctp_nif).
+
+-export([open/4, close/1, listen/2, connect/2, connectx/2, family/1,
+         send/5, sendmsg/4, recv/2, cancel/1,
+         setopts/2, getopts/2, handover_begin/1, handover_end/3,
+         sockname/1, peername/1, addresses/3, peeloff/2]).
+
+-on_load(load/0).
+
+-define(NOT_LOADED, erlang:nif_error({not_loaded, [{module, ?MODULE}, {line, ?LINE}]})).
+
+load() ->
+    erlang:load_nif(filename:join(priv_dir(), atom_to_list(?MODULE)), 0).
+
+%% The application's priv folder, or priv/ next to this module's ebin when the library is
+%% used straight from a build tree.
+priv_dir() ->
+    case code:priv_dir(gen_sctp_nif) of
+        {error, bad_name} ->
+            Ebin = filename:dirname(code:which(?MODULE)),
+            filename:join(filename:dirname(Ebin), "priv");
+        Dir ->
+            Dir
+    end.
+
+open(_Family, _Type, _Addrs, _Opts) -> ?NOT_LOADED.
+close(_Handle) -> ?NOT_LOADED.
+listen(_Handle, _Backlog) -> ?NOT_LOADED.
+connect(_Handle, _Peer) -> ?NOT_LOADED.
+connectx(_Handle, _Peers) -> ?NOT_LOADED.
+family(_Handle) -> ?NOT_LOADED.
+send(_Handle, _Tag, _AssocId, _Stream, _Data) -> ?NOT_LOADED.
+sendmsg(_Handle, _Tag, _SndRcvInfo, _Data) -> ?NOT_LOADED.
+recv(_Handle, _Tag) -> ?NOT_LOADED.
+cancel(_Handle) -> ?NOT_LOADED.
+setopts(_Handle, _Opts) -> ?NOT_LOADED.
+getopts(_Handle, _Opts) -> ?NOT_LOADED.
+handover_begin(_Handle) -> ?NOT_LOADED.
+handover_end(_Handle, _Pid, _Active) -> ?NOT_LOADED.
+sockname(_Handle) -> ?NOT_LOADED.
+peername(_Handle) -> ?NOT_LOADED.
+addresses(_Handle, _AssocId, _Local) -> ?NOT_LOADED.
+peeloff(_Handle, _AssocId) -> ?NOT_LOADED.

@@ -1,0 +1,726 @@
+//! The one place where this crate talks to the kernel.
+//!
+//! Every `repr(C)` struct and constant of the Linux SCTP socket API that libc lacks is declared
+//! here with a size assert, and every system call is wrapped in a safe function that reports
+//! errors as `io::Error`. All sockets are non-blocking: a call that would block answers
+//! `EAGAIN` instead of waiting. All `unsafe` in the crate lives in this file.
+
+use std::io;
+use std::mem::{size_of, MaybeUninit};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+
+use crate::addr::RawSockAddr;
+
+pub const IPPROTO_SCTP: i32 = 132;
+pub const SOL_SCTP: i32 = 132;
+
+// Socket options at level SOL_SCTP (linux/sctp.h).
+pub const SCTP_RTOINFO: i32 = 0;
+pub const SCTP_ASSOCINFO: i32 = 1;
+pub const SCTP_INITMSG: i32 = 2;
+pub const SCTP_NODELAY: i32 = 3;
+pub const SCTP_AUTOCLOSE: i32 = 4;
+pub const SCTP_SET_PEER_PRIMARY_ADDR: i32 = 5;
+pub const SCTP_PRIMARY_ADDR: i32 = 6;
+pub const SCTP_ADAPTATION_LAYER: i32 = 7;
+pub const SCTP_DISABLE_FRAGMENTS: i32 = 8;
+pub const SCTP_PEER_ADDR_PARAMS: i32 = 9;
+pub const SCTP_DEFAULT_SEND_PARAM: i32 = 10;
+pub const SCTP_EVENTS: i32 = 11;
+pub const SCTP_I_WANT_MAPPED_V4_ADDR: i32 = 12;
+pub const SCTP_MAXSEG: i32 = 13;
+pub const SCTP_STATUS: i32 = 14;
+pub const SCTP_GET_PEER_ADDR_INFO: i32 = 15;
+pub const SCTP_DELAYED_ACK_TIME: i32 = 16;
+const SCTP_SOCKOPT_BINDX_ADD: i32 = 100;
+const SCTP_SOCKOPT_BINDX_REM: i32 = 101;
+const SCTP_SOCKOPT_PEELOFF: i32 = 102;
+const SCTP_GET_PEER_ADDRS: i32 = 108;
+const SCTP_GET_LOCAL_ADDRS: i32 = 109;
+const SCTP_SOCKOPT_CONNECTX3: i32 = 111;
+
+/// cmsg type of `struct sctp_sndrcvinfo` at level IPPROTO_SCTP.
+pub const SCTP_SNDRCV: i32 = 1;
+
+// sinfo_flags bits.
+pub const SCTP_UNORDERED: u16 = 1;
+pub const SCTP_ADDR_OVER: u16 = 2;
+pub const SCTP_ABORT: u16 = 4;
+pub const SCTP_EOF: u16 = libc::MSG_FIN as u16;
+
+// Notification types (sn_type).
+pub const SCTP_ASSOC_CHANGE: u16 = 0x8001;
+pub const SCTP_PEER_ADDR_CHANGE: u16 = 0x8002;
+pub const SCTP_SEND_FAILED: u16 = 0x8003;
+pub const SCTP_REMOTE_ERROR: u16 = 0x8004;
+pub const SCTP_SHUTDOWN_EVENT: u16 = 0x8005;
+pub const SCTP_PARTIAL_DELIVERY_EVENT: u16 = 0x8006;
+pub const SCTP_ADAPTATION_INDICATION: u16 = 0x8007;
+
+/// `sctp_assoc_t`.
+pub type AssocId = i32;
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct sctp_initmsg {
+    pub sinit_num_ostreams: u16,
+    pub sinit_max_instreams: u16,
+    pub sinit_max_attempts: u16,
+    pub sinit_max_init_timeo: u16,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct sctp_sndrcvinfo {
+    pub sinfo_stream: u16,
+    pub sinfo_ssn: u16,
+    pub sinfo_flags: u16,
+    pub sinfo_ppid: u32,
+    pub sinfo_context: u32,
+    pub sinfo_timetolive: u32,
+    pub sinfo_tsn: u32,
+    pub sinfo_cumtsn: u32,
+    pub sinfo_assoc_id: AssocId,
+}
+
+/// The first nine fields of `struct sctp_event_subscribe`, the ones OTP 25 knows. The kernel
+/// accepts a shorter struct and leaves the later events unsubscribed.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct sctp_event_subscribe {
+    pub sctp_data_io_event: u8,
+    pub sctp_association_event: u8,
+    pub sctp_address_event: u8,
+    pub sctp_send_failure_event: u8,
+    pub sctp_peer_error_event: u8,
+    pub sctp_shutdown_event: u8,
+    pub sctp_partial_delivery_event: u8,
+    pub sctp_adaptation_layer_event: u8,
+    pub sctp_authentication_event: u8,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct sctp_rtoinfo {
+    pub srto_assoc_id: AssocId,
+    pub srto_initial: u32,
+    pub srto_max: u32,
+    pub srto_min: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct sctp_assocparams {
+    pub sasoc_assoc_id: AssocId,
+    pub sasoc_asocmaxrxt: u16,
+    pub sasoc_number_peer_destinations: u16,
+    pub sasoc_peer_rwnd: u32,
+    pub sasoc_local_rwnd: u32,
+    pub sasoc_cookie_life: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct sctp_assoc_value {
+    pub assoc_id: AssocId,
+    pub assoc_value: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct sctp_setadaptation {
+    pub ssb_adaptation_ind: u32,
+}
+
+/// `struct sctp_prim` and `struct sctp_setpeerprim` share this layout.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub struct sctp_prim {
+    pub ssp_assoc_id: AssocId,
+    pub ssp_addr: RawSockAddr,
+}
+
+/// Packed in the kernel, then padded to a multiple of 4 bytes.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub struct sctp_paddrparams {
+    pub spp_assoc_id: AssocId,
+    pub spp_address: RawSockAddr,
+    pub spp_hbinterval: u32,
+    pub spp_pathmaxrxt: u16,
+    pub spp_pathmtu: u32,
+    pub spp_sackdelay: u32,
+    pub spp_flags: u32,
+    pub spp_ipv6_flowlabel: u32,
+    pub spp_dscp: u8,
+    pub _pad: u8,
+}
+
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub struct sctp_paddrinfo {
+    pub spinfo_assoc_id: AssocId,
+    pub spinfo_address: RawSockAddr,
+    pub spinfo_state: i32,
+    pub spinfo_cwnd: u32,
+    pub spinfo_srtt: u32,
+    pub spinfo_rto: u32,
+    pub spinfo_mtu: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sctp_status {
+    pub sstat_assoc_id: AssocId,
+    pub sstat_state: i32,
+    pub sstat_rwnd: u32,
+    pub sstat_unackdata: u16,
+    pub sstat_penddata: u16,
+    pub sstat_instrms: u16,
+    pub sstat_outstrms: u16,
+    pub sstat_fragmentation_point: u32,
+    pub sstat_primary: sctp_paddrinfo,
+}
+
+// Notification headers, used for their offsets by the decoder.
+#[repr(C)]
+pub struct sctp_assoc_change {
+    pub sac_type: u16,
+    pub sac_flags: u16,
+    pub sac_length: u32,
+    pub sac_state: u16,
+    pub sac_error: u16,
+    pub sac_outbound_streams: u16,
+    pub sac_inbound_streams: u16,
+    pub sac_assoc_id: AssocId,
+}
+
+#[repr(C, packed)]
+pub struct sctp_paddr_change {
+    pub spc_type: u16,
+    pub spc_flags: u16,
+    pub spc_length: u32,
+    pub spc_aaddr: RawSockAddr,
+    pub spc_state: i32,
+    pub spc_error: i32,
+    pub spc_assoc_id: AssocId,
+}
+
+#[repr(C)]
+pub struct sctp_remote_error {
+    pub sre_type: u16,
+    pub sre_flags: u16,
+    pub sre_length: u32,
+    pub sre_error: u16,
+    pub sre_assoc_id: AssocId,
+    // followed by the ERROR chunk: sre_data[]
+}
+
+#[repr(C)]
+pub struct sctp_send_failed {
+    pub ssf_type: u16,
+    pub ssf_flags: u16,
+    pub ssf_length: u32,
+    pub ssf_error: u32,
+    pub ssf_info: sctp_sndrcvinfo,
+    pub ssf_assoc_id: AssocId,
+    // followed by the undelivered payload: ssf_data[]
+}
+
+#[repr(C)]
+pub struct sctp_shutdown_event {
+    pub sse_type: u16,
+    pub sse_flags: u16,
+    pub sse_length: u32,
+    pub sse_assoc_id: AssocId,
+}
+
+#[repr(C)]
+pub struct sctp_adaptation_event {
+    pub sai_type: u16,
+    pub sai_flags: u16,
+    pub sai_length: u32,
+    pub sai_adaptation_ind: u32,
+    pub sai_assoc_id: AssocId,
+}
+
+#[repr(C)]
+pub struct sctp_pdapi_event {
+    pub pdapi_type: u16,
+    pub pdapi_flags: u16,
+    pub pdapi_length: u32,
+    pub pdapi_indication: u32,
+    pub pdapi_assoc_id: AssocId,
+    pub pdapi_stream: u32,
+    pub pdapi_seq: u32,
+}
+
+#[repr(C)]
+struct sctp_peeloff_arg {
+    associd: AssocId,
+    sd: i32,
+}
+
+#[repr(C)]
+struct sctp_getaddrs_old {
+    assoc_id: AssocId,
+    addr_num: i32,
+    addrs: *mut u8,
+}
+
+// Sizes from the x86_64 and aarch64 Linux UAPI headers.
+const _: () = {
+    assert!(size_of::<RawSockAddr>() == 128);
+    assert!(size_of::<sctp_initmsg>() == 8);
+    assert!(size_of::<sctp_sndrcvinfo>() == 32);
+    assert!(size_of::<sctp_event_subscribe>() == 9);
+    assert!(size_of::<sctp_rtoinfo>() == 16);
+    assert!(size_of::<sctp_assocparams>() == 20);
+    assert!(size_of::<sctp_assoc_value>() == 8);
+    assert!(size_of::<sctp_setadaptation>() == 4);
+    assert!(size_of::<sctp_prim>() == 132);
+    assert!(size_of::<sctp_paddrparams>() == 156);
+    assert!(size_of::<sctp_paddrinfo>() == 152);
+    assert!(size_of::<sctp_status>() == 176);
+    assert!(size_of::<sctp_assoc_change>() == 20);
+    assert!(size_of::<sctp_paddr_change>() == 148);
+    assert!(size_of::<sctp_remote_error>() == 16);
+    assert!(size_of::<sctp_send_failed>() == 48);
+    assert!(size_of::<sctp_shutdown_event>() == 12);
+    assert!(size_of::<sctp_adaptation_event>() == 16);
+    assert!(size_of::<sctp_pdapi_event>() == 24);
+    assert!(size_of::<sctp_peeloff_arg>() == 8);
+    assert!(size_of::<libc::cmsghdr>() == 16);
+};
+
+/// Plain-old-data socket option structs: any byte pattern is a valid value.
+///
+/// # Safety
+/// Implement only for `repr(C)` structs made of integers and byte arrays.
+pub unsafe trait Pod: Copy + 'static {
+    fn zeroed() -> Self {
+        // SAFETY: Pod types are valid for the all-zero byte pattern.
+        unsafe { MaybeUninit::zeroed().assume_init() }
+    }
+}
+
+// SAFETY: each of these is repr(C) and made of integers and byte arrays only.
+unsafe impl Pod for i32 {}
+unsafe impl Pod for u32 {}
+unsafe impl Pod for libc::linger {}
+unsafe impl Pod for sctp_initmsg {}
+unsafe impl Pod for sctp_sndrcvinfo {}
+unsafe impl Pod for sctp_event_subscribe {}
+unsafe impl Pod for sctp_rtoinfo {}
+unsafe impl Pod for sctp_assocparams {}
+unsafe impl Pod for sctp_assoc_value {}
+unsafe impl Pod for sctp_setadaptation {}
+unsafe impl Pod for sctp_prim {}
+unsafe impl Pod for sctp_paddrparams {}
+unsafe impl Pod for sctp_paddrinfo {}
+unsafe impl Pod for sctp_status {}
+
+fn cvt(ret: libc::c_int) -> io::Result<libc::c_int> {
+    if ret < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret)
+    }
+}
+
+fn cvt_size(ret: libc::ssize_t) -> io::Result<usize> {
+    if ret < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret as usize)
+    }
+}
+
+/// A new non-blocking, close-on-exec SCTP socket.
+pub fn sctp_socket(family: i32, sock_type: i32) -> io::Result<OwnedFd> {
+    let flags = libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
+    // SAFETY: socket(2) takes no pointers; a non-negative result is a new fd that we own.
+    let fd = cvt(unsafe { libc::socket(family, sock_type | flags, IPPROTO_SCTP) })?;
+    // SAFETY: `fd` was just returned by socket(2) and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+pub fn bind(fd: RawFd, sa: &RawSockAddr, len: u32) -> io::Result<()> {
+    // SAFETY: `sa` points to a sockaddr_storage-sized buffer and `len` does not exceed it.
+    cvt(unsafe { libc::bind(fd, sa.as_ptr(), len) }).map(drop)
+}
+
+/// Adds (`add`) or removes local addresses of a bound socket, as sctp_bindx(3) does.
+pub fn bindx(fd: RawFd, packed: &[u8], add: bool) -> io::Result<()> {
+    let name = if add {
+        SCTP_SOCKOPT_BINDX_ADD
+    } else {
+        SCTP_SOCKOPT_BINDX_REM
+    };
+    set_raw(fd, SOL_SCTP, name, packed)
+}
+
+pub fn listen(fd: RawFd, backlog: i32) -> io::Result<()> {
+    // SAFETY: listen(2) takes no pointers.
+    cvt(unsafe { libc::listen(fd, backlog) }).map(drop)
+}
+
+/// Starts an association; `EINPROGRESS` is success here, the outcome arrives as an event.
+pub fn connect(fd: RawFd, sa: &RawSockAddr, len: u32) -> io::Result<()> {
+    // SAFETY: `sa` points to a sockaddr_storage-sized buffer and `len` does not exceed it.
+    match cvt(unsafe { libc::connect(fd, sa.as_ptr(), len) }) {
+        Ok(_) => Ok(()),
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// sctp_connectx(3): starts an association to several peer addresses (packed sockaddrs)
+/// and returns its id at once, before the handshake completes.
+pub fn connectx(fd: RawFd, packed: &[u8]) -> io::Result<AssocId> {
+    let mut arg = sctp_getaddrs_old {
+        assoc_id: 0,
+        addr_num: packed.len() as i32,
+        addrs: packed.as_ptr() as *mut u8,
+    };
+    let mut len = size_of::<sctp_getaddrs_old>() as libc::socklen_t;
+    // SAFETY: `arg` is a valid sctp_getaddrs_old whose `addrs` points to `addr_num` readable
+    // bytes; the kernel only reads them and writes `assoc_id` back into `arg`.
+    let ret = unsafe {
+        libc::getsockopt(
+            fd,
+            SOL_SCTP,
+            SCTP_SOCKOPT_CONNECTX3,
+            &mut arg as *mut _ as *mut libc::c_void,
+            &mut len,
+        )
+    };
+    match cvt(ret) {
+        Ok(_) => Ok(arg.assoc_id),
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => Ok(arg.assoc_id),
+        Err(e) => Err(e),
+    }
+}
+
+/// sctp_peeloff(3): branches an association off into a new one-to-one socket.
+pub fn peeloff(fd: RawFd, assoc_id: AssocId) -> io::Result<OwnedFd> {
+    let mut arg = sctp_peeloff_arg {
+        associd: assoc_id,
+        sd: -1,
+    };
+    let mut len = size_of::<sctp_peeloff_arg>() as libc::socklen_t;
+    // SAFETY: `arg` is a valid sctp_peeloff_arg of `len` bytes that the kernel fills in.
+    cvt(unsafe {
+        libc::getsockopt(
+            fd,
+            SOL_SCTP,
+            SCTP_SOCKOPT_PEELOFF,
+            &mut arg as *mut _ as *mut libc::c_void,
+            &mut len,
+        )
+    })?;
+    // SAFETY: on success `sd` is a new fd that we own.
+    let new_fd = unsafe { OwnedFd::from_raw_fd(arg.sd) };
+    set_nonblocking(new_fd.as_raw_fd())?;
+    Ok(new_fd)
+}
+
+fn set_nonblocking(fd: RawFd) -> io::Result<()> {
+    // SAFETY: fcntl(2) with F_GETFL/F_SETFL takes no pointers.
+    let flags = cvt(unsafe { libc::fcntl(fd, libc::F_GETFL) })?;
+    // SAFETY: as above.
+    cvt(unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) }).map(drop)
+}
+
+/// Sends one message with an SCTP_SNDRCV control message; `to` is an optional destination.
+pub fn sendmsg(
+    fd: RawFd,
+    data: &[u8],
+    info: &sctp_sndrcvinfo,
+    to: Option<(&RawSockAddr, u32)>,
+) -> io::Result<usize> {
+    const SPACE: usize = cmsg_space(size_of::<sctp_sndrcvinfo>());
+    let mut control = [0u64; SPACE / 8];
+    let mut iov = libc::iovec {
+        iov_base: data.as_ptr() as *mut libc::c_void,
+        iov_len: data.len(),
+    };
+    // SAFETY: msghdr is plain data; all-zero is a valid empty header.
+    let mut msg: libc::msghdr = unsafe { MaybeUninit::zeroed().assume_init() };
+    if let Some((sa, len)) = to {
+        msg.msg_name = sa.as_ptr() as *mut libc::c_void;
+        msg.msg_namelen = len;
+    }
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.as_mut_ptr() as *mut libc::c_void;
+    msg.msg_controllen = SPACE;
+    // SAFETY: `msg` points to a control buffer of SPACE bytes, enough for one cmsg holding a
+    // sctp_sndrcvinfo, so CMSG_FIRSTHDR is non-null and CMSG_DATA has room for `info`.
+    unsafe {
+        let cmsg = libc::CMSG_FIRSTHDR(&msg);
+        (*cmsg).cmsg_level = IPPROTO_SCTP;
+        (*cmsg).cmsg_type = SCTP_SNDRCV;
+        (*cmsg).cmsg_len = libc::CMSG_LEN(size_of::<sctp_sndrcvinfo>() as u32) as usize;
+        std::ptr::write_unaligned(libc::CMSG_DATA(cmsg) as *mut sctp_sndrcvinfo, *info);
+    }
+    // SAFETY: every pointer in `msg` refers to a live buffer of the stated length, and the
+    // kernel only reads them.
+    cvt_size(unsafe { libc::sendmsg(fd, &msg, libc::MSG_NOSIGNAL) })
+}
+
+const fn cmsg_space(len: usize) -> usize {
+    let align = size_of::<usize>();
+    let hdr = (size_of::<libc::cmsghdr>() + align - 1) & !(align - 1);
+    hdr + ((len + align - 1) & !(align - 1))
+}
+
+/// What one recvmsg(2) call returned besides the payload bytes.
+pub struct Received {
+    pub len: usize,
+    pub flags: i32,
+    pub from: RawSockAddr,
+    pub from_len: u32,
+    pub control_len: usize,
+}
+
+/// Receives (part of) one message into `buf`, its ancillary data into `control`.
+pub fn recvmsg(fd: RawFd, buf: &mut [u8], control: &mut [u8]) -> io::Result<Received> {
+    let mut from = RawSockAddr::zeroed();
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr() as *mut libc::c_void,
+        iov_len: buf.len(),
+    };
+    // SAFETY: msghdr is plain data; all-zero is a valid empty header.
+    let mut msg: libc::msghdr = unsafe { MaybeUninit::zeroed().assume_init() };
+    msg.msg_name = from.as_mut_ptr() as *mut libc::c_void;
+    msg.msg_namelen = size_of::<RawSockAddr>() as u32;
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.as_mut_ptr() as *mut libc::c_void;
+    msg.msg_controllen = control.len();
+    // SAFETY: every pointer in `msg` refers to a live, writable buffer of the stated length.
+    let len = cvt_size(unsafe { libc::recvmsg(fd, &mut msg, 0) })?;
+    Ok(Received {
+        len,
+        flags: msg.msg_flags,
+        from_len: msg.msg_namelen,
+        from,
+        control_len: msg.msg_controllen.min(control.len()),
+    })
+}
+
+pub fn setsockopt<T: Pod>(fd: RawFd, level: i32, name: i32, value: &T) -> io::Result<()> {
+    // SAFETY: a Pod value may be viewed as its bytes.
+    let bytes =
+        unsafe { std::slice::from_raw_parts(value as *const T as *const u8, size_of::<T>()) };
+    set_raw(fd, level, name, bytes)
+}
+
+fn set_raw(fd: RawFd, level: i32, name: i32, bytes: &[u8]) -> io::Result<()> {
+    // SAFETY: `bytes` is a live buffer of the stated length that the kernel only reads.
+    cvt(unsafe {
+        libc::setsockopt(
+            fd,
+            level,
+            name,
+            bytes.as_ptr() as *const libc::c_void,
+            bytes.len() as libc::socklen_t,
+        )
+    })
+    .map(drop)
+}
+
+/// getsockopt(2) into `value`, which also carries the request (e.g. an assoc id) in.
+pub fn getsockopt<T: Pod>(fd: RawFd, level: i32, name: i32, value: &mut T) -> io::Result<()> {
+    let mut len = size_of::<T>() as libc::socklen_t;
+    // SAFETY: `value` is a writable Pod of `len` bytes; any bytes the kernel writes are valid.
+    cvt(unsafe {
+        libc::getsockopt(
+            fd,
+            level,
+            name,
+            value as *mut T as *mut libc::c_void,
+            &mut len,
+        )
+    })
+    .map(drop)
+}
+
+pub fn getsockname(fd: RawFd) -> io::Result<(RawSockAddr, u32)> {
+    let mut sa = RawSockAddr::zeroed();
+    let mut len = size_of::<RawSockAddr>() as libc::socklen_t;
+    // SAFETY: `sa` is a writable sockaddr_storage of `len` bytes.
+    cvt(unsafe { libc::getsockname(fd, sa.as_mut_ptr(), &mut len) })?;
+    Ok((sa, len))
+}
+
+pub fn getpeername(fd: RawFd) -> io::Result<(RawSockAddr, u32)> {
+    let mut sa = RawSockAddr::zeroed();
+    let mut len = size_of::<RawSockAddr>() as libc::socklen_t;
+    // SAFETY: `sa` is a writable sockaddr_storage of `len` bytes.
+    cvt(unsafe { libc::getpeername(fd, sa.as_mut_ptr(), &mut len) })?;
+    Ok((sa, len))
+}
+
+/// The packed local (`local`) or peer addresses of an association (0: the socket's own).
+pub fn getaddrs(fd: RawFd, assoc_id: AssocId, local: bool) -> io::Result<Vec<u8>> {
+    let name = if local {
+        SCTP_GET_LOCAL_ADDRS
+    } else {
+        SCTP_GET_PEER_ADDRS
+    };
+    // struct sctp_getaddrs { sctp_assoc_t assoc_id; __u32 addr_num; __u8 addrs[]; }
+    let mut buf = vec![0u8; 8 + 64 * 28];
+    buf[..4].copy_from_slice(&assoc_id.to_ne_bytes());
+    loop {
+        let mut len = buf.len() as libc::socklen_t;
+        // SAFETY: `buf` is a writable buffer of `len` bytes.
+        let ret = unsafe {
+            libc::getsockopt(
+                fd,
+                SOL_SCTP,
+                name,
+                buf.as_mut_ptr() as *mut libc::c_void,
+                &mut len,
+            )
+        };
+        match cvt(ret) {
+            Ok(_) => {
+                let len = (len as usize).min(buf.len());
+                buf.truncate(len);
+                return Ok(buf);
+            }
+            Err(e) if e.raw_os_error() == Some(libc::EFAULT) && buf.len() < 1 << 20 => {
+                let bigger = buf.len() * 4;
+                buf.resize(bigger, 0);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// The readiness events the poller waits for.
+pub const EPOLLIN: u32 = libc::EPOLLIN as u32;
+pub const EPOLLOUT: u32 = libc::EPOLLOUT as u32;
+
+pub struct Epoll {
+    fd: OwnedFd,
+}
+
+pub type EpollEvent = libc::epoll_event;
+
+pub fn epoll_event_empty() -> EpollEvent {
+    EpollEvent { events: 0, u64: 0 }
+}
+
+impl Epoll {
+    pub fn new() -> io::Result<Epoll> {
+        // SAFETY: epoll_create1 takes no pointers; the result is a new fd that we own.
+        let fd = cvt(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) })?;
+        // SAFETY: `fd` was just returned by epoll_create1.
+        Ok(Epoll {
+            fd: unsafe { OwnedFd::from_raw_fd(fd) },
+        })
+    }
+
+    fn ctl(&self, op: i32, fd: RawFd, events: u32, token: u64) -> io::Result<()> {
+        let mut ev = EpollEvent { events, u64: token };
+        // SAFETY: `ev` is a valid epoll_event for the duration of the call.
+        cvt(unsafe { libc::epoll_ctl(self.fd.as_raw_fd(), op, fd, &mut ev) }).map(drop)
+    }
+
+    pub fn add(&self, fd: RawFd, events: u32, token: u64) -> io::Result<()> {
+        self.ctl(libc::EPOLL_CTL_ADD, fd, events, token)
+    }
+
+    pub fn modify(&self, fd: RawFd, events: u32, token: u64) -> io::Result<()> {
+        self.ctl(libc::EPOLL_CTL_MOD, fd, events, token)
+    }
+
+    pub fn delete(&self, fd: RawFd) -> io::Result<()> {
+        self.ctl(libc::EPOLL_CTL_DEL, fd, 0, 0)
+    }
+
+    /// Waits for events; an interrupted wait returns no events.
+    pub fn wait(&self, events: &mut [EpollEvent]) -> io::Result<usize> {
+        // SAFETY: `events` is a writable array of the stated length.
+        let ret = unsafe {
+            libc::epoll_wait(
+                self.fd.as_raw_fd(),
+                events.as_mut_ptr(),
+                events.len() as i32,
+                -1,
+            )
+        };
+        match cvt(ret) {
+            Ok(n) => Ok(n as usize),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(0),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// An eventfd used to wake the poller.
+pub struct EventFd {
+    fd: OwnedFd,
+}
+
+impl EventFd {
+    pub fn new() -> io::Result<EventFd> {
+        // SAFETY: eventfd takes no pointers; the result is a new fd that we own.
+        let fd = cvt(unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) })?;
+        // SAFETY: `fd` was just returned by eventfd.
+        Ok(EventFd {
+            fd: unsafe { OwnedFd::from_raw_fd(fd) },
+        })
+    }
+
+    pub fn raw(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+
+    pub fn notify(&self) {
+        let one: u64 = 1;
+        // SAFETY: writes 8 bytes from a live u64. A full counter (EAGAIN) already means
+        // "wake up", so the result is irrelevant.
+        unsafe {
+            libc::write(
+                self.fd.as_raw_fd(),
+                &one as *const u64 as *const libc::c_void,
+                8,
+            )
+        };
+    }
+
+    pub fn drain(&self) {
+        let mut count: u64 = 0;
+        // SAFETY: reads at most 8 bytes into a live u64.
+        unsafe {
+            libc::read(
+                self.fd.as_raw_fd(),
+                &mut count as *mut u64 as *mut libc::c_void,
+                8,
+            )
+        };
+    }
+}
+
+impl RawSockAddr {
+    fn as_ptr(&self) -> *const libc::sockaddr {
+        self as *const RawSockAddr as *const libc::sockaddr
+    }
+
+    fn as_mut_ptr(&mut self) -> *mut libc::sockaddr {
+        self as *mut RawSockAddr as *mut libc::sockaddr
+    }
+}
+
+/// Reads a plain `T` out of a byte slice if it is long enough (notification parsing).
+pub fn read_struct<T: Pod>(bytes: &[u8]) -> Option<T> {
+    if bytes.len() < size_of::<T>() {
+        return None;
+    }
+    // SAFETY: the slice holds at least size_of::<T>() bytes and any bytes are a valid Pod.
+    Some(unsafe { std::ptr::read_unaligned(bytes.as_ptr() as *const T) })
+}

@@ -1,0 +1,24 @@
+//! gen_sctp as a NIF. The pure layers (addresses, the receive decoder, FFI declarations)
+//! build on their own for `cargo test`; the layers that touch the BEAM need it loaded.
+
+mod addr;
+mod ffi;
+mod notification;
+
+#[cfg(not(test))]
+mod atoms;
+#[cfg(not(test))]
+mod error;
+#[cfg(not(test))]
+mod nif;
+#[cfg(not(test))]
+mod options;
+#[cfg(not(test))]
+mod poller;
+#[cfg(not(test))]
+mod socket;
+#[cfg(not(test))]
+mod terms;
+
+#[cfg(not(test))]
+rustler::init!("gen_sctp_nif");

@@ -1,0 +1,482 @@
+//! NIF entry points: decode terms, call the socket layer, encode results. Nothing here
+//! blocks: a call that would block registers the caller as a waiter and answers `wait`.
+
+use std::cell::RefCell;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use rustler::types::tuple::get_tuple;
+use rustler::{Atom, Binary, Encoder, Env, LocalPid, ResourceArc, Term};
+
+use crate::addr;
+use crate::atoms;
+use crate::error::{einval, Error, Result};
+use crate::ffi::{self, AssocId};
+use crate::notification;
+use crate::options::{self, Ctx};
+use crate::poller;
+use crate::socket::{Active, Socket, Waiter};
+use crate::terms;
+
+type Sock = ResourceArc<Socket>;
+
+thread_local! {
+    /// Receive buffer of this scheduler thread, reused across calls.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+fn reply<'a, T: Encoder>(env: Env<'a>, result: Result<T>) -> Term<'a> {
+    match result {
+        Ok(v) => v.encode(env),
+        Err(e) => e.encode(env),
+    }
+}
+
+fn ok_reply<'a>(env: Env<'a>, result: Result<()>) -> Term<'a> {
+    reply(env, result.map(|()| atoms::ok()))
+}
+
+fn decode_ip(term: Term) -> Result<IpAddr> {
+    let parts = get_tuple(term).map_err(|_| einval())?;
+    match parts.len() {
+        4 => {
+            let mut o = [0u8; 4];
+            for (slot, t) in o.iter_mut().zip(&parts) {
+                *slot = t.decode().map_err(|_| einval())?;
+            }
+            Ok(IpAddr::V4(Ipv4Addr::from(o)))
+        }
+        8 => {
+            let mut s = [0u16; 8];
+            for (slot, t) in s.iter_mut().zip(&parts) {
+                *slot = t.decode().map_err(|_| einval())?;
+            }
+            Ok(IpAddr::V6(Ipv6Addr::from(s)))
+        }
+        _ => Err(einval()),
+    }
+}
+
+/// `{IP, Port}` to a socket address, v4 addresses mapped for an IPv6 socket.
+fn decode_sockaddr(term: Term, family: i32) -> Result<SocketAddr> {
+    let (ip, port): (Term, u16) = term.decode().map_err(|_| einval())?;
+    let ip = match (decode_ip(ip)?, family) {
+        (IpAddr::V4(v4), libc::AF_INET6) => IpAddr::V6(v4.to_ipv6_mapped()),
+        (ip, _) => ip,
+    };
+    Ok(SocketAddr::new(ip, port))
+}
+
+fn decode_sockaddrs(terms: Vec<Term>, family: i32) -> Result<Vec<SocketAddr>> {
+    terms
+        .into_iter()
+        .map(|t| decode_sockaddr(t, family))
+        .collect()
+}
+
+/// Socket defaults, as OTP 25 opens SCTP sockets: every notification but adaptation and
+/// authentication subscribed.
+fn apply_defaults(fd: i32) -> Result<()> {
+    let events = ffi::sctp_event_subscribe {
+        sctp_data_io_event: 1,
+        sctp_association_event: 1,
+        sctp_address_event: 1,
+        sctp_send_failure_event: 1,
+        sctp_peer_error_event: 1,
+        sctp_shutdown_event: 1,
+        sctp_partial_delivery_event: 1,
+        sctp_adaptation_layer_event: 0,
+        sctp_authentication_event: 0,
+    };
+    ffi::setsockopt(fd, ffi::SOL_SCTP, ffi::SCTP_EVENTS, &events)?;
+    Ok(())
+}
+
+fn bind_all(fd: i32, addrs: &[SocketAddr]) -> Result<()> {
+    let (first, rest) = addrs.split_first().ok_or_else(einval)?;
+    let (raw, len) = addr::to_raw(first);
+    ffi::bind(fd, &raw, len)?;
+    // Further addresses join the same port (the kernel fills in the port chosen above).
+    if !rest.is_empty() {
+        let port = ffi::getsockname(fd)
+            .ok()
+            .and_then(|(r, l)| addr::from_raw(&r, l));
+        let port = port.map_or(first.port(), |sa| sa.port());
+        let rest: Vec<SocketAddr> = rest
+            .iter()
+            .map(|sa| SocketAddr::new(sa.ip(), if sa.port() == 0 { port } else { sa.port() }))
+            .collect();
+        ffi::bindx(fd, &addr::pack(&rest), true)?;
+    }
+    Ok(())
+}
+
+/// Opens, configures and binds a socket owned by the caller. `Opts` are already known to be
+/// valid option terms; an option the kernel refuses fails the open.
+#[rustler::nif]
+fn open<'a>(
+    env: Env<'a>,
+    family: Atom,
+    kind: Atom,
+    addrs: Vec<Term<'a>>,
+    opts: Vec<Term<'a>>,
+) -> Term<'a> {
+    reply(env, open_socket(env, family, kind, addrs, opts))
+}
+
+fn open_socket<'a>(
+    env: Env<'a>,
+    family: Atom,
+    kind: Atom,
+    addrs: Vec<Term<'a>>,
+    opts: Vec<Term<'a>>,
+) -> Result<(Atom, Sock)> {
+    let family = match family.to_term(env).atom_to_string()?.as_str() {
+        "inet" => libc::AF_INET,
+        "inet6" => libc::AF_INET6,
+        _ => return Err(Error::Badarg),
+    };
+    let sock_type = match kind.to_term(env).atom_to_string()?.as_str() {
+        "seqpacket" => libc::SOCK_SEQPACKET,
+        "stream" => libc::SOCK_STREAM,
+        _ => return Err(Error::Badarg),
+    };
+    if !options::known(&opts) {
+        return Err(Error::Badarg);
+    }
+    let addrs = decode_sockaddrs(addrs, family).map_err(|_| Error::Badarg)?;
+    let fd = ffi::sctp_socket(family, sock_type)?;
+    let raw = std::os::fd::AsRawFd::as_raw_fd(&fd);
+    apply_defaults(raw)?;
+    let owner = env.pid();
+    let socket = ResourceArc::new(Socket::new(fd, family, owner));
+    {
+        let mut st = socket.state();
+        let mut ctx = Ctx {
+            st: &mut st,
+            fd: raw,
+            passive_now: false,
+        };
+        options::set(&mut ctx, &opts)?;
+        let passive_now = ctx.passive_now;
+        bind_all(raw, &addrs)?;
+        st.owner_monitor = env.monitor(&socket, &owner);
+        if passive_now {
+            let s = terms::socket(env, &socket);
+            let _ = env.send(&owner, (atoms::sctp_passive(), s));
+        }
+    }
+    poller::watch(socket.clone());
+    Ok((atoms::ok(), socket))
+}
+
+#[rustler::nif]
+fn close(env: Env, socket: Sock) -> Atom {
+    let monitor = socket.state().owner_monitor.take();
+    if let Some(mon) = monitor {
+        env.demonitor(&socket, &mon);
+    }
+    socket.close();
+    atoms::ok()
+}
+
+#[rustler::nif]
+fn listen(env: Env, socket: Sock, backlog: i32) -> Term {
+    ok_reply(env, socket.with_fd(|fd| Ok(ffi::listen(fd, backlog)?)))
+}
+
+#[rustler::nif]
+fn connect<'a>(env: Env<'a>, socket: Sock, peer: Term<'a>) -> Term<'a> {
+    let result = decode_sockaddr(peer, socket.family).and_then(|sa| {
+        let (raw, len) = addr::to_raw(&sa);
+        socket.with_fd(|fd| Ok(ffi::connect(fd, &raw, len)?))
+    });
+    ok_reply(env, result)
+}
+
+#[rustler::nif]
+fn connectx<'a>(env: Env<'a>, socket: Sock, peers: Vec<Term<'a>>) -> Term<'a> {
+    let result = decode_sockaddrs(peers, socket.family).and_then(|addrs| {
+        let packed = addr::pack(&addrs);
+        socket.with_fd(|fd| Ok(ffi::connectx(fd, &packed)?))
+    });
+    reply(env, result.map(|id| (atoms::ok(), id)))
+}
+
+/// Sends `data` with `info`; on a full buffer registers the caller to be woken with `tag`.
+fn send_with(
+    env: Env,
+    socket: &Sock,
+    tag: Term,
+    info: &ffi::sctp_sndrcvinfo,
+    data: Term,
+) -> Result<Atom> {
+    let data = Binary::from_iolist(data).map_err(|_| Error::Badarg)?;
+    let sent = socket.with_fd(|fd| match ffi::sendmsg(fd, data.as_slice(), info, None) {
+        Ok(_) => Ok(true),
+        Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => Ok(false),
+        Err(e) => Err(e.into()),
+    })?;
+    if sent {
+        return Ok(atoms::ok());
+    }
+    {
+        let mut st = socket.state();
+        if st.closed {
+            return Err(Error::Closed);
+        }
+        st.writers.push(Waiter::new(env.pid(), tag));
+    }
+    poller::watch(socket.clone());
+    Ok(atoms::wait())
+}
+
+#[rustler::nif]
+fn send<'a>(
+    env: Env<'a>,
+    socket: Sock,
+    tag: Term<'a>,
+    assoc_id: AssocId,
+    stream: u16,
+    data: Term<'a>,
+) -> Term<'a> {
+    let defaults = {
+        let st = socket.state();
+        st.send_defaults
+            .get(&assoc_id)
+            .or_else(|| st.send_defaults.get(&0))
+            .copied()
+            .unwrap_or_default()
+    };
+    let info = ffi::sctp_sndrcvinfo {
+        sinfo_stream: stream,
+        sinfo_assoc_id: assoc_id,
+        sinfo_ssn: 0,
+        sinfo_tsn: 0,
+        sinfo_cumtsn: 0,
+        ..defaults
+    };
+    reply(env, send_with(env, &socket, tag, &info, data))
+}
+
+#[rustler::nif]
+fn sendmsg<'a>(
+    env: Env<'a>,
+    socket: Sock,
+    tag: Term<'a>,
+    sndrcvinfo: Term<'a>,
+    data: Term<'a>,
+) -> Term<'a> {
+    let result = options::decode_sndrcvinfo(sndrcvinfo, &Default::default())
+        .and_then(|info| send_with(env, &socket, tag, &info, data));
+    reply(env, result)
+}
+
+/// A passive receive: a result now, or `wait` with the caller registered as the reader.
+#[rustler::nif]
+fn recv<'a>(env: Env<'a>, socket: Sock, tag: Term<'a>) -> Term<'a> {
+    let caller = env.pid();
+    let mut st = socket.state();
+    if st.closed {
+        return Error::Closed.encode(env);
+    }
+    if st.active != Active::False {
+        return einval().encode(env);
+    }
+    if st.reader.as_ref().is_some_and(|w| w.pid != caller) {
+        return Error::Posix(libc::EALREADY).encode(env);
+    }
+    SCRATCH.with(|scratch| {
+        let mut scratch = scratch.borrow_mut();
+        loop {
+            match socket.read_message(&mut st, &mut scratch) {
+                Ok(Some(msg)) => {
+                    let bytes = &scratch[..msg.len];
+                    let event = match msg.notification {
+                        true => match notification::decode(bytes) {
+                            Some(n) => Some(n),
+                            None => continue,
+                        },
+                        false => None,
+                    };
+                    let body = terms::body(env, event.as_ref(), bytes, st.mode);
+                    let anc = terms::ancillary(env, &msg.anc);
+                    return terms::passive_result(env, msg.from.as_ref(), anc, body);
+                }
+                Ok(None) => break,
+                Err(e) => return e.encode(env),
+            }
+        }
+        st.reader = Some(Waiter::new(caller, tag));
+        drop(st);
+        poller::watch(socket.clone());
+        atoms::wait().encode(env)
+    })
+}
+
+/// Withdraws the caller's wait. `true`: withdrawn, no wake-up will come. `false`: the
+/// wake-up was already sent or is on its way.
+#[rustler::nif]
+fn cancel(env: Env, socket: Sock) -> bool {
+    let removed = socket.state().cancel(&env.pid());
+    if removed {
+        poller::watch(socket);
+    }
+    removed
+}
+
+#[rustler::nif]
+fn setopts<'a>(env: Env<'a>, socket: Sock, opts: Vec<Term<'a>>) -> Term<'a> {
+    let result = {
+        let mut st = socket.state();
+        let owner = st.owner;
+        let result = socket.with_fd(|fd| {
+            let mut ctx = Ctx {
+                st: &mut st,
+                fd,
+                passive_now: false,
+            };
+            options::set(&mut ctx, &opts).map(|()| ctx.passive_now)
+        });
+        if let Ok(true) = result {
+            let _ = env.send(&owner, (atoms::sctp_passive(), terms::socket(env, &socket)));
+        }
+        result.map(drop)
+    };
+    poller::watch(socket);
+    ok_reply(env, result)
+}
+
+#[rustler::nif]
+fn getopts<'a>(env: Env<'a>, socket: Sock, opts: Vec<Term<'a>>) -> Term<'a> {
+    let mut st = socket.state();
+    let result = socket.with_fd(|fd| {
+        let mut ctx = Ctx {
+            st: &mut st,
+            fd,
+            passive_now: false,
+        };
+        options::get(&mut ctx, env, &opts)
+    });
+    reply(env, result.map(|list| (atoms::ok(), list)))
+}
+
+/// First half of `controlling_process/2`: only the owner may hand over. The socket stops
+/// delivering while the shim moves queued messages; returns the active mode to restore.
+#[rustler::nif]
+fn handover_begin(env: Env, socket: Sock) -> Term {
+    let mut st = socket.state();
+    if st.closed {
+        return Error::Closed.encode(env);
+    }
+    if st.owner != env.pid() {
+        return Error::NotOwner.encode(env);
+    }
+    let active = std::mem::replace(&mut st.active, Active::False);
+    (atoms::ok(), options::active_term(env, active)).encode(env)
+}
+
+/// Second half: switch owner and monitor, then restore the active mode.
+#[rustler::nif]
+fn handover_end<'a>(env: Env<'a>, socket: Sock, new_owner: LocalPid, active: Term<'a>) -> Term<'a> {
+    let result = {
+        let mut st = socket.state();
+        if st.closed {
+            Err(Error::Closed)
+        } else {
+            match env.monitor(&socket, &new_owner) {
+                None => Err(Error::Badarg),
+                Some(mon) => {
+                    if let Some(old) = st.owner_monitor.replace(mon) {
+                        env.demonitor(&socket, &old);
+                    }
+                    st.owner = new_owner;
+                    let mut ctx = Ctx {
+                        st: &mut st,
+                        fd: -1,
+                        passive_now: false,
+                    };
+                    options::set_active(&mut ctx, active)
+                }
+            }
+        }
+    };
+    poller::watch(socket);
+    ok_reply(env, result)
+}
+
+fn name_of(socket: &Sock, peer: bool) -> Result<SocketAddr> {
+    let (raw, len) = socket.with_fd(|fd| {
+        Ok(if peer {
+            ffi::getpeername(fd)?
+        } else {
+            ffi::getsockname(fd)?
+        })
+    })?;
+    addr::from_raw(&raw, len).ok_or(Error::Posix(libc::EAFNOSUPPORT))
+}
+
+#[rustler::nif]
+fn sockname(env: Env, socket: Sock) -> Term {
+    reply(
+        env,
+        name_of(&socket, false).map(|sa| (atoms::ok(), terms::sockaddr(env, &sa))),
+    )
+}
+
+#[rustler::nif]
+fn peername(env: Env, socket: Sock) -> Term {
+    reply(
+        env,
+        name_of(&socket, true).map(|sa| (atoms::ok(), terms::sockaddr(env, &sa))),
+    )
+}
+
+/// The local (`local = true`) or peer addresses of an association (0: the whole socket).
+#[rustler::nif]
+fn addresses(env: Env, socket: Sock, assoc_id: AssocId, local: bool) -> Term {
+    let result = socket.with_fd(|fd| Ok(ffi::getaddrs(fd, assoc_id, local)?));
+    reply(
+        env,
+        result.map(|packed| {
+            // struct sctp_getaddrs: assoc_id, addr_num, then the packed addresses.
+            let addrs = addr::unpack(packed.get(8..).unwrap_or(&[]));
+            let list: Vec<Term> = addrs.iter().map(|sa| terms::sockaddr(env, sa)).collect();
+            (atoms::ok(), list)
+        }),
+    )
+}
+
+/// Branches an association off into a new one-to-one socket owned by the caller. It keeps
+/// the parent's mode, buffer and active mode.
+#[rustler::nif]
+fn peeloff(env: Env, socket: Sock, assoc_id: AssocId) -> Term {
+    let result = socket
+        .with_fd(|fd| Ok(ffi::peeloff(fd, assoc_id)?))
+        .map(|fd| {
+            let owner = env.pid();
+            let child = ResourceArc::new(Socket::new(fd, socket.family, owner));
+            {
+                let parent = socket.state();
+                let mut st = child.state();
+                st.mode = parent.mode;
+                st.buffer = parent.buffer;
+                st.active = parent.active;
+                st.send_defaults = parent.send_defaults.clone();
+                st.owner_monitor = env.monitor(&child, &owner);
+            }
+            poller::watch(child.clone());
+            (atoms::ok(), child)
+        });
+    reply(env, result)
+}
+
+/// The socket's address family, `inet` or `inet6`, for resolving peer names.
+#[rustler::nif]
+fn family(env: Env, socket: Sock) -> Term {
+    let name = if socket.family == libc::AF_INET6 {
+        "inet6"
+    } else {
+        "inet"
+    };
+    reply(env, Atom::from_str(env, name).map_err(Error::from))
+}

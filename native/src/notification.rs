@@ -1,0 +1,304 @@
+//! The one decoder from received bytes to Rust values: SCTP notifications (`union
+//! sctp_notification`) and ancillary data (`cmsghdr` chains).
+//!
+//! Everything here comes from the kernel on behalf of a peer, so every read is bounds-checked
+//! against the bytes actually received, lengths claimed inside the buffer are never trusted
+//! beyond it, and no loop or recursion depends on a peer-controlled count without making
+//! progress through the buffer. Malformed or unknown input yields `None` or is skipped; it
+//! never panics.
+
+use std::mem::{offset_of, size_of};
+use std::net::SocketAddr;
+use std::ops::Range;
+
+use crate::addr;
+use crate::ffi::{self, sctp_sndrcvinfo, AssocId};
+
+/// One decoded notification. State codes stay numeric here; `terms` names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notification {
+    AssocChange {
+        state: u16,
+        error: u16,
+        outbound_streams: u16,
+        inbound_streams: u16,
+        assoc_id: AssocId,
+    },
+    PaddrChange {
+        addr: Option<SocketAddr>,
+        state: i32,
+        error: i32,
+        assoc_id: AssocId,
+    },
+    RemoteError {
+        error: u16,
+        assoc_id: AssocId,
+        causes: Vec<u16>,
+    },
+    SendFailed {
+        data_sent: bool,
+        error: u32,
+        info: sctp_sndrcvinfo,
+        assoc_id: AssocId,
+        /// Where the undelivered payload lies in the notification buffer.
+        data: Range<usize>,
+    },
+    ShutdownEvent {
+        assoc_id: AssocId,
+    },
+    AdaptationEvent {
+        indication: u32,
+        assoc_id: AssocId,
+    },
+    PdapiEvent {
+        assoc_id: AssocId,
+    },
+}
+
+impl Notification {
+    /// OTP reports these three as errors: `sctp_error` when active, `{error, _}` when passive.
+    pub fn is_error(&self) -> bool {
+        matches!(
+            self,
+            Notification::RemoteError { .. }
+                | Notification::SendFailed { .. }
+                | Notification::PdapiEvent { .. }
+        )
+    }
+}
+
+fn u16_at(b: &[u8], off: usize) -> Option<u16> {
+    Some(u16::from_ne_bytes(b.get(off..off + 2)?.try_into().ok()?))
+}
+
+fn u32_at(b: &[u8], off: usize) -> Option<u32> {
+    Some(u32::from_ne_bytes(b.get(off..off + 4)?.try_into().ok()?))
+}
+
+fn i32_at(b: &[u8], off: usize) -> Option<i32> {
+    u32_at(b, off).map(|v| v as i32)
+}
+
+/// Decodes one complete notification. Unknown types, and buffers shorter than their type's
+/// fixed part, give `None`: the caller drops them.
+pub fn decode(buf: &[u8]) -> Option<Notification> {
+    let sn_type = u16_at(buf, 0)?;
+    // Never look past what arrived, whatever the header's own length field claims.
+    let claimed = u32_at(buf, 4)? as usize;
+    let buf = &buf[..claimed.min(buf.len())];
+    match sn_type {
+        ffi::SCTP_ASSOC_CHANGE => {
+            use ffi::sctp_assoc_change as T;
+            buf.get(..size_of::<T>())?;
+            Some(Notification::AssocChange {
+                state: u16_at(buf, offset_of!(T, sac_state))?,
+                error: u16_at(buf, offset_of!(T, sac_error))?,
+                outbound_streams: u16_at(buf, offset_of!(T, sac_outbound_streams))?,
+                inbound_streams: u16_at(buf, offset_of!(T, sac_inbound_streams))?,
+                assoc_id: i32_at(buf, offset_of!(T, sac_assoc_id))?,
+            })
+        }
+        ffi::SCTP_PEER_ADDR_CHANGE => {
+            use ffi::sctp_paddr_change as T;
+            buf.get(..size_of::<T>())?;
+            let aaddr = offset_of!(T, spc_aaddr);
+            Some(Notification::PaddrChange {
+                addr: addr::read(&buf[aaddr..aaddr + 128]).map(|(sa, _)| sa),
+                state: i32_at(buf, offset_of!(T, spc_state))?,
+                error: i32_at(buf, offset_of!(T, spc_error))?,
+                assoc_id: i32_at(buf, offset_of!(T, spc_assoc_id))?,
+            })
+        }
+        ffi::SCTP_REMOTE_ERROR => {
+            use ffi::sctp_remote_error as T;
+            buf.get(..size_of::<T>())?;
+            Some(Notification::RemoteError {
+                error: u16::from_be(u16_at(buf, offset_of!(T, sre_error))?),
+                assoc_id: i32_at(buf, offset_of!(T, sre_assoc_id))?,
+                causes: error_causes(&buf[size_of::<T>()..]),
+            })
+        }
+        ffi::SCTP_SEND_FAILED => {
+            use ffi::sctp_send_failed as T;
+            let info_at = offset_of!(T, ssf_info);
+            let info: sctp_sndrcvinfo = ffi::read_struct(buf.get(info_at..)?)?;
+            buf.get(..size_of::<T>())?;
+            Some(Notification::SendFailed {
+                data_sent: u16_at(buf, offset_of!(T, ssf_flags))? != 0,
+                error: u32_at(buf, offset_of!(T, ssf_error))?,
+                info,
+                assoc_id: i32_at(buf, offset_of!(T, ssf_assoc_id))?,
+                data: size_of::<T>()..buf.len(),
+            })
+        }
+        ffi::SCTP_SHUTDOWN_EVENT => {
+            use ffi::sctp_shutdown_event as T;
+            Some(Notification::ShutdownEvent {
+                assoc_id: i32_at(buf, offset_of!(T, sse_assoc_id))?,
+            })
+        }
+        ffi::SCTP_ADAPTATION_INDICATION => {
+            use ffi::sctp_adaptation_event as T;
+            Some(Notification::AdaptationEvent {
+                indication: u32::from_be(u32_at(buf, offset_of!(T, sai_adaptation_ind))?),
+                assoc_id: i32_at(buf, offset_of!(T, sai_assoc_id))?,
+            })
+        }
+        ffi::SCTP_PARTIAL_DELIVERY_EVENT => {
+            use ffi::sctp_pdapi_event as T;
+            Some(Notification::PdapiEvent {
+                assoc_id: i32_at(buf, offset_of!(T, pdapi_assoc_id))?,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The cause codes of an ERROR chunk laid out as OTP 25 reads `sre_data`: a 4-byte chunk
+/// header whose length bounds the walk, then causes of `{code, length}` each. Unlike OTP's
+/// parser (CVE-2026-49759), each step is checked against the bytes received and must advance,
+/// so a hostile length can neither read out of bounds nor loop.
+fn error_causes(chunk: &[u8]) -> Vec<u16> {
+    let mut causes = Vec::new();
+    let Some(chunk_len) = chunk.get(2..4) else {
+        return causes;
+    };
+    let chunk_len = u16::from_be_bytes([chunk_len[0], chunk_len[1]]) as usize;
+    let end = chunk_len.min(chunk.len());
+    let mut off = 4;
+    while off + 4 <= end {
+        let code = u16::from_be_bytes([chunk[off], chunk[off + 1]]);
+        let len = u16::from_be_bytes([chunk[off + 2], chunk[off + 3]]) as usize;
+        if len == 0 {
+            break;
+        }
+        causes.push(code);
+        off += len;
+    }
+    causes
+}
+
+/// One ancillary data item that OTP reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ancillary {
+    SndRcv(sctp_sndrcvinfo),
+    Tos(u8),
+    Tclass(i32),
+    Ttl(i32),
+}
+
+/// Walks a `cmsghdr` chain as the kernel writes it (headers and data aligned to the word
+/// size) and keeps the items OTP reports, in order; anything else is skipped.
+pub fn ancillary(control: &[u8]) -> Vec<Ancillary> {
+    const WORD: usize = size_of::<usize>();
+    const HDR: usize = size_of::<libc::cmsghdr>();
+    let align = |n: usize| n.checked_add(WORD - 1).map(|n| n & !(WORD - 1));
+    let mut items = Vec::new();
+    let mut off = 0;
+    while let Some(hdr) = control.get(off..off + HDR) {
+        let len = usize::from_ne_bytes(hdr[..WORD].try_into().unwrap_or([0; WORD]));
+        let level = i32::from_ne_bytes(hdr[WORD..WORD + 4].try_into().unwrap_or([0; 4]));
+        let kind = i32::from_ne_bytes(hdr[WORD + 4..WORD + 8].try_into().unwrap_or([0; 4]));
+        if len < HDR {
+            break;
+        }
+        let Some(data) = control.get(off + HDR..off.saturating_add(len)) else {
+            break;
+        };
+        let item = match (level, kind) {
+            (ffi::IPPROTO_SCTP, ffi::SCTP_SNDRCV) => ffi::read_struct(data).map(Ancillary::SndRcv),
+            (libc::IPPROTO_IP, libc::IP_TOS) => data.first().map(|&t| Ancillary::Tos(t)),
+            (libc::IPPROTO_IP, libc::IP_TTL) => i32_at(data, 0).map(Ancillary::Ttl),
+            (libc::IPPROTO_IPV6, libc::IPV6_TCLASS) => i32_at(data, 0).map(Ancillary::Tclass),
+            _ => None,
+        };
+        items.extend(item);
+        match align(len) {
+            Some(next) => off += next,
+            None => break,
+        }
+    }
+    items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(sn_type: u16, len: usize) -> Vec<u8> {
+        let mut b = vec![0u8; len.max(8)];
+        b[0..2].copy_from_slice(&sn_type.to_ne_bytes());
+        b[4..8].copy_from_slice(&(len as u32).to_ne_bytes());
+        b.truncate(len);
+        b
+    }
+
+    #[test]
+    fn assoc_change() {
+        let mut b = header(ffi::SCTP_ASSOC_CHANGE, 20);
+        b[8..10].copy_from_slice(&1u16.to_ne_bytes());
+        b[12..14].copy_from_slice(&5u16.to_ne_bytes());
+        b[14..16].copy_from_slice(&10u16.to_ne_bytes());
+        b[16..20].copy_from_slice(&7i32.to_ne_bytes());
+        assert_eq!(
+            decode(&b),
+            Some(Notification::AssocChange {
+                state: 1,
+                error: 0,
+                outbound_streams: 5,
+                inbound_streams: 10,
+                assoc_id: 7
+            })
+        );
+        assert_eq!(decode(&b[..19]), None);
+    }
+
+    #[test]
+    fn claimed_length_never_extends_the_buffer() {
+        let mut b = header(ffi::SCTP_ASSOC_CHANGE, 20);
+        b[4..8].copy_from_slice(&u32::MAX.to_ne_bytes());
+        assert!(decode(&b).is_some());
+        b[4..8].copy_from_slice(&8u32.to_ne_bytes());
+        assert_eq!(decode(&b), None);
+    }
+
+    #[test]
+    fn remote_error_causes_are_bounded() {
+        let mut b = header(ffi::SCTP_REMOTE_ERROR, 16);
+        // A chunk claiming 64 KiB of causes holding one real cause, then a zero length.
+        b.extend_from_slice(&[0, 0, 0xff, 0xff, 0, 1, 0, 8, 0, 0, 0, 0, 0, 9, 0, 0]);
+        let len = b.len() as u32;
+        b[4..8].copy_from_slice(&len.to_ne_bytes());
+        match decode(&b) {
+            Some(Notification::RemoteError { causes, .. }) => assert_eq!(causes, vec![1]),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_and_short_inputs() {
+        assert_eq!(decode(&[]), None);
+        assert_eq!(decode(&header(0x8009, 12)), None);
+        for t in 0x8001..=0x8007u16 {
+            for len in 0..200 {
+                let _ = decode(&header(t, len));
+            }
+        }
+    }
+
+    #[test]
+    fn ancillary_sndrcv_and_garbage() {
+        let mut c = vec![0u8; 16 + 32];
+        c[0..8].copy_from_slice(&(16usize + 32).to_ne_bytes());
+        c[8..12].copy_from_slice(&ffi::IPPROTO_SCTP.to_ne_bytes());
+        c[12..16].copy_from_slice(&ffi::SCTP_SNDRCV.to_ne_bytes());
+        c[16..18].copy_from_slice(&3u16.to_ne_bytes());
+        let items = ancillary(&c);
+        assert_eq!(items.len(), 1);
+        assert!(matches!(items[0], Ancillary::SndRcv(i) if i.sinfo_stream == 3));
+        // A header claiming more than the buffer holds is ignored.
+        c[0..8].copy_from_slice(&usize::MAX.to_ne_bytes());
+        assert!(ancillary(&c).is_empty());
+        assert!(ancillary(&c[..7]).is_empty());
+    }
+}

@@ -1,0 +1,228 @@
+//! The poller: one thread with an epoll set and a wake-up eventfd. It watches the sockets that
+//! are active or have a waiter, delivers active-mode messages straight to the owner, and wakes
+//! waiting `recv`/`send` callers. Only this thread registers fds with epoll and only it sends
+//! from its `OwnedEnv`; the NIFs talk to it over a channel.
+
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use crossbeam_channel::{unbounded, Receiver, Sender};
+use once_cell::sync::Lazy;
+use rustler::{Encoder, OwnedEnv, ResourceArc};
+
+use crate::atoms;
+use crate::error::Error;
+use crate::ffi::{self, Epoll, EventFd};
+use crate::notification;
+use crate::socket::{Active, Socket, State, Waiter};
+use crate::terms;
+
+enum Command {
+    /// Recompute what this socket needs watched.
+    Watch(ResourceArc<Socket>),
+    /// The socket closed: drop it and wake its waiters.
+    Forget(u64, Vec<Waiter>),
+}
+
+struct Handle {
+    commands: Sender<Command>,
+    wake: Arc<EventFd>,
+}
+
+static POLLER: Lazy<Handle> = Lazy::new(start);
+
+const WAKE_TOKEN: u64 = 0;
+/// Messages delivered from one socket per wake-up, so one busy socket cannot starve others.
+const DELIVERY_BUDGET: usize = 64;
+
+fn start() -> Handle {
+    let (commands, inbox) = unbounded();
+    let wake = Arc::new(EventFd::new().expect("eventfd for the SCTP poller"));
+    let epoll = Epoll::new().expect("epoll for the SCTP poller");
+    epoll
+        .add(wake.raw(), ffi::EPOLLIN, WAKE_TOKEN)
+        .expect("watching the poller's eventfd");
+    let thread_wake = wake.clone();
+    std::thread::Builder::new()
+        .name("gen_sctp_poller".into())
+        .spawn(move || Poller::new(epoll, thread_wake, inbox).run())
+        .expect("starting the SCTP poller thread");
+    Handle { commands, wake }
+}
+
+fn send(cmd: Command) {
+    if POLLER.commands.send(cmd).is_ok() {
+        POLLER.wake.notify();
+    }
+}
+
+/// Asks the poller to bring its watch of `socket` in line with the socket's state.
+pub fn watch(socket: ResourceArc<Socket>) {
+    send(Command::Watch(socket));
+}
+
+/// Tells the poller a socket closed, handing it the waiters to wake.
+pub fn forget(id: u64, waiters: Vec<Waiter>) {
+    send(Command::Forget(id, waiters));
+}
+
+/// Wakes one waiter with `{'$gen_sctp_ready', Tag}`.
+pub fn wake(waiter: Waiter) {
+    let Waiter { pid, mut env, tag } = waiter;
+    let _ = env.send_and_clear(&pid, |env| (atoms::ready_tag(), tag.load(env)));
+}
+
+struct Poller {
+    epoll: Epoll,
+    wake: Arc<EventFd>,
+    inbox: Receiver<Command>,
+    watched: HashMap<u64, ResourceArc<Socket>>,
+    env: OwnedEnv,
+    scratch: Vec<u8>,
+}
+
+impl Poller {
+    fn new(epoll: Epoll, wake: Arc<EventFd>, inbox: Receiver<Command>) -> Poller {
+        Poller {
+            epoll,
+            wake,
+            inbox,
+            watched: HashMap::new(),
+            env: OwnedEnv::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    fn run(mut self) {
+        let mut events = vec![ffi::epoll_event_empty(); 256];
+        loop {
+            let n = self.epoll.wait(&mut events).unwrap_or(0);
+            for ev in &events[..n] {
+                let (token, flags) = (ev.u64, ev.events);
+                // One socket's trouble must not stop the thread serving all the others.
+                let _ = catch_unwind(AssertUnwindSafe(|| {
+                    if token == WAKE_TOKEN {
+                        self.wake.drain();
+                        self.commands();
+                    } else {
+                        self.ready(token, flags);
+                    }
+                }));
+            }
+        }
+    }
+
+    fn commands(&mut self) {
+        while let Ok(cmd) = self.inbox.try_recv() {
+            match cmd {
+                Command::Watch(socket) => {
+                    let mut st = socket.state();
+                    self.rearm(&socket, &mut st);
+                }
+                Command::Forget(id, waiters) => {
+                    self.watched.remove(&id);
+                    waiters.into_iter().for_each(wake);
+                }
+            }
+        }
+    }
+
+    /// Registers, changes or drops the epoll interest of `socket` to what its state needs.
+    fn rearm(&mut self, socket: &ResourceArc<Socket>, st: &mut State) {
+        let want = st.interest();
+        if want == st.armed {
+            return;
+        }
+        let Some(fd) = socket.raw_fd() else {
+            st.armed = 0;
+            self.watched.remove(&socket.id);
+            return;
+        };
+        let result = match (st.armed, want) {
+            (0, _) => self.epoll.add(fd, want, socket.id),
+            (_, 0) => self.epoll.delete(fd),
+            _ => self.epoll.modify(fd, want, socket.id),
+        };
+        if result.is_err() {
+            // The fd is unusable for epoll; treat it as unwatched rather than spin.
+            st.armed = 0;
+            self.watched.remove(&socket.id);
+            return;
+        }
+        st.armed = want;
+        if want == 0 {
+            self.watched.remove(&socket.id);
+        } else {
+            self.watched.insert(socket.id, socket.clone());
+        }
+    }
+
+    fn ready(&mut self, token: u64, flags: u32) {
+        let Some(socket) = self.watched.get(&token).cloned() else {
+            return;
+        };
+        let mut st = socket.state();
+        let hangup = flags & (libc::EPOLLERR | libc::EPOLLHUP) as u32 != 0;
+        if flags & ffi::EPOLLIN != 0 || hangup {
+            if let Some(reader) = st.reader.take() {
+                wake(reader);
+            } else if st.active != Active::False {
+                self.deliver(&socket, &mut st, hangup);
+            }
+        }
+        if flags & ffi::EPOLLOUT != 0 || hangup {
+            st.writers.drain(..).for_each(wake);
+        }
+        self.rearm(&socket, &mut st);
+    }
+
+    /// Reads the socket dry (up to the budget) and sends each message to the owner.
+    fn deliver(&mut self, socket: &ResourceArc<Socket>, st: &mut State, hangup: bool) {
+        let mut delivered_any = false;
+        for _ in 0..DELIVERY_BUDGET {
+            if st.active == Active::False {
+                break;
+            }
+            let msg = match socket.read_message(st, &mut self.scratch) {
+                Ok(Some(msg)) => msg,
+                Ok(None) | Err(Error::Closed) => break,
+                Err(e) => {
+                    let owner = st.owner;
+                    let _ = self.env.send_and_clear(&owner, |env| {
+                        let s = terms::socket(env, socket);
+                        (atoms::sctp_error(), s, e.reason(env)).encode(env)
+                    });
+                    st.active = Active::False;
+                    break;
+                }
+            };
+            delivered_any = true;
+            let bytes = &self.scratch[..msg.len];
+            let event = match msg.notification {
+                // An unknown notification type is dropped, as OTP never subscribes to one.
+                true => match notification::decode(bytes) {
+                    Some(n) => Some(n),
+                    None => continue,
+                },
+                false => None,
+            };
+            let (owner, mode) = (st.owner, st.mode);
+            let _ = self.env.send_and_clear(&owner, |env| {
+                let s = terms::socket(env, socket);
+                let body = terms::body(env, event.as_ref(), bytes, mode);
+                let anc = terms::ancillary(env, &msg.anc);
+                terms::active_message(env, s, msg.from.as_ref(), anc, body)
+            });
+            if st.count_delivery() {
+                let _ = self.env.send_and_clear(&owner, |env| {
+                    (atoms::sctp_passive(), terms::socket(env, socket)).encode(env)
+                });
+            }
+        }
+        if hangup && !delivered_any {
+            // Nothing left to read on a hung-up socket: stop watching it for input.
+            st.hangup = true;
+        }
+    }
+}

@@ -1,0 +1,292 @@
+//! The socket resource: the fd, and the per-socket state machine (owner, active mode,
+//! waiters, a message being reassembled) behind one lock.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, RwLock};
+
+use rustler::env::SavedTerm;
+use rustler::{Env, LocalPid, Monitor, OwnedEnv, Resource, Term};
+
+use crate::addr;
+use crate::error::{Error, Result};
+use crate::ffi::{self, sctp_sndrcvinfo, AssocId};
+use crate::notification::{self, Ancillary};
+use crate::poller;
+
+/// `{active, _}` as OTP counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Active {
+    False,
+    True,
+    Once,
+    /// `{active, N}`: N messages left before the socket turns passive.
+    Count(i32),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Binary,
+    List,
+}
+
+/// A process waiting for the socket to become readable or writable. It is woken with
+/// `{'$gen_sctp_ready', Tag}` exactly once, unless it cancels first.
+pub struct Waiter {
+    pub pid: LocalPid,
+    pub env: OwnedEnv,
+    pub tag: SavedTerm,
+}
+
+impl Waiter {
+    pub fn new(pid: LocalPid, tag: Term<'_>) -> Waiter {
+        let env = OwnedEnv::new();
+        let tag = env.save(tag);
+        Waiter { pid, env, tag }
+    }
+}
+
+/// A message whose first fragments arrived but not yet its end (`MSG_EOR`).
+struct Partial {
+    bytes: Vec<u8>,
+    from: Option<SocketAddr>,
+    anc: Vec<Ancillary>,
+    notification: bool,
+}
+
+pub struct State {
+    pub owner: LocalPid,
+    pub owner_monitor: Option<Monitor>,
+    pub active: Active,
+    pub mode: Mode,
+    /// Receive buffer size per recvmsg call (the `buffer` option).
+    pub buffer: usize,
+    pub reader: Option<Waiter>,
+    pub writers: Vec<Waiter>,
+    /// The epoll interest the poller has registered; only the poller writes it.
+    pub armed: u32,
+    /// Per-association send defaults set with `sctp_default_send_param` (0: the socket's).
+    pub send_defaults: HashMap<AssocId, sctp_sndrcvinfo>,
+    /// Options kept for `getopts` that have no kernel counterpart.
+    pub high_msgq_watermark: u32,
+    pub low_msgq_watermark: u32,
+    pub send_timeout: Option<u32>,
+    partial: Option<Partial>,
+    /// The peer hung up and nothing is left to read: input is no longer watched.
+    pub hangup: bool,
+    pub closed: bool,
+}
+
+pub struct Socket {
+    pub id: u64,
+    pub family: i32,
+    fd: RwLock<Option<OwnedFd>>,
+    state: Mutex<State>,
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// OTP's default user buffer; it is raised to `recbuf` when that is set.
+pub const DEFAULT_BUFFER: usize = 65536;
+
+/// One received message, complete: its bytes are the front of the caller's scratch buffer.
+pub struct Message {
+    pub from: Option<SocketAddr>,
+    pub anc: Vec<Ancillary>,
+    pub notification: bool,
+    pub len: usize,
+}
+
+impl Socket {
+    pub fn new(fd: OwnedFd, family: i32, owner: LocalPid) -> Socket {
+        Socket {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            family,
+            fd: RwLock::new(Some(fd)),
+            state: Mutex::new(State {
+                owner,
+                owner_monitor: None,
+                active: Active::False,
+                mode: Mode::Binary,
+                buffer: DEFAULT_BUFFER,
+                reader: None,
+                writers: Vec::new(),
+                armed: 0,
+                send_defaults: HashMap::new(),
+                high_msgq_watermark: 8192,
+                low_msgq_watermark: 4096,
+                send_timeout: None,
+                partial: None,
+                hangup: false,
+                closed: false,
+            }),
+        }
+    }
+
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        // A panic while the lock was held leaves consistent data here: every update is a
+        // plain field store, so a poisoned lock is still usable.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` with the fd, or fails with `Closed`. The fd cannot be closed meanwhile.
+    pub fn with_fd<T>(&self, f: impl FnOnce(RawFd) -> Result<T>) -> Result<T> {
+        let guard = self.fd.read().unwrap_or_else(|p| p.into_inner());
+        match guard.as_ref() {
+            Some(fd) => f(fd.as_raw_fd()),
+            None => Err(Error::Closed),
+        }
+    }
+
+    pub fn raw_fd(&self) -> Option<RawFd> {
+        let guard = self.fd.read().unwrap_or_else(|p| p.into_inner());
+        guard.as_ref().map(|fd| fd.as_raw_fd())
+    }
+
+    /// Closes the socket once: wakes every waiter (their retry then sees `closed`) and tells
+    /// the poller to forget it. Later calls do nothing.
+    pub fn close(&self) {
+        let waiters = {
+            let mut st = self.state();
+            if st.closed {
+                return;
+            }
+            st.closed = true;
+            st.active = Active::False;
+            st.partial = None;
+            let mut waiters = std::mem::take(&mut st.writers);
+            waiters.extend(st.reader.take());
+            // Drop the fd while the state lock is held, so the poller never sees an open
+            // state with a closed fd.
+            let fd = self.fd.write().unwrap_or_else(|p| p.into_inner()).take();
+            drop(fd);
+            waiters
+        };
+        poller::forget(self.id, waiters);
+    }
+
+    /// Reads one complete message into `scratch` (grown as needed). `Ok(None)`: would block;
+    /// fragments read so far are kept in the state for the next call.
+    pub fn read_message(&self, st: &mut State, scratch: &mut Vec<u8>) -> Result<Option<Message>> {
+        self.with_fd(|fd| read_message(fd, st, scratch))
+    }
+}
+
+fn read_message(fd: RawFd, st: &mut State, scratch: &mut Vec<u8>) -> Result<Option<Message>> {
+    let mut control = [0u8; 256];
+    let chunk = st.buffer.max(1024);
+    let mut filled = 0;
+    let mut first: Option<(Option<SocketAddr>, Vec<Ancillary>, bool)> = None;
+    if let Some(p) = st.partial.take() {
+        scratch.clear();
+        scratch.extend_from_slice(&p.bytes);
+        filled = p.bytes.len();
+        first = Some((p.from, p.anc, p.notification));
+    }
+    loop {
+        if scratch.len() < filled + chunk {
+            scratch.resize(filled + chunk, 0);
+        }
+        let got = match ffi::recvmsg(fd, &mut scratch[filled..filled + chunk], &mut control) {
+            Ok(got) => got,
+            Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => {
+                if let Some((from, anc, notification)) = first {
+                    st.partial = Some(Partial {
+                        bytes: scratch[..filled].to_vec(),
+                        from,
+                        anc,
+                        notification,
+                    });
+                }
+                return Ok(None);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        filled += got.len;
+        if first.is_none() {
+            let from = addr::from_raw(&got.from, got.from_len);
+            let anc = notification::ancillary(&control[..got.control_len]);
+            let is_notification = got.flags & libc::MSG_NOTIFICATION != 0;
+            first = Some((from, anc, is_notification));
+        }
+        if got.flags & libc::MSG_EOR != 0 || got.len == 0 {
+            let (from, anc, notification) = first.unwrap_or((None, Vec::new(), false));
+            return Ok(Some(Message {
+                from,
+                anc,
+                notification,
+                len: filled,
+            }));
+        }
+    }
+}
+
+impl State {
+    /// The readiness this socket needs watched.
+    pub fn interest(&self) -> u32 {
+        if self.closed {
+            return 0;
+        }
+        let mut events = 0;
+        if (self.active != Active::False || self.reader.is_some()) && !self.hangup {
+            events |= ffi::EPOLLIN;
+        }
+        if !self.writers.is_empty() {
+            events |= ffi::EPOLLOUT;
+        }
+        events
+    }
+
+    /// Counts one delivered message; true when the socket just turned passive because
+    /// `{active, N}` ran out (the caller then sends `{sctp_passive, S}`).
+    pub fn count_delivery(&mut self) -> bool {
+        match self.active {
+            Active::Once => {
+                self.active = Active::False;
+                false
+            }
+            Active::Count(n) if n <= 1 => {
+                self.active = Active::False;
+                true
+            }
+            Active::Count(n) => {
+                self.active = Active::Count(n - 1);
+                false
+            }
+            Active::True | Active::False => false,
+        }
+    }
+
+    /// Removes the caller's pending wait, if it is still registered.
+    pub fn cancel(&mut self, pid: &LocalPid) -> bool {
+        if self.reader.as_ref().is_some_and(|w| w.pid == *pid) {
+            self.reader = None;
+            return true;
+        }
+        let before = self.writers.len();
+        self.writers.retain(|w| w.pid != *pid);
+        before != self.writers.len()
+    }
+}
+
+#[rustler::resource_impl]
+impl Resource for Socket {
+    const IMPLEMENTS_DOWN: bool = true;
+
+    /// The owner died: close, as a port closes when its owner exits.
+    fn down<'a>(&'a self, _env: Env<'a>, pid: LocalPid, _monitor: Monitor) {
+        if self.state().owner == pid {
+            self.close();
+        }
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        // The last reference is gone: the fd (if still open) closes with the OwnedFd.
+        let st = self.state.get_mut().unwrap_or_else(|p| p.into_inner());
+        st.closed = true;
+    }
+}

@@ -1,0 +1,281 @@
+//! Rust values to the Erlang terms OTP 25's gen_sctp produces: addresses, the
+//! `inet_sctp.hrl` records and the shapes of received messages.
+
+use std::net::{IpAddr, SocketAddr};
+
+use rustler::types::tuple::make_tuple;
+use rustler::{Atom, Encoder, Env, NewBinary, ResourceArc, Term};
+
+use crate::atoms;
+use crate::ffi::{self, sctp_sndrcvinfo};
+use crate::notification::{Ancillary, Notification};
+use crate::socket::{Mode, Socket};
+
+pub fn ip<'a>(env: Env<'a>, ip: &IpAddr) -> Term<'a> {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, d] = v4.octets();
+            (a, b, c, d).encode(env)
+        }
+        IpAddr::V6(v6) => {
+            let w: Vec<Term> = v6.segments().iter().map(|s| s.encode(env)).collect();
+            make_tuple(env, &w)
+        }
+    }
+}
+
+/// `{IP, Port}`.
+pub fn sockaddr<'a>(env: Env<'a>, sa: &SocketAddr) -> Term<'a> {
+    (ip(env, &sa.ip()), sa.port()).encode(env)
+}
+
+/// The `IP, Port` pair of a received message; `{unspec, <<>>}, 0` when the kernel gave none.
+fn from_pair<'a>(env: Env<'a>, from: Option<&SocketAddr>) -> (Term<'a>, Term<'a>) {
+    match from {
+        Some(sa) => (ip(env, &sa.ip()), sa.port().encode(env)),
+        None => {
+            let empty = NewBinary::new(env, 0);
+            let unspec = (atoms::unspec(), Term::from(empty)).encode(env);
+            (unspec, 0.encode(env))
+        }
+    }
+}
+
+/// The raw address bytes OTP 25 leaves undecoded in a passive error event:
+/// `[Family, PortHi, PortLo | IPBytes]` with Family 1 for IPv4 and 2 for IPv6.
+fn raw_address<'a>(env: Env<'a>, from: Option<&SocketAddr>) -> Term<'a> {
+    let mut bytes: Vec<u8> = Vec::with_capacity(19);
+    match from {
+        Some(SocketAddr::V4(v4)) => {
+            bytes.push(1);
+            bytes.extend_from_slice(&v4.port().to_be_bytes());
+            bytes.extend_from_slice(&v4.ip().octets());
+        }
+        Some(SocketAddr::V6(v6)) => {
+            bytes.push(2);
+            bytes.extend_from_slice(&v6.port().to_be_bytes());
+            bytes.extend_from_slice(&v6.ip().octets());
+        }
+        None => bytes.push(0),
+    }
+    bytes.encode(env)
+}
+
+/// `#sctp_sndrcvinfo{}` as received: flags as a list, ppid in host order.
+pub fn sndrcvinfo<'a>(env: Env<'a>, i: &sctp_sndrcvinfo) -> Term<'a> {
+    let mut flags = Vec::new();
+    for (bit, name) in [
+        (ffi::SCTP_UNORDERED, atoms::unordered()),
+        (ffi::SCTP_ADDR_OVER, atoms::addr_over()),
+        (ffi::SCTP_ABORT, atoms::abort()),
+        (ffi::SCTP_EOF, atoms::eof()),
+    ] {
+        if i.sinfo_flags & bit != 0 {
+            flags.push(name);
+        }
+    }
+    make_tuple(
+        env,
+        &[
+            atoms::sctp_sndrcvinfo().encode(env),
+            i.sinfo_stream.encode(env),
+            i.sinfo_ssn.encode(env),
+            flags.encode(env),
+            u32::from_be(i.sinfo_ppid).encode(env),
+            i.sinfo_context.encode(env),
+            i.sinfo_timetolive.encode(env),
+            i.sinfo_tsn.encode(env),
+            i.sinfo_cumtsn.encode(env),
+            (i.sinfo_assoc_id as u32).encode(env),
+        ],
+    )
+}
+
+pub fn ancillary<'a>(env: Env<'a>, items: &[Ancillary]) -> Term<'a> {
+    let terms: Vec<Term> = items
+        .iter()
+        .map(|item| match item {
+            Ancillary::SndRcv(i) => sndrcvinfo(env, i),
+            Ancillary::Tos(t) => (atoms::tos(), *t).encode(env),
+            Ancillary::Tclass(t) => (atoms::tclass(), *t).encode(env),
+            Ancillary::Ttl(t) => (atoms::ttl(), *t).encode(env),
+        })
+        .collect();
+    terms.encode(env)
+}
+
+/// A state code as its atom, or the bare number for a code OTP 25 does not know.
+fn named<'a>(env: Env<'a>, code: i64, names: &[Atom]) -> Term<'a> {
+    match usize::try_from(code).ok().and_then(|i| names.get(i)) {
+        Some(atom) => atom.encode(env),
+        None => code.encode(env),
+    }
+}
+
+/// A notification as its `inet_sctp.hrl` record; `buf` is the buffer it was decoded from.
+pub fn notification<'a>(env: Env<'a>, n: &Notification, buf: &[u8]) -> Term<'a> {
+    match n {
+        Notification::AssocChange {
+            state,
+            error,
+            outbound_streams,
+            inbound_streams,
+            assoc_id,
+        } => {
+            let states = [
+                atoms::comm_up(),
+                atoms::comm_lost(),
+                atoms::restart(),
+                atoms::shutdown_comp(),
+                atoms::cant_assoc(),
+            ];
+            make_tuple(
+                env,
+                &[
+                    atoms::sctp_assoc_change().encode(env),
+                    named(env, *state as i64, &states),
+                    error.encode(env),
+                    outbound_streams.encode(env),
+                    inbound_streams.encode(env),
+                    assoc_id.encode(env),
+                ],
+            )
+        }
+        Notification::PaddrChange {
+            addr,
+            state,
+            error,
+            assoc_id,
+        } => {
+            let states = [
+                atoms::addr_available(),
+                atoms::addr_unreachable(),
+                atoms::addr_removed(),
+                atoms::addr_added(),
+                atoms::addr_made_prim(),
+                atoms::addr_confirmed(),
+            ];
+            let (ip, port) = from_pair(env, addr.as_ref());
+            make_tuple(
+                env,
+                &[
+                    atoms::sctp_paddr_change().encode(env),
+                    (ip, port).encode(env),
+                    named(env, *state as i64, &states),
+                    error.encode(env),
+                    assoc_id.encode(env),
+                ],
+            )
+        }
+        Notification::RemoteError {
+            error,
+            assoc_id,
+            causes,
+        } => (
+            atoms::sctp_remote_error(),
+            *error,
+            *assoc_id,
+            causes.clone(),
+        )
+            .encode(env),
+        Notification::SendFailed {
+            data_sent,
+            error,
+            info,
+            assoc_id,
+            data,
+        } => {
+            let payload = buf.get(data.clone()).unwrap_or(&[]);
+            let mut bin = NewBinary::new(env, payload.len());
+            bin.as_mut_slice().copy_from_slice(payload);
+            make_tuple(
+                env,
+                &[
+                    atoms::sctp_send_failed().encode(env),
+                    data_sent.encode(env),
+                    error.encode(env),
+                    sndrcvinfo(env, info),
+                    (*assoc_id as u32).encode(env),
+                    Term::from(bin),
+                ],
+            )
+        }
+        Notification::ShutdownEvent { assoc_id } => {
+            (atoms::sctp_shutdown_event(), *assoc_id).encode(env)
+        }
+        Notification::AdaptationEvent {
+            indication,
+            assoc_id,
+        } => (atoms::sctp_adaptation_event(), *indication, *assoc_id).encode(env),
+        Notification::PdapiEvent { assoc_id } => (
+            atoms::sctp_pdapi_event(),
+            atoms::partial_delivery_aborted(),
+            *assoc_id,
+        )
+            .encode(env),
+    }
+}
+
+/// What a received message carries: user data or a notification.
+pub enum Body<'b> {
+    Data(Term<'b>),
+    Event(Term<'b>, bool),
+}
+
+/// `{sctp | sctp_error, Socket, IP, Port, {Anc, DataOrEvent}}`, the active-mode message.
+pub fn active_message<'a>(
+    env: Env<'a>,
+    socket: Term<'a>,
+    from: Option<&SocketAddr>,
+    anc: Term<'a>,
+    body: Body<'a>,
+) -> Term<'a> {
+    let (ip, port) = from_pair(env, from);
+    let (tag, payload) = match body {
+        Body::Data(t) => (atoms::sctp(), t),
+        Body::Event(t, false) => (atoms::sctp(), t),
+        Body::Event(t, true) => (atoms::sctp_error(), t),
+    };
+    (tag, socket, ip, port, (anc, payload)).encode(env)
+}
+
+/// The passive `recv` result: `{ok, {IP, Port, Anc, DataOrEvent}}`, or for error events
+/// OTP 25's `{error, {[F, P1, P0 | IPBytes], Anc, Event}}`.
+pub fn passive_result<'a>(
+    env: Env<'a>,
+    from: Option<&SocketAddr>,
+    anc: Term<'a>,
+    body: Body<'a>,
+) -> Term<'a> {
+    match body {
+        Body::Event(ev, true) => {
+            let raw = raw_address(env, from);
+            (atoms::error(), (raw, anc, ev)).encode(env)
+        }
+        Body::Data(t) | Body::Event(t, false) => {
+            let (ip, port) = from_pair(env, from);
+            (atoms::ok(), (ip, port, anc, t)).encode(env)
+        }
+    }
+}
+
+/// The socket as users see it: `{'$inet', gen_sctp, Resource}`.
+pub fn socket<'a>(env: Env<'a>, socket: &ResourceArc<Socket>) -> Term<'a> {
+    (atoms::inet_tag(), atoms::gen_sctp(), socket.encode(env)).encode(env)
+}
+
+/// The payload of a received message: the notification's record, or the data as a binary
+/// (a byte list in list mode).
+pub fn body<'a>(env: Env<'a>, event: Option<&Notification>, bytes: &[u8], mode: Mode) -> Body<'a> {
+    match event {
+        Some(n) => Body::Event(notification(env, n, bytes), n.is_error()),
+        None => Body::Data(match mode {
+            Mode::Binary => {
+                let mut bin = NewBinary::new(env, bytes.len());
+                bin.as_mut_slice().copy_from_slice(bytes);
+                Term::from(bin)
+            }
+            Mode::List => bytes.encode(env),
+        }),
+    }
+}
