@@ -411,9 +411,12 @@ sockname(S) when ?IS_SOCKET(S) ->
 peername(S) when ?IS_SOCKET(S) ->
     gen_sctp_nif:peername(handle(S)).
 
-%% @doc Statistics counters, as `inet:getstat/2'.
+%% @doc Traffic counters of user data, as `inet:getstat/2' (`recv_dvi' and `send_pend'
+%% are always 0).
 getstat(S, What) when ?IS_SOCKET(S), is_list(What) ->
-    {ok, []}.
+    gen_sctp_nif:getstat(handle(S), What);
+getstat(S, What) ->
+    erlang:error(badarg, [S, What]).
 
 %% @equiv socknames(S, 0)
 socknames(S) -> socknames(S, 0).

@@ -5,7 +5,7 @@
 -export([open/4, close/1, listen/2, connect/2, connectx/2, family/1,
          send/5, sendmsg/4, recv/2, cancel/1,
          setopts/2, getopts/2, handover_begin/1, handover_end/3,
-         sockname/1, peername/1, addresses/3, peeloff/2]).
+         sockname/1, peername/1, addresses/3, peeloff/2, getstat/2]).
 
 -on_load(load/0).
 
@@ -43,3 +43,4 @@ sockname(_Handle) -> ?NOT_LOADED.
 peername(_Handle) -> ?NOT_LOADED.
 addresses(_Handle, _AssocId, _Local) -> ?NOT_LOADED.
 peeloff(_Handle, _AssocId) -> ?NOT_LOADED.
+getstat(_Handle, _Names) -> ?NOT_LOADED.

@@ -212,7 +212,10 @@ fn send_with(
 ) -> Result<Atom> {
     let data = Binary::from_iolist(data).map_err(|_| Error::Badarg)?;
     let sent = socket.with_fd(|fd| match ffi::sendmsg(fd, data.as_slice(), info, None) {
-        Ok(_) => Ok(true),
+        Ok(n) => {
+            socket.stats.sent(n);
+            Ok(true)
+        }
         Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => Ok(false),
         Err(e) => Err(e.into()),
     })?;
@@ -479,4 +482,39 @@ fn family(env: Env, socket: Sock) -> Term {
         "inet"
     };
     reply(env, Atom::from_str(env, name).map_err(Error::from))
+}
+
+/// `inet:getstat/2` counters: the requested ones of recv_oct, recv_cnt, recv_max, recv_avg,
+/// recv_dvi, send_oct, send_cnt, send_max, send_avg and send_pend.
+#[rustler::nif]
+fn getstat<'a>(env: Env<'a>, socket: Sock, names: Vec<Atom>) -> Term<'a> {
+    use std::sync::atomic::Ordering::Relaxed;
+    if socket.state().closed {
+        return Error::Closed.encode(env);
+    }
+    let s = &socket.stats;
+    let avg = |oct: u64, cnt: u64| if cnt == 0 { 0 } else { oct / cnt };
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        let value = match name
+            .to_term(env)
+            .atom_to_string()
+            .unwrap_or_default()
+            .as_str()
+        {
+            "recv_oct" => s.recv_oct.load(Relaxed),
+            "recv_cnt" => s.recv_cnt.load(Relaxed),
+            "recv_max" => s.recv_max.load(Relaxed),
+            "recv_avg" => avg(s.recv_oct.load(Relaxed), s.recv_cnt.load(Relaxed)),
+            "recv_dvi" => 0,
+            "send_oct" => s.send_oct.load(Relaxed),
+            "send_cnt" => s.send_cnt.load(Relaxed),
+            "send_max" => s.send_max.load(Relaxed),
+            "send_avg" => avg(s.send_oct.load(Relaxed), s.send_cnt.load(Relaxed)),
+            "send_pend" => 0,
+            _ => return einval().encode(env),
+        };
+        out.push((name, value));
+    }
+    (atoms::ok(), out).encode(env)
 }

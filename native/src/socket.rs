@@ -79,9 +79,37 @@ pub struct State {
     pub closed: bool,
 }
 
+/// Traffic counters for `inet:getstat/2`: user data messages only, as OTP counts them.
+#[derive(Default)]
+pub struct Stats {
+    pub recv_cnt: AtomicU64,
+    pub recv_oct: AtomicU64,
+    pub recv_max: AtomicU64,
+    pub send_cnt: AtomicU64,
+    pub send_oct: AtomicU64,
+    pub send_max: AtomicU64,
+}
+
+impl Stats {
+    pub fn received(&self, len: usize) {
+        count(&self.recv_cnt, &self.recv_oct, &self.recv_max, len);
+    }
+
+    pub fn sent(&self, len: usize) {
+        count(&self.send_cnt, &self.send_oct, &self.send_max, len);
+    }
+}
+
+fn count(cnt: &AtomicU64, oct: &AtomicU64, max: &AtomicU64, len: usize) {
+    cnt.fetch_add(1, Ordering::Relaxed);
+    oct.fetch_add(len as u64, Ordering::Relaxed);
+    max.fetch_max(len as u64, Ordering::Relaxed);
+}
+
 pub struct Socket {
     pub id: u64,
     pub family: i32,
+    pub stats: Stats,
     fd: RwLock<Option<OwnedFd>>,
     state: Mutex<State>,
 }
@@ -104,6 +132,7 @@ impl Socket {
         Socket {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             family,
+            stats: Stats::default(),
             fd: RwLock::new(Some(fd)),
             state: Mutex::new(State {
                 owner,
@@ -170,7 +199,11 @@ impl Socket {
     /// Reads one complete message into `scratch` (grown as needed). `Ok(None)`: would block;
     /// fragments read so far are kept in the state for the next call.
     pub fn read_message(&self, st: &mut State, scratch: &mut Vec<u8>) -> Result<Option<Message>> {
-        self.with_fd(|fd| read_message(fd, st, scratch))
+        let msg = self.with_fd(|fd| read_message(fd, st, scratch))?;
+        if let Some(m) = msg.as_ref().filter(|m| !m.notification) {
+            self.stats.received(m.len);
+        }
+        Ok(msg)
     }
 }
 
