@@ -301,4 +301,77 @@ mod tests {
         assert!(ancillary(&c).is_empty());
         assert!(ancillary(&c[..7]).is_empty());
     }
+
+    /// A small deterministic generator, so the fuzz run needs no extra crate and repeats.
+    struct XorShift(u64);
+
+    impl XorShift {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// One valid-looking notification of each type, to mutate.
+    fn seeds() -> Vec<Vec<u8>> {
+        let sizes = [
+            (ffi::SCTP_ASSOC_CHANGE, 20),
+            (ffi::SCTP_PEER_ADDR_CHANGE, 148),
+            (ffi::SCTP_REMOTE_ERROR, 40),
+            (ffi::SCTP_SEND_FAILED, 80),
+            (ffi::SCTP_SHUTDOWN_EVENT, 12),
+            (ffi::SCTP_ADAPTATION_INDICATION, 16),
+            (ffi::SCTP_PARTIAL_DELIVERY_EVENT, 24),
+        ];
+        sizes.iter().map(|&(t, len)| header(t, len)).collect()
+    }
+
+    fn check(buf: &[u8]) {
+        if let Some(Notification::SendFailed { data, .. }) = decode(buf) {
+            assert!(data.start <= data.end && data.end <= buf.len());
+        }
+        let _ = ancillary(buf);
+    }
+
+    /// Bounded fuzz run over mutated notifications and random bytes: the decoders must
+    /// never panic or index outside the buffer. `FUZZ_ITERATIONS` makes it longer.
+    #[test]
+    fn fuzz_decoders() {
+        let iterations: usize = std::env::var("FUZZ_ITERATIONS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(200_000);
+        let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+        let seeds = seeds();
+        for _ in 0..iterations {
+            let mut buf = seeds[rng.below(seeds.len())].clone();
+            for _ in 0..=rng.below(8) {
+                match rng.below(4) {
+                    0 if !buf.is_empty() => {
+                        let i = rng.below(buf.len());
+                        buf[i] = rng.next() as u8;
+                    }
+                    1 => buf.truncate(rng.below(buf.len() + 1)),
+                    2 => buf.extend((0..rng.below(64)).map(|_| rng.next() as u8)),
+                    _ => {
+                        // Lengths are what hostile input targets: set one to an extreme.
+                        let i = rng.below(buf.len().max(1));
+                        let v = [0u32, 1, 4, 0xffff, u32::MAX][rng.below(5)];
+                        if let Some(slot) = buf.get_mut(i..i + 4) {
+                            slot.copy_from_slice(&v.to_ne_bytes());
+                        }
+                    }
+                }
+            }
+            check(&buf);
+            let noise: Vec<u8> = (0..rng.below(300)).map(|_| rng.next() as u8).collect();
+            check(&noise);
+        }
+    }
 }
