@@ -533,18 +533,7 @@ fn set_raw(fd: RawFd, level: i32, name: i32, bytes: &[u8]) -> io::Result<()> {
 
 /// getsockopt(2) into `value`, which also carries the request (e.g. an assoc id) in.
 pub fn getsockopt<T: Pod>(fd: RawFd, level: i32, name: i32, value: &mut T) -> io::Result<()> {
-    let mut len = size_of::<T>() as libc::socklen_t;
-    // SAFETY: `value` is a writable Pod of `len` bytes; any bytes the kernel writes are valid.
-    cvt(unsafe {
-        libc::getsockopt(
-            fd,
-            level,
-            name,
-            value as *mut T as *mut libc::c_void,
-            &mut len,
-        )
-    })
-    .map(drop)
+    getsockopt_len(fd, level, name, value).map(drop)
 }
 
 pub fn getsockname(fd: RawFd) -> io::Result<(RawSockAddr, u32)> {
@@ -723,4 +712,66 @@ pub fn read_struct<T: Pod>(bytes: &[u8]) -> Option<T> {
     }
     // SAFETY: the slice holds at least size_of::<T>() bytes and any bytes are a valid Pod.
     Some(unsafe { std::ptr::read_unaligned(bytes.as_ptr() as *const T) })
+}
+
+// `spp_flags` bits of `struct sctp_paddrparams` (linux/sctp.h). OTP 25's
+// SCTP_FLAG_HB_ENABLE ... SCTP_FLAG_SACKDELAY_DISABLE use the same values.
+pub const SPP_HB_ENABLE: u32 = 1 << 0;
+pub const SPP_HB_DISABLE: u32 = 1 << 1;
+pub const SPP_HB_DEMAND: u32 = 1 << 2;
+pub const SPP_PMTUD_ENABLE: u32 = 1 << 3;
+pub const SPP_PMTUD_DISABLE: u32 = 1 << 4;
+pub const SPP_SACKDELAY_ENABLE: u32 = 1 << 5;
+pub const SPP_SACKDELAY_DISABLE: u32 = 1 << 6;
+
+// `sstat_state` of `struct sctp_status` (enum sctp_sstat_state).
+pub const SCTP_EMPTY: i32 = 0;
+pub const SCTP_CLOSED: i32 = 1;
+pub const SCTP_COOKIE_WAIT: i32 = 2;
+pub const SCTP_COOKIE_ECHOED: i32 = 3;
+pub const SCTP_ESTABLISHED: i32 = 4;
+pub const SCTP_SHUTDOWN_PENDING: i32 = 5;
+pub const SCTP_SHUTDOWN_SENT: i32 = 6;
+pub const SCTP_SHUTDOWN_RECEIVED: i32 = 7;
+pub const SCTP_SHUTDOWN_ACK_SENT: i32 = 8;
+
+// `spinfo_state` of `struct sctp_paddrinfo` (enum sctp_spinfo_state).
+pub const SCTP_INACTIVE: i32 = 0;
+pub const SCTP_ACTIVE: i32 = 2;
+pub const SCTP_UNCONFIRMED: i32 = 3;
+
+/// `IFNAMSIZ`: the buffer SO_BINDTODEVICE reads and writes.
+pub const IFNAMSIZ: usize = 16;
+
+/// An interface name for SO_BINDTODEVICE, NUL-padded.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct IfName {
+    pub bytes: [u8; IFNAMSIZ],
+}
+
+const _: () = assert!(size_of::<IfName>() == IFNAMSIZ);
+
+// SAFETY: a byte array; any byte pattern is valid.
+unsafe impl Pod for IfName {}
+
+/// getsockopt(2) into `value`; also returns how many bytes the kernel filled in.
+pub fn getsockopt_len<T: Pod>(
+    fd: RawFd,
+    level: i32,
+    name: i32,
+    value: &mut T,
+) -> io::Result<usize> {
+    let mut len = size_of::<T>() as libc::socklen_t;
+    // SAFETY: `value` is a writable Pod of `len` bytes; any bytes the kernel writes are valid.
+    cvt(unsafe {
+        libc::getsockopt(
+            fd,
+            level,
+            name,
+            value as *mut T as *mut libc::c_void,
+            &mut len,
+        )
+    })?;
+    Ok((len as usize).min(size_of::<T>()))
 }

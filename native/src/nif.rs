@@ -2,9 +2,8 @@
 //! blocks: a call that would block registers the caller as a waiter and answers `wait`.
 
 use std::cell::RefCell;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::SocketAddr;
 
-use rustler::types::tuple::get_tuple;
 use rustler::{Atom, Binary, Encoder, Env, LocalPid, ResourceArc, Term};
 
 use crate::addr;
@@ -35,41 +34,10 @@ fn ok_reply<'a>(env: Env<'a>, result: Result<()>) -> Term<'a> {
     reply(env, result.map(|()| atoms::ok()))
 }
 
-fn decode_ip(term: Term) -> Result<IpAddr> {
-    let parts = get_tuple(term).map_err(|_| einval())?;
-    match parts.len() {
-        4 => {
-            let mut o = [0u8; 4];
-            for (slot, t) in o.iter_mut().zip(&parts) {
-                *slot = t.decode().map_err(|_| einval())?;
-            }
-            Ok(IpAddr::V4(Ipv4Addr::from(o)))
-        }
-        8 => {
-            let mut s = [0u16; 8];
-            for (slot, t) in s.iter_mut().zip(&parts) {
-                *slot = t.decode().map_err(|_| einval())?;
-            }
-            Ok(IpAddr::V6(Ipv6Addr::from(s)))
-        }
-        _ => Err(einval()),
-    }
-}
-
-/// `{IP, Port}` to a socket address, v4 addresses mapped for an IPv6 socket.
-fn decode_sockaddr(term: Term, family: i32) -> Result<SocketAddr> {
-    let (ip, port): (Term, u16) = term.decode().map_err(|_| einval())?;
-    let ip = match (decode_ip(ip)?, family) {
-        (IpAddr::V4(v4), libc::AF_INET6) => IpAddr::V6(v4.to_ipv6_mapped()),
-        (ip, _) => ip,
-    };
-    Ok(SocketAddr::new(ip, port))
-}
-
 fn decode_sockaddrs(terms: Vec<Term>, family: i32) -> Result<Vec<SocketAddr>> {
     terms
         .into_iter()
-        .map(|t| decode_sockaddr(t, family))
+        .map(|t| options::decode_sockaddr(t, family))
         .collect()
 }
 
@@ -186,7 +154,7 @@ fn listen(env: Env, socket: Sock, backlog: i32) -> Term {
 
 #[rustler::nif]
 fn connect<'a>(env: Env<'a>, socket: Sock, peer: Term<'a>) -> Term<'a> {
-    let result = decode_sockaddr(peer, socket.family).and_then(|sa| {
+    let result = options::decode_sockaddr(peer, socket.family).and_then(|sa| {
         let (raw, len) = addr::to_raw(&sa);
         socket.with_fd(|fd| Ok(ffi::connect(fd, &raw, len)?))
     });
@@ -493,7 +461,7 @@ fn getstat<'a>(env: Env<'a>, socket: Sock, names: Vec<Atom>) -> Term<'a> {
         return Error::Closed.encode(env);
     }
     let s = &socket.stats;
-    let avg = |oct: u64, cnt: u64| if cnt == 0 { 0 } else { oct / cnt };
+    let avg = |oct: u64, cnt: u64| oct.checked_div(cnt).unwrap_or(0);
     let mut out = Vec::with_capacity(names.len());
     for name in names {
         let value = match name

@@ -279,3 +279,22 @@ pub fn body<'a>(env: Env<'a>, event: Option<&Notification>, bytes: &[u8], mode: 
         }),
     }
 }
+
+/// A socket address inside an option record, as OTP's `load_inet_get_address` gives it:
+/// `{IP, Port}`, or `{{unspec, <<>>}, 0}` for an empty (`AF_UNSPEC`) address and
+/// `{{undefined, <<>>}, 0}` for another family.
+pub fn option_sockaddr<'a>(env: Env<'a>, bytes: &[u8]) -> Term<'a> {
+    if let Some((sa, _)) = crate::addr::read(bytes) {
+        return sockaddr(env, &sa);
+    }
+    let family = bytes
+        .get(0..2)
+        .map_or(0, |b| u16::from_ne_bytes([b[0], b[1]]));
+    let tag = if family == libc::AF_UNSPEC as u16 {
+        atoms::unspec()
+    } else {
+        atoms::undefined()
+    };
+    let empty = Term::from(NewBinary::new(env, 0));
+    ((tag, empty), 0).encode(env)
+}
