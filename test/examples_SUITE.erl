@@ -1,0 +1,202 @@
+%% Runs the three examples from OTP's gen_sctp reference page (examples/)
+%% over this library on a real SCTP kernel, and checks what they print.
+-module(examples_SUITE).
+
+-include_lib("common_test/include/ct.hrl").
+-include_lib("kernel/include/inet_sctp.hrl").
+
+-export([all/0, suite/0, init_per_suite/1, end_per_suite/1]).
+-export([server_and_client/1, ex3_connect_init/1]).
+%% For other suites.
+-export([assert_gen_sctp_is_ours/0]).
+
+-define(LOCALHOST, {127, 0, 0, 1}).
+
+%% sctp_client sleeps 21 s by design; the VM runs everything else ~10x slower.
+suite() -> [{timetrap, {minutes, 3}}].
+
+all() -> [server_and_client, ex3_connect_init].
+
+init_per_suite(Config) ->
+    ct:pal("gen_sctp: ~s", [assert_gen_sctp_is_ours()]),
+    Config.
+
+end_per_suite(_Config) ->
+    ok.
+
+%% kernel has a gen_sctp too: make sure the one on the code path is this
+%% project's, or the suite would test OTP. Returns its beam's path.
+assert_gen_sctp_is_ours() ->
+    Which = code:which(gen_sctp),
+    Kernel = filename:join(code:lib_dir(kernel), "ebin"),
+    case is_list(Which) andalso filename:dirname(Which) =/= Kernel of
+        true -> Which;
+        false -> ct:fail({not_our_gen_sctp, Which})
+    end.
+
+%%% Test cases
+
+%% sctp_server prints what it receives: the association coming up, "Test 0"
+%% on stream 0, and the comm_lost from the client's abort. sctp_client prints
+%% the association and the results of send (stream 0: ok; stream 5: einval,
+%% since the association has 5 outbound streams) and abort.
+server_and_client(_Config) ->
+    Port = free_port(),
+    Server = start_captured(fun() -> sctp_server:server(any, Port) end),
+    try
+        ListenLine = "Listening on any:" ++ integer_to_list(Port) ++ ".",
+        wait_for_line(Server, fun(L) -> lists:prefix(ListenLine, L) end, 30000),
+        Client = start_captured(fun() -> sctp_client:client(localhost, Port) end),
+        ok = await(Client, 120000),
+        wait_for_line(Server, fun(L) -> string:find(L, "comm_lost") =/= nomatch end, 30000),
+        check_client_output(lines(Client)),
+        check_server_output(lines(Server), ListenLine)
+    after
+        stop(Server)
+    end.
+
+check_client_output(Lines) ->
+    ct:pal("client printed:~n~p", [Lines]),
+    ["Connection Successful, Assoc=" ++ AssocText, "ok", "{error,einval}", "ok"] = Lines,
+    #sctp_assoc_change{state = comm_up, error = 0, outbound_streams = 5} =
+        parse_term(AssocText).
+
+check_server_output([Listening | Received], ListenLine) ->
+    ct:pal("server printed:~n~p", [[Listening | Received]]),
+    true = lists:prefix(ListenLine, Listening),
+    %% Only "Received: {ok, ...}" lines: no "SCTP RECV ERROR".
+    Terms = [{ok, {_, _, _, _}} = parse_term(Text) || "Received: " ++ Text <- Received],
+    true = length(Terms) =:= length(Received),
+    %% All from one association with the client on loopback.
+    [{?LOCALHOST, ClientPort}] = lists:usort([{IP, P} || {ok, {IP, P, _, _}} <- Terms]),
+    true = is_integer(ClientPort),
+    %% Linux may add address confirmations (paddr_change) around comm_up.
+    [{_, #sctp_assoc_change{state = comm_up, inbound_streams = 5, assoc_id = Id}},
+     {[#sctp_sndrcvinfo{stream = 0, assoc_id = Id}], <<"Test 0">>},
+     {_, #sctp_assoc_change{state = comm_lost, assoc_id = Id}}] =
+        [{Anc, X} || {ok, {_, _, Anc, X}} <- Terms, not is_record(X, sctp_paddr_change)],
+    ok.
+
+%% ex3 (with connect_init) opens two associations at once, each to its own
+%% one-to-many listener, and prints the comm_up it receives for each.
+ex3_connect_init(_Config) ->
+    {L1, P1} = listener(),
+    {L2, P2} = listener(),
+    try
+        Ex3 = start_captured(fun() -> ex3:client(?LOCALHOST, P1, ?LOCALHOST, P2) end),
+        ok = await(Ex3, 60000),
+        Lines = lines(Ex3),
+        ct:pal("ex3 printed:~n~p", [Lines]),
+        ["Connections initiated" | Results] = Lines,
+        ["Association 1 connect result: comm_up. AssocId: " ++ Id1,
+         "Association 2 connect result: comm_up. AssocId: " ++ Id2] = lists:sort(Results),
+        true = list_to_integer(Id1) =/= list_to_integer(Id2),
+        %% And the listeners saw those associations come up.
+        [{ok, {?LOCALHOST, _, _, #sctp_assoc_change{state = comm_up, inbound_streams = 5}}} =
+             gen_sctp:recv(L, 10000) || L <- [L1, L2]],
+        ok
+    after
+        [gen_sctp:close(L) || L <- [L1, L2]]
+    end.
+
+%%% Helpers
+
+%% A port that is free now: bind port 0, read the port the kernel chose, close.
+free_port() ->
+    {ok, S} = gen_sctp:open(0, []),
+    {ok, Port} = inet:port(S),
+    ok = gen_sctp:close(S),
+    Port.
+
+listener() ->
+    {ok, S} = gen_sctp:open([{ip, ?LOCALHOST}, {active, false}]),
+    {ok, Port} = inet:port(S),
+    ok = gen_sctp:listen(S, true),
+    {S, Port}.
+
+parse_term(Text) ->
+    {ok, Tokens, _} = erl_scan:string(Text ++ "."),
+    {ok, Term} = erl_parse:parse_term(Tokens),
+    Term.
+
+%% Runs Fun in a new process whose group leader keeps everything it prints.
+start_captured(Fun) ->
+    Capture = spawn_link(fun() -> capture([]) end),
+    {Pid, Ref} = spawn_monitor(fun() ->
+                                       group_leader(Capture, self()),
+                                       exit({result, Fun()})
+                               end),
+    {Pid, Ref, Capture}.
+
+%% What Fun returned; fails if it crashed or took longer than Timeout ms.
+await({Pid, Ref, Capture}, Timeout) ->
+    receive
+        {'DOWN', Ref, process, Pid, {result, Result}} -> Result;
+        {'DOWN', Ref, process, Pid, Reason} ->
+            ct:fail({crashed, Reason, lines(Capture)})
+    after Timeout ->
+            ct:fail({timeout, lines(Capture)})
+    end.
+
+stop({Pid, _Ref, _Capture}) ->
+    Ref = monitor(process, Pid),
+    exit(Pid, kill),
+    receive {'DOWN', Ref, process, Pid, _} -> ok end.
+
+%% Waits until a printed line satisfies Pred, failing if the process stops
+%% first or Timeout ms pass.
+wait_for_line({Pid, Ref, _Capture} = Captured, Pred, Timeout) ->
+    case lists:any(Pred, lines(Captured)) of
+        true -> ok;
+        false when Timeout =< 0 ->
+            ct:fail({no_such_line, lines(Captured)});
+        false ->
+            receive
+                {'DOWN', Ref, process, Pid, Reason} ->
+                    ct:fail({stopped, Reason, lines(Captured)})
+            after 100 ->
+                    wait_for_line(Captured, Pred, Timeout - 100)
+            end
+    end.
+
+%% The printed lines. ~p continues a long term on indented lines: those are
+%% joined back, so each printed term is on one line.
+lines({_Pid, _Ref, Capture}) ->
+    lines(Capture);
+lines(Capture) ->
+    Capture ! {get, self()},
+    Chunks = receive {Capture, Cs} -> Cs end,
+    Joined = [re:replace(C, "\n +", "", [global, unicode, {return, list}]) || C <- Chunks],
+    Lines = string:split(lists:append(Joined), "\n", all),
+    case lists:last(Lines) of
+        "" -> lists:droplast(Lines);
+        _ -> Lines
+    end.
+
+%% A minimal I/O server that keeps what it is asked to print, one string per
+%% request.
+capture(Chunks) ->
+    receive
+        {io_request, From, ReplyAs, Request} ->
+            {Reply, Chunks1} = io_request(Request, Chunks),
+            From ! {io_reply, ReplyAs, Reply},
+            capture(Chunks1);
+        {get, From} ->
+            From ! {self(), lists:reverse(Chunks)},
+            capture(Chunks)
+    end.
+
+io_request({put_chars, Encoding, Chars}, Chunks) ->
+    {ok, [unicode:characters_to_list(Chars, Encoding) | Chunks]};
+io_request({put_chars, Encoding, M, F, A}, Chunks) ->
+    try apply(M, F, A) of
+        Chars -> io_request({put_chars, Encoding, Chars}, Chunks)
+    catch
+        _:_ -> {{error, F}, Chunks}
+    end;
+io_request({requests, Requests}, Chunks) ->
+    lists:foldl(fun(R, {ok, Cs}) -> io_request(R, Cs);
+                   (_, Error) -> Error
+                end, {ok, Chunks}, Requests);
+io_request(_, Chunks) ->
+    {{error, request}, Chunks}.
