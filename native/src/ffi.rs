@@ -552,8 +552,11 @@ pub fn getpeername(fd: RawFd) -> io::Result<(RawSockAddr, u32)> {
     Ok((sa, len))
 }
 
-/// The packed local (`local`) or peer addresses of an association (0: the socket's own).
-pub fn getaddrs(fd: RawFd, assoc_id: AssocId, local: bool) -> io::Result<Vec<u8>> {
+/// The local (`local`) or peer addresses of an association (0: the socket's own): their
+/// count and a buffer holding them packed from offset 8 (`struct sctp_getaddrs`). The
+/// count is the one to trust: for local addresses the kernel's returned length leaves out
+/// the 8-byte header.
+pub fn getaddrs(fd: RawFd, assoc_id: AssocId, local: bool) -> io::Result<(usize, Vec<u8>)> {
     let name = if local {
         SCTP_GET_LOCAL_ADDRS
     } else {
@@ -561,8 +564,9 @@ pub fn getaddrs(fd: RawFd, assoc_id: AssocId, local: bool) -> io::Result<Vec<u8>
     };
     // struct sctp_getaddrs { sctp_assoc_t assoc_id; __u32 addr_num; __u8 addrs[]; }
     let mut buf = vec![0u8; 8 + 64 * 28];
-    buf[..4].copy_from_slice(&assoc_id.to_ne_bytes());
     loop {
+        buf.fill(0);
+        buf[..4].copy_from_slice(&assoc_id.to_ne_bytes());
         let mut len = buf.len() as libc::socklen_t;
         // SAFETY: `buf` is a writable buffer of `len` bytes.
         let ret = unsafe {
@@ -576,9 +580,8 @@ pub fn getaddrs(fd: RawFd, assoc_id: AssocId, local: bool) -> io::Result<Vec<u8>
         };
         match cvt(ret) {
             Ok(_) => {
-                let len = (len as usize).min(buf.len());
-                buf.truncate(len);
-                return Ok(buf);
+                let count = u32::from_ne_bytes([buf[4], buf[5], buf[6], buf[7]]) as usize;
+                return Ok((count, buf));
             }
             Err(e) if e.raw_os_error() == Some(libc::EFAULT) && buf.len() < 1 << 20 => {
                 let bigger = buf.len() * 4;

@@ -408,10 +408,13 @@ fn addresses(env: Env, socket: Sock, assoc_id: AssocId, local: bool) -> Term {
     let result = socket.with_fd(|fd| Ok(ffi::getaddrs(fd, assoc_id, local)?));
     reply(
         env,
-        result.map(|packed| {
-            // struct sctp_getaddrs: assoc_id, addr_num, then the packed addresses.
-            let addrs = addr::unpack(packed.get(8..).unwrap_or(&[]));
-            let list: Vec<Term> = addrs.iter().map(|sa| terms::sockaddr(env, sa)).collect();
+        result.map(|(count, buf)| {
+            let addrs = addr::unpack(buf.get(8..).unwrap_or(&[]));
+            let list: Vec<Term> = addrs
+                .iter()
+                .take(count)
+                .map(|sa| terms::sockaddr(env, sa))
+                .collect();
             (atoms::ok(), list)
         }),
     )
