@@ -42,6 +42,8 @@
                        andalso element(2, S) =:= gen_sctp
                        andalso is_reference(element(3, S)))).
 -define(READY(Tag), {'$gen_sctp_ready', Tag}).
+%% How often a wait looks at the mailbox again (see wait_ready/4).
+-define(RECHECK_MS, 100).
 %% prim_inet's backlog for `listen(S, true)'.
 -define(LISTEN_BACKLOG, 5).
 
@@ -192,8 +194,8 @@ connect_wait(S, IP, Port, Timeout) ->
                 {error, _} = Error -> Error
             end;
         _ ->
-            receive
-                {sctp, S, IP, Port, {_, #sctp_assoc_change{state = State} = Ev}} ->
+            case await_assoc_change(S, IP, Port, deadline(Timeout)) of
+                {ok, #sctp_assoc_change{state = State} = Ev} ->
                     Restored = case Active of
                                    once -> setopts(S, [{active, once}]);
                                    _ -> ok
@@ -202,9 +204,21 @@ connect_wait(S, IP, Port, Timeout) ->
                         {comm_up, ok} -> {ok, Ev};
                         {_, ok} -> {error, Ev};
                         {_, Error} -> Error
-                    end
-            after Timeout ->
+                    end;
+                timeout ->
                     {error, timeout}
+            end
+    end.
+
+%% The association's event from the mailbox, looking again every ?RECHECK_MS (see
+%% wait_ready/4).
+await_assoc_change(S, IP, Port, Deadline) ->
+    receive
+        {sctp, S, IP, Port, {_, #sctp_assoc_change{} = Ev}} -> {ok, Ev}
+    after min(remaining(Deadline), ?RECHECK_MS) ->
+            case remaining(Deadline) of
+                0 -> timeout;
+                _ -> await_assoc_change(S, IP, Port, Deadline)
             end
     end.
 
@@ -330,13 +344,22 @@ recv(S, Timeout) ->
 
 %% Waits for the poller's wake-up and retries; on timeout withdraws the wait. If the wake-up
 %% was already under way it is consumed, so no internal message is left in the mailbox.
+%%
+%% The wait looks at the mailbox again every ?RECHECK_MS: on OTP 25.2 a message sent from a
+%% non-scheduler thread while the receiver is busy can arrive without waking a `receive'
+%% that is already waiting, and is only seen by the next `receive'.
 wait_ready(Handle, Tag, Deadline, Retry) ->
     receive
         ?READY(Tag) -> retry(Handle, Tag, Deadline, Retry)
-    after remaining(Deadline) ->
-            case gen_sctp_nif:cancel(Handle) of
-                true -> {error, timeout};
-                false -> receive ?READY(Tag) -> retry(Handle, Tag, Deadline, Retry) end
+    after min(remaining(Deadline), ?RECHECK_MS) ->
+            case remaining(Deadline) of
+                0 ->
+                    case gen_sctp_nif:cancel(Handle) of
+                        true -> {error, timeout};
+                        false -> receive ?READY(Tag) -> retry(Handle, Tag, Deadline, Retry) end
+                    end;
+                _ ->
+                    wait_ready(Handle, Tag, Deadline, Retry)
             end
     end.
 
