@@ -218,7 +218,7 @@ await_assoc_change(S, IP, Port, Deadline) ->
     after min(remaining(Deadline), ?RECHECK_MS) ->
             case remaining(Deadline) of
                 0 -> timeout;
-                _ -> await_assoc_change(S, IP, Port, Deadline)
+                _ -> flush_signals(), await_assoc_change(S, IP, Port, Deadline)
             end
     end.
 
@@ -345,9 +345,9 @@ recv(S, Timeout) ->
 %% Waits for the poller's wake-up and retries; on timeout withdraws the wait. If the wake-up
 %% was already under way it is consumed, so no internal message is left in the mailbox.
 %%
-%% The wait looks at the mailbox again every ?RECHECK_MS: on OTP 25.2 a message sent from a
-%% non-scheduler thread while the receiver is busy can arrive without waking a `receive'
-%% that is already waiting, and is only seen by the next `receive'.
+%% The wait looks at the mailbox again every ?RECHECK_MS, after flushing the process's
+%% signal buffers: on OTP 25.2 a message sent from a non-scheduler thread can stay in those
+%% buffers, unseen by `receive', until something makes the process fetch them.
 wait_ready(Handle, Tag, Deadline, Retry) ->
     receive
         ?READY(Tag) -> retry(Handle, Tag, Deadline, Retry)
@@ -359,9 +359,16 @@ wait_ready(Handle, Tag, Deadline, Retry) ->
                         false -> receive ?READY(Tag) -> retry(Handle, Tag, Deadline, Retry) end
                     end;
                 _ ->
+                    flush_signals(),
                     wait_ready(Handle, Tag, Deadline, Retry)
             end
     end.
+
+%% Reading the own message queue length makes the runtime move buffered incoming signals
+%% into the message queue (see wait_ready/4).
+flush_signals() ->
+    _ = erlang:process_info(self(), message_queue_len),
+    ok.
 
 retry(Handle, Tag, Deadline, Retry) ->
     case Retry(Tag) of
