@@ -42,8 +42,6 @@
                        andalso element(2, S) =:= gen_sctp
                        andalso is_reference(element(3, S)))).
 -define(READY(Tag), {'$gen_sctp_ready', Tag}).
-%% How often a wait looks at the mailbox again (see wait_ready/4).
--define(RECHECK_MS, 100).
 %% prim_inet's backlog for `listen(S, true)'.
 -define(LISTEN_BACKLOG, 5).
 
@@ -165,13 +163,8 @@ do_connect(S, Peer, Opts, Timeout, Wait) when ?IS_SOCKET(S), is_list(Opts) ->
             badarg;
         {ok, {IP, Port}} ->
             case change_opts(Handle, Opts) of
-                ok ->
-                    case gen_sctp_nif:connect(Handle, {IP, Port}) of
-                        ok when Wait -> connect_wait(S, IP, Port, Timeout);
-                        Result -> Result
-                    end;
-                Error ->
-                    Error
+                ok -> start_assoc(S, Handle, IP, Port, Timeout, Wait);
+                Error -> Error
             end;
         {error, _} = Error ->
             Error;
@@ -181,10 +174,23 @@ do_connect(S, Peer, Opts, Timeout, Wait) when ?IS_SOCKET(S), is_list(Opts) ->
 do_connect(_S, _Peer, _Opts, _Timeout, _Wait) ->
     badarg.
 
+%% The mode is read before connecting, as OTP does: a comm_up that arrives at once turns
+%% an {active, once} socket passive.
+start_assoc(S, Handle, IP, Port, Timeout, Wait) ->
+    case gen_sctp_nif:getopts(Handle, [active]) of
+        {ok, [{active, Active}]} ->
+            case gen_sctp_nif:connect(Handle, {IP, Port}) of
+                ok when Wait -> connect_wait(S, Active, IP, Port, Timeout);
+                Result -> Result
+            end;
+        Error ->
+            Error
+    end.
+
 %% As OTP: a passive socket receives the first message and expects the association's
-%% event; an active one waits for that event in the mailbox.
-connect_wait(S, IP, Port, Timeout) ->
-    {ok, [{active, Active}]} = getopts(S, [active]),
+%% event; an active one waits for that event in the mailbox. `Active' is the mode the
+%% socket had before connecting.
+connect_wait(S, Active, IP, Port, Timeout) ->
     case Active of
         false ->
             case recv(S, Timeout) of
@@ -194,8 +200,8 @@ connect_wait(S, IP, Port, Timeout) ->
                 {error, _} = Error -> Error
             end;
         _ ->
-            case await_assoc_change(S, IP, Port, deadline(Timeout)) of
-                {ok, #sctp_assoc_change{state = State} = Ev} ->
+            receive
+                {sctp, S, IP, Port, {_, #sctp_assoc_change{state = State} = Ev}} ->
                     Restored = case Active of
                                    once -> setopts(S, [{active, once}]);
                                    _ -> ok
@@ -204,21 +210,9 @@ connect_wait(S, IP, Port, Timeout) ->
                         {comm_up, ok} -> {ok, Ev};
                         {_, ok} -> {error, Ev};
                         {_, Error} -> Error
-                    end;
-                timeout ->
+                    end
+            after Timeout ->
                     {error, timeout}
-            end
-    end.
-
-%% The association's event from the mailbox, looking again every ?RECHECK_MS (see
-%% wait_ready/4).
-await_assoc_change(S, IP, Port, Deadline) ->
-    receive
-        {sctp, S, IP, Port, {_, #sctp_assoc_change{} = Ev}} -> {ok, Ev}
-    after min(remaining(Deadline), ?RECHECK_MS) ->
-            case remaining(Deadline) of
-                0 -> timeout;
-                _ -> flush_signals(), await_assoc_change(S, IP, Port, Deadline)
             end
     end.
 
@@ -344,31 +338,15 @@ recv(S, Timeout) ->
 
 %% Waits for the poller's wake-up and retries; on timeout withdraws the wait. If the wake-up
 %% was already under way it is consumed, so no internal message is left in the mailbox.
-%%
-%% The wait looks at the mailbox again every ?RECHECK_MS, after flushing the process's
-%% signal buffers: on OTP 25.2 a message sent from a non-scheduler thread can stay in those
-%% buffers, unseen by `receive', until something makes the process fetch them.
 wait_ready(Handle, Tag, Deadline, Retry) ->
     receive
         ?READY(Tag) -> retry(Handle, Tag, Deadline, Retry)
-    after min(remaining(Deadline), ?RECHECK_MS) ->
-            case remaining(Deadline) of
-                0 ->
-                    case gen_sctp_nif:cancel(Handle) of
-                        true -> {error, timeout};
-                        false -> receive ?READY(Tag) -> retry(Handle, Tag, Deadline, Retry) end
-                    end;
-                _ ->
-                    flush_signals(),
-                    wait_ready(Handle, Tag, Deadline, Retry)
+    after remaining(Deadline) ->
+            case gen_sctp_nif:cancel(Handle) of
+                true -> {error, timeout};
+                false -> receive ?READY(Tag) -> retry(Handle, Tag, Deadline, Retry) end
             end
     end.
-
-%% Reading the own message queue length makes the runtime move buffered incoming signals
-%% into the message queue (see wait_ready/4).
-flush_signals() ->
-    _ = erlang:process_info(self(), message_queue_len),
-    ok.
 
 retry(Handle, Tag, Deadline, Retry) ->
     case Retry(Tag) of
