@@ -19,30 +19,24 @@
          many_in_order/1, many_in_order_active_n/1,
          peeloff_keeps_active/1, close_active_no_message/1]).
 
+-import(sctp_test, [server/1, pair/1, initmsg/0, recv_event/1, assert_empty_mailbox/0,
+                    free_port/0]).
+
 -define(L, {127, 0, 0, 1}).
 -define(T, 10000).
 -define(STREAMS, 5).
 
 suite() -> [{timetrap, {seconds, 60}}].
 
-%% Not in all() while an open bug makes them fail intermittently: connect_active_once and
-%% connect_active_once_after_owner_death. A connect on an {active, once} socket can time
-%% out with its comm_up arriving in the mailbox only afterwards (README, known limits).
-%% Run them with `make test CT_ARGS="--suite active_SUITE --case connect_active_once"`.
 all() ->
     [active_true, active_true_from_open, active_once, active_n, active_n_arithmetic,
      active_zero_sends_passive, active_reset, getopts_active, notifications_counted,
-     setopts_from_other_process, connect_active_true,
-     connect_active_n, connect_active_no_listener, many_in_order,
-     many_in_order_active_n, peeloff_keeps_active, close_active_no_message].
+     setopts_from_other_process, connect_active_true, connect_active_once,
+     connect_active_n, connect_active_no_listener, connect_active_once_after_owner_death,
+     many_in_order, many_in_order_active_n, peeloff_keeps_active, close_active_no_message].
 
 init_per_suite(Config) ->
-    Which = code:which(gen_sctp),
-    Kernel = filename:join(code:lib_dir(kernel), "ebin"),
-    case is_list(Which) andalso filename:dirname(Which) =/= Kernel of
-        true -> ct:pal("gen_sctp: ~s", [Which]), Config;
-        false -> ct:fail({not_our_gen_sctp, Which})
-    end.
+    sctp_test:init_suite(Config).
 
 end_per_suite(_Config) ->
     ok.
@@ -51,40 +45,9 @@ init_per_testcase(_Case, Config) ->
     Config.
 
 end_per_testcase(_Case, _Config) ->
-    receive
-        Msg -> {fail, {stray_message, Msg}}
-    after 100 ->
-            ok
-    end.
+    sctp_test:end_testcase().
 
 %%% Helpers
-
-server(Opts) ->
-    {ok, S} = gen_sctp:open([{ip, ?L}, {active, false} | Opts]),
-    {ok, Port} = inet:port(S),
-    ok = gen_sctp:listen(S, true),
-    {S, Port}.
-
-%% A passive server and a passive client with one association of ?STREAMS
-%% streams each way; both comm_up events consumed.
-pair() ->
-    {S, SPort} = server([]),
-    {ok, C} = gen_sctp:open([{ip, ?L}, {active, false}]),
-    {ok, CPort} = inet:port(C),
-    {ok, #sctp_assoc_change{state = comm_up} = CA} =
-        gen_sctp:connect(C, ?L, SPort, [initmsg()], ?T),
-    {?L, CPort, _, #sctp_assoc_change{state = comm_up} = SA} = recv_event(S),
-    #{s => S, c => C, sport => SPort, cport => CPort, sa => SA, ca => CA}.
-
-initmsg() ->
-    {sctp_initmsg, #sctp_initmsg{num_ostreams = ?STREAMS, max_instreams = ?STREAMS}}.
-
-recv_event(S) ->
-    case gen_sctp:recv(S, ?T) of
-        {ok, {_, _, _, #sctp_paddr_change{}}} -> recv_event(S);
-        {ok, {IP, Port, Anc, Ev}} when is_tuple(Ev) -> {IP, Port, Anc, Ev};
-        Other -> ct:fail({expected_event, Other})
-    end.
 
 %% The next message from socket S in the mailbox; paddr_change events are
 %% skipped (Linux may send them around comm_up).
@@ -108,19 +71,6 @@ next_data(S) ->
             ct:fail({expected_data, Other})
     end.
 
-assert_empty_mailbox() ->
-    receive
-        Msg -> ct:fail({stray_message, Msg})
-    after 200 ->
-            ok
-    end.
-
-free_port() ->
-    {ok, S} = gen_sctp:open([{ip, ?L}]),
-    {ok, Port} = inet:port(S),
-    ok = gen_sctp:close(S),
-    Port.
-
 active(S) ->
     {ok, [{active, A}]} = inet:getopts(S, [active]),
     A.
@@ -128,7 +78,7 @@ active(S) ->
 %%% Test cases
 
 active_true(_Config) ->
-    #{s := S, c := C, ca := CA, sa := SA, cport := CPort} = pair(),
+    #{s := S, c := C, ca := CA, sa := SA, cport := CPort} = pair([]),
     SId = SA#sctp_assoc_change.assoc_id,
     ok = inet:setopts(S, [{active, true}]),
     true = active(S),
@@ -169,7 +119,7 @@ active_true_from_open(_Config) ->
 
 %% once: one message, then passive, without an sctp_passive message.
 active_once(_Config) ->
-    #{s := S, c := C, ca := CA} = pair(),
+    #{s := S, c := C, ca := CA} = pair([]),
     ok = inet:setopts(S, [{active, once}]),
     once = active(S),
     ok = gen_sctp:send(C, CA, 0, <<"1">>),
@@ -188,7 +138,7 @@ active_once(_Config) ->
 
 %% N: N messages, then {sctp_passive, S} right after the last one.
 active_n(_Config) ->
-    #{s := S, c := C, ca := CA} = pair(),
+    #{s := S, c := C, ca := CA} = pair([]),
     ok = inet:setopts(S, [{active, 3}]),
     3 = active(S),
     ok = gen_sctp:send(C, CA, 0, <<"1">>),
@@ -298,7 +248,7 @@ getopts_active(_Config) ->
 
 %% Notifications count as messages.
 notifications_counted(_Config) ->
-    #{s := S, c := C, ca := CA, cport := CPort, sport := SPort} = pair(),
+    #{s := S, c := C, ca := CA, cport := CPort, sport := SPort} = pair([]),
     ok = inet:setopts(S, [{active, 2}]),
     ok = inet:setopts(C, [{active, 1}]),
     ok = gen_sctp:eof(C, CA),
@@ -314,7 +264,7 @@ notifications_counted(_Config) ->
 
 %% Messages go to the owner whoever sets the active mode.
 setopts_from_other_process(_Config) ->
-    #{s := S, c := C, ca := CA} = pair(),
+    #{s := S, c := C, ca := CA} = pair([]),
     Self = self(),
     Pid = spawn_link(fun() ->
                              ok = inet:setopts(S, [{active, 1}]),
@@ -385,7 +335,8 @@ connect_active_no_listener(_Config) ->
     ok = gen_sctp:close(C).
 
 %% A socket closed by its owner's death must not disturb sockets opened
-%% afterwards: each new {active, once} socket gets its comm_up at once.
+%% afterwards: each new {active, once} socket gets its comm_up at once. The loop
+%% also catches a comm_up that arrives before connect has read the socket's mode.
 connect_active_once_after_owner_death(_Config) ->
     {S, SPort} = server([]),
     Self = self(),
@@ -399,7 +350,7 @@ connect_active_once_after_owner_death(_Config) ->
          receive {connected, Pid} -> ok after ?T -> ct:fail(no_connect) end,
          receive {'DOWN', MRef, process, Pid, normal} -> ok after ?T -> ct:fail(no_down) end,
          {ok, C} = gen_sctp:open([{ip, ?L}, {active, once}]),
-         case gen_sctp:connect(C, ?L, SPort, [], 3000) of
+         case gen_sctp:connect(C, ?L, SPort, [], ?T) of
              {ok, #sctp_assoc_change{state = comm_up}} ->
                  ok;
              Other ->
@@ -414,7 +365,7 @@ connect_active_once_after_owner_death(_Config) ->
 
 %% Many messages over several streams: each stream's messages arrive in order.
 many_in_order(_Config) ->
-    #{s := S, c := C, ca := CA} = pair(),
+    #{s := S, c := C, ca := CA} = pair([]),
     ok = inet:setopts(S, [{active, true}]),
     N = 500,
     Msgs = [{I rem ?STREAMS, I} || I <- lists:seq(1, N)],
@@ -434,7 +385,7 @@ check_stream(St, Got, Sent) ->
 %% The same with flow control through {active, N}: exactly one sctp_passive
 %% per N messages, nothing lost or reordered.
 many_in_order_active_n(_Config) ->
-    #{s := S, c := C, ca := CA} = pair(),
+    #{s := S, c := C, ca := CA} = pair([]),
     Batch = 10,
     N = 300,
     ok = inet:setopts(S, [{active, Batch}]),
@@ -471,7 +422,7 @@ collect_n(S, Batch, Left, Acc, Passives) ->
 
 %% This library's peeloff keeps the parent's active mode (OTP 25: passive).
 peeloff_keeps_active(_Config) ->
-    #{s := S, c := C, ca := CA, sa := SA, cport := CPort} = pair(),
+    #{s := S, c := C, ca := CA, sa := SA, cport := CPort} = pair([]),
     ok = inet:setopts(S, [{active, true}]),
     {ok, P} = gen_sctp:peeloff(S, SA),
     true = active(P),
@@ -497,7 +448,7 @@ inet_port(S) ->
 
 %% Closing an active socket sends no message, and none arrives later.
 close_active_no_message(_Config) ->
-    #{s := S, c := C, ca := CA} = pair(),
+    #{s := S, c := C, ca := CA} = pair([]),
     ok = inet:setopts(S, [{active, true}]),
     ok = inet:setopts(C, [{active, true}]),
     ok = gen_sctp:send(C, CA, 0, <<"x">>),

@@ -23,6 +23,9 @@
          controlling_process_moves_messages/1, controlling_process_owner_death/1,
          owner_death_closes/1, large_message/1]).
 
+-import(sctp_test, [server/1, pair/1, initmsg/0, recv_event/1, assert_empty_mailbox/0,
+                    free_port/0, async/1, await/1, await/2, wait_blocked/1]).
+
 -define(L, {127, 0, 0, 1}).
 %% How long to wait for something that should happen (the VM is slow).
 -define(T, 10000).
@@ -41,12 +44,7 @@ all() ->
      controlling_process_owner_death, owner_death_closes, large_message].
 
 init_per_suite(Config) ->
-    Which = code:which(gen_sctp),
-    Kernel = filename:join(code:lib_dir(kernel), "ebin"),
-    case is_list(Which) andalso filename:dirname(Which) =/= Kernel of
-        true -> ct:pal("gen_sctp: ~s", [Which]), Config;
-        false -> ct:fail({not_our_gen_sctp, Which})
-    end.
+    sctp_test:init_suite(Config).
 
 end_per_suite(_Config) ->
     ok.
@@ -56,56 +54,16 @@ init_per_testcase(_Case, Config) ->
 
 %% Runs in the test case's process: nothing may be left in its mailbox.
 end_per_testcase(_Case, _Config) ->
-    receive
-        Msg -> {fail, {stray_message, Msg}}
-    after 100 ->
-            ok
-    end.
+    sctp_test:end_testcase().
 
 %%% Helpers
 
 %% A passive one-to-many server listening on 127.0.0.1.
 server() -> server([]).
 
-server(Opts) ->
-    {ok, S} = gen_sctp:open([{ip, ?L}, {active, false} | Opts]),
-    {ok, Port} = inet:port(S),
-    ok = gen_sctp:listen(S, true),
-    {S, Port}.
-
 %% A passive server and a passive client with one association of ?STREAMS
 %% streams each way, both comm_up events consumed.
 pair() -> pair([]).
-
-pair(Opts) ->
-    {S, SPort} = server(Opts),
-    {ok, C} = gen_sctp:open([{ip, ?L}, {active, false} | Opts]),
-    {ok, CPort} = inet:port(C),
-    {ok, #sctp_assoc_change{state = comm_up, error = 0, outbound_streams = ?STREAMS,
-                            inbound_streams = ?STREAMS} = CA} =
-        gen_sctp:connect(C, ?L, SPort, [initmsg()], ?T),
-    {?L, CPort, _, #sctp_assoc_change{state = comm_up, outbound_streams = ?STREAMS,
-                                      inbound_streams = ?STREAMS} = SA} = recv_event(S),
-    #{s => S, c => C, sport => SPort, cport => CPort, sa => SA, ca => CA}.
-
-initmsg() ->
-    {sctp_initmsg, #sctp_initmsg{num_ostreams = ?STREAMS, max_instreams = ?STREAMS}}.
-
-%% The next notification on a passive socket; address confirmations are
-%% skipped (Linux may send them around comm_up).
-recv_event(S) ->
-    case gen_sctp:recv(S, ?T) of
-        {ok, {_, _, _, #sctp_paddr_change{}}} ->
-            recv_event(S);
-        {ok, {IP, Port, Anc, Ev}} when is_tuple(Ev) ->
-            case Anc of
-                [] -> ok;
-                [#sctp_sndrcvinfo{}] -> ok
-            end,
-            {IP, Port, Anc, Ev};
-        Other ->
-            ct:fail({expected_event, Other})
-    end.
 
 %% The next data message on a passive socket.
 recv_data(S) ->
@@ -121,52 +79,8 @@ no_more(S) ->
     {error, timeout} = gen_sctp:recv(S, 200),
     ok.
 
-assert_empty_mailbox() ->
-    receive
-        Msg -> ct:fail({stray_message, Msg})
-    after 100 ->
-            ok
-    end.
-
-free_port() ->
-    {ok, S} = gen_sctp:open([{ip, ?L}]),
-    {ok, Port} = inet:port(S),
-    ok = gen_sctp:close(S),
-    Port.
-
 is_socket({'$inet', gen_sctp, Ref}) -> is_reference(Ref);
 is_socket(_) -> false.
-
-%% Waits until Pid is blocked in a receive.
-wait_blocked(Pid) ->
-    wait_blocked(Pid, 200).
-
-wait_blocked(Pid, 0) ->
-    ct:fail({not_blocked, Pid, erlang:process_info(Pid)});
-wait_blocked(Pid, N) ->
-    case erlang:process_info(Pid, status) of
-        {status, waiting} ->
-            ct:sleep(50),
-            {status, waiting} = erlang:process_info(Pid, status),
-            ok;
-        _ ->
-            ct:sleep(20),
-            wait_blocked(Pid, N - 1)
-    end.
-
-%% Runs F in a new process and returns a reference for await/1.
-async(F) ->
-    Parent = self(),
-    Ref = make_ref(),
-    Pid = spawn_link(fun() -> Parent ! {Ref, F()} end),
-    {Pid, Ref}.
-
-await({_Pid, Ref}) ->
-    receive
-        {Ref, Result} -> Result
-    after ?T ->
-            ct:fail(await_timeout)
-    end.
 
 %% Polls until the socket reports closed.
 wait_closed(S) ->
@@ -841,17 +755,10 @@ large_message(_Config) ->
     ok = gen_sctp:send(C, CA, 0, <<"small">>),
     [{ok, {_, _, [#sctp_sndrcvinfo{stream = 0}], Got1}},
      {ok, {_, _, [#sctp_sndrcvinfo{stream = 1}], Got2}},
-     {ok, {_, _, [#sctp_sndrcvinfo{stream = 0}], Got3}}] = await_long(Receiver),
+     {ok, {_, _, [#sctp_sndrcvinfo{stream = 0}], Got3}}] = await(Receiver, 40000),
     true = byte_size(Got1) =:= byte_size(Big),
     true = Got1 =:= Big,
     true = byte_size(Got2) =:= byte_size(Huge),
     true = Got2 =:= Huge,
     <<"small">> = Got3,
     [ok = gen_sctp:close(X) || X <- [S, C]].
-
-await_long({_Pid, Ref}) ->
-    receive
-        {Ref, Result} -> Result
-    after 40000 ->
-            ct:fail(await_timeout)
-    end.

@@ -7,8 +7,6 @@
 
 -export([all/0, suite/0, init_per_suite/1, end_per_suite/1]).
 -export([server_and_client/1, ex3_connect_init/1]).
-%% For other suites.
--export([assert_gen_sctp_is_ours/0]).
 
 -define(LOCALHOST, {127, 0, 0, 1}).
 
@@ -18,21 +16,10 @@ suite() -> [{timetrap, {minutes, 3}}].
 all() -> [server_and_client, ex3_connect_init].
 
 init_per_suite(Config) ->
-    ct:pal("gen_sctp: ~s", [assert_gen_sctp_is_ours()]),
-    Config.
+    sctp_test:init_suite(Config).
 
 end_per_suite(_Config) ->
     ok.
-
-%% kernel has a gen_sctp too: make sure the one on the code path is this
-%% project's, or the suite would test OTP. Returns its beam's path.
-assert_gen_sctp_is_ours() ->
-    Which = code:which(gen_sctp),
-    Kernel = filename:join(code:lib_dir(kernel), "ebin"),
-    case is_list(Which) andalso filename:dirname(Which) =/= Kernel of
-        true -> Which;
-        false -> ct:fail({not_our_gen_sctp, Which})
-    end.
 
 %%% Test cases
 
@@ -41,7 +28,7 @@ assert_gen_sctp_is_ours() ->
 %% the association and the results of send (stream 0: ok; stream 5: einval,
 %% since the association has 5 outbound streams) and abort.
 server_and_client(_Config) ->
-    Port = free_port(),
+    Port = sctp_test:free_port(),
     Server = start_captured(fun() -> sctp_server:server(any, Port) end),
     try
         ListenLine = "Listening on any:" ++ integer_to_list(Port) ++ ".",
@@ -100,13 +87,6 @@ ex3_connect_init(_Config) ->
     end.
 
 %%% Helpers
-
-%% A port that is free now: bind port 0, read the port the kernel chose, close.
-free_port() ->
-    {ok, S} = gen_sctp:open(0, []),
-    {ok, Port} = inet:port(S),
-    ok = gen_sctp:close(S),
-    Port.
 
 listener() ->
     {ok, S} = gen_sctp:open([{ip, ?LOCALHOST}, {active, false}]),

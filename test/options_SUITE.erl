@@ -27,13 +27,7 @@ all() ->
      set_peer_primary_addr, bad_values_setopts, bad_values_open].
 
 init_per_suite(Config) ->
-    Which = code:which(gen_sctp),
-    Kernel = filename:join(code:lib_dir(kernel), "ebin"),
-    case is_list(Which) andalso filename:dirname(Which) =/= Kernel of
-        true -> ct:pal("gen_sctp: ~s", [Which]);
-        false -> ct:fail({not_our_gen_sctp, Which})
-    end,
-    Config.
+    sctp_test:init_suite(Config).
 
 end_per_suite(_Config) ->
     ok.

@@ -1,0 +1,136 @@
+%% Helpers shared by the Common Test suites: the check that the gen_sctp under
+%% test is this application's, and the loopback server/association set-up that
+%% most cases start from. Everything runs over 127.0.0.1 on a real SCTP kernel.
+-module(sctp_test).
+
+-include_lib("common_test/include/ct.hrl").
+-include_lib("kernel/include/inet_sctp.hrl").
+
+-export([init_suite/1, end_testcase/0, assert_gen_sctp_is_ours/0,
+         server/1, pair/1, initmsg/0, recv_event/1, assert_empty_mailbox/0,
+         free_port/0, async/1, await/1, await/2, wait_blocked/1,
+         localhost/0, timeout/0, streams/0]).
+
+-define(L, {127, 0, 0, 1}).
+%% How long to wait for something that should happen (the VM is slow).
+-define(T, 10000).
+-define(STREAMS, 5).
+%% How long a mailbox must stay empty to count as empty.
+-define(QUIET_MS, 200).
+
+localhost() -> ?L.
+timeout() -> ?T.
+streams() -> ?STREAMS.
+
+%% For init_per_suite: fails the suite unless gen_sctp is this application's.
+init_suite(Config) ->
+    ct:pal("gen_sctp: ~s", [assert_gen_sctp_is_ours()]),
+    Config.
+
+%% kernel has a gen_sctp too, and a stale copy elsewhere on the code path
+%% would shadow the one built from erl_src: the module must come from this
+%% application's ebin, or the suite would test something else. Returns its
+%% beam's path.
+assert_gen_sctp_is_ours() ->
+    Which = code:which(gen_sctp),
+    Ours = filename:join(code:lib_dir(gen_sctp_nif, ebin), "gen_sctp.beam"),
+    case Which =:= Ours of
+        true -> Which;
+        false -> ct:fail({not_our_gen_sctp, Which, expected, Ours})
+    end.
+
+%% For end_per_testcase, which runs in the test case's process: nothing may be
+%% left in its mailbox.
+end_testcase() ->
+    receive
+        Msg -> {fail, {stray_message, Msg}}
+    after ?QUIET_MS ->
+            ok
+    end.
+
+%% A one-to-many server listening on 127.0.0.1, passive unless Opts say otherwise.
+server(Opts) ->
+    {ok, S} = gen_sctp:open([{ip, ?L}, {active, false} | Opts]),
+    {ok, Port} = inet:port(S),
+    ok = gen_sctp:listen(S, true),
+    {S, Port}.
+
+%% A passive server and a passive client with one association of ?STREAMS
+%% streams each way, both comm_up events consumed.
+pair(Opts) ->
+    {S, SPort} = server(Opts),
+    {ok, C} = gen_sctp:open([{ip, ?L}, {active, false} | Opts]),
+    {ok, CPort} = inet:port(C),
+    {ok, #sctp_assoc_change{state = comm_up, error = 0, outbound_streams = ?STREAMS,
+                            inbound_streams = ?STREAMS} = CA} =
+        gen_sctp:connect(C, ?L, SPort, [initmsg()], ?T),
+    {?L, CPort, _, #sctp_assoc_change{state = comm_up, outbound_streams = ?STREAMS,
+                                      inbound_streams = ?STREAMS} = SA} = recv_event(S),
+    #{s => S, c => C, sport => SPort, cport => CPort, sa => SA, ca => CA}.
+
+initmsg() ->
+    {sctp_initmsg, #sctp_initmsg{num_ostreams = ?STREAMS, max_instreams = ?STREAMS}}.
+
+%% The next notification on a passive socket; address confirmations are
+%% skipped (Linux may send them around comm_up).
+recv_event(S) ->
+    case gen_sctp:recv(S, ?T) of
+        {ok, {_, _, _, #sctp_paddr_change{}}} ->
+            recv_event(S);
+        {ok, {IP, Port, Anc, Ev}} when is_tuple(Ev) ->
+            case Anc of
+                [] -> ok;
+                [#sctp_sndrcvinfo{}] -> ok
+            end,
+            {IP, Port, Anc, Ev};
+        Other ->
+            ct:fail({expected_event, Other})
+    end.
+
+assert_empty_mailbox() ->
+    receive
+        Msg -> ct:fail({stray_message, Msg})
+    after ?QUIET_MS ->
+            ok
+    end.
+
+%% A port that is free now: bind port 0, read the port the kernel chose, close.
+free_port() ->
+    {ok, S} = gen_sctp:open([{ip, ?L}]),
+    {ok, Port} = inet:port(S),
+    ok = gen_sctp:close(S),
+    Port.
+
+%% Runs F in a new linked process; await/1 gives its result.
+async(F) ->
+    Parent = self(),
+    Ref = make_ref(),
+    Pid = spawn_link(fun() -> Parent ! {Ref, F()} end),
+    {Pid, Ref}.
+
+await(Async) ->
+    await(Async, ?T).
+
+await({_Pid, Ref}, Timeout) ->
+    receive
+        {Ref, Result} -> Result
+    after Timeout ->
+            ct:fail(await_timeout)
+    end.
+
+%% Waits until Pid is blocked in a receive (and stays so for a moment).
+wait_blocked(Pid) ->
+    wait_blocked(Pid, 200).
+
+wait_blocked(Pid, 0) ->
+    ct:fail({not_blocked, Pid, erlang:process_info(Pid)});
+wait_blocked(Pid, N) ->
+    case erlang:process_info(Pid, status) of
+        {status, waiting} ->
+            ct:sleep(50),
+            {status, waiting} = erlang:process_info(Pid, status),
+            ok;
+        _ ->
+            ct:sleep(20),
+            wait_blocked(Pid, N - 1)
+    end.
