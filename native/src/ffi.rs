@@ -634,15 +634,16 @@ impl Epoll {
         self.ctl(libc::EPOLL_CTL_DEL, fd, 0, 0)
     }
 
-    /// Waits for events; an interrupted wait returns no events.
-    pub fn wait(&self, events: &mut [EpollEvent]) -> io::Result<usize> {
+    /// Waits for events, at most `timeout_ms` (-1: no limit); an interrupted wait returns
+    /// no events.
+    pub fn wait(&self, events: &mut [EpollEvent], timeout_ms: i32) -> io::Result<usize> {
         // SAFETY: `events` is a writable array of the stated length.
         let ret = unsafe {
             libc::epoll_wait(
                 self.fd.as_raw_fd(),
                 events.as_mut_ptr(),
                 events.len() as i32,
-                -1,
+                timeout_ms,
             )
         };
         match cvt(ret) {

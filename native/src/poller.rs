@@ -3,9 +3,10 @@
 //! waiting `recv`/`send` callers. Only this thread registers fds with epoll and only it sends
 //! from its `OwnedEnv`; the NIFs talk to it over a channel.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use once_cell::sync::Lazy;
@@ -35,6 +36,10 @@ static POLLER: Lazy<Handle> = Lazy::new(start);
 const WAKE_TOKEN: u64 = 0;
 /// Messages delivered from one socket per wake-up, so one busy socket cannot starve others.
 const DELIVERY_BUDGET: usize = 64;
+/// How often waiting senders retry without a sign from epoll. Linux can account send space
+/// per association (`net.sctp.sndbuf_policy = 1`) while epoll reports writability for the
+/// socket's total, so one full association would otherwise hold back the socket's others.
+const WRITE_RETRY: Duration = Duration::from_millis(20);
 
 fn start() -> Handle {
     let (commands, inbox) = unbounded();
@@ -78,6 +83,9 @@ struct Poller {
     wake: Arc<EventFd>,
     inbox: Receiver<Command>,
     watched: HashMap<u64, ResourceArc<Socket>>,
+    /// Watched sockets that have senders waiting for room.
+    writing: HashSet<u64>,
+    next_write_retry: Option<Instant>,
     env: OwnedEnv,
     scratch: Vec<u8>,
 }
@@ -89,6 +97,8 @@ impl Poller {
             wake,
             inbox,
             watched: HashMap::new(),
+            writing: HashSet::new(),
+            next_write_retry: None,
             env: OwnedEnv::new(),
             scratch: Vec::new(),
         }
@@ -97,7 +107,7 @@ impl Poller {
     fn run(mut self) {
         let mut events = vec![ffi::epoll_event_empty(); 256];
         loop {
-            let n = self.epoll.wait(&mut events).unwrap_or(0);
+            let n = self.epoll.wait(&mut events, self.wait_limit()).unwrap_or(0);
             for ev in &events[..n] {
                 let (token, flags) = (ev.u64, ev.events);
                 // One socket's trouble must not stop the thread serving all the others.
@@ -110,7 +120,46 @@ impl Poller {
                     }
                 }));
             }
+            let _ = catch_unwind(AssertUnwindSafe(|| self.retry_writers_when_due()));
         }
+    }
+
+    /// Milliseconds until waiting senders are due to retry; -1 when none wait.
+    fn wait_limit(&self) -> i32 {
+        match self.next_write_retry {
+            Some(due) => due
+                .saturating_duration_since(Instant::now())
+                .as_millis()
+                .try_into()
+                .unwrap_or(i32::MAX),
+            None => -1,
+        }
+    }
+
+    /// Wakes every waiting sender once per `WRITE_RETRY`; each retries its send and waits
+    /// again if there is still no room.
+    fn retry_writers_when_due(&mut self) {
+        match self.next_write_retry {
+            Some(due) if due <= Instant::now() => {}
+            _ => return,
+        }
+        let ids: Vec<u64> = self.writing.drain().collect();
+        for id in ids {
+            if let Some(socket) = self.watched.get(&id).cloned() {
+                let mut st = socket.state();
+                st.writers.drain(..).for_each(wake);
+                self.rearm(&socket, &mut st);
+            }
+        }
+        self.schedule_write_retry();
+    }
+
+    fn schedule_write_retry(&mut self) {
+        self.next_write_retry = match (self.writing.is_empty(), self.next_write_retry) {
+            (true, _) => None,
+            (false, Some(due)) if due > Instant::now() => Some(due),
+            (false, _) => Some(Instant::now() + WRITE_RETRY),
+        };
     }
 
     fn commands(&mut self) {
@@ -122,6 +171,7 @@ impl Poller {
                 }
                 Command::Forget(id, waiters) => {
                     self.watched.remove(&id);
+                    self.writing.remove(&id);
                     waiters.into_iter().for_each(wake);
                 }
             }
@@ -131,6 +181,7 @@ impl Poller {
     /// Registers, changes or drops the epoll interest of `socket` to what its state needs.
     fn rearm(&mut self, socket: &ResourceArc<Socket>, st: &mut State) {
         let want = st.interest();
+        self.track_writers(socket.id, want);
         if want == st.armed {
             return;
         }
@@ -156,6 +207,15 @@ impl Poller {
         } else {
             self.watched.insert(socket.id, socket.clone());
         }
+    }
+
+    fn track_writers(&mut self, id: u64, want: u32) {
+        if want & ffi::EPOLLOUT != 0 {
+            self.writing.insert(id);
+        } else {
+            self.writing.remove(&id);
+        }
+        self.schedule_write_retry();
     }
 
     fn ready(&mut self, token: u64, flags: u32) {

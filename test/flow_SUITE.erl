@@ -1,0 +1,278 @@
+%% Flow control and concurrency on a real SCTP kernel over 127.0.0.1: a full
+%% send buffer makes `send' wait (never `{error, eagain}'), bounded by
+%% `send_timeout'; a caller waiting on a full association blocks neither other
+%% callers nor other associations; many processes send on one socket at once;
+%% the owner changes while messages stream in.
+%%
+%% Every test case checks that no stray message is left in its mailbox.
+-module(flow_SUITE).
+
+-include_lib("common_test/include/ct.hrl").
+-include_lib("kernel/include/inet_sctp.hrl").
+
+-export([all/0, suite/0, init_per_suite/1, end_per_suite/1,
+         init_per_testcase/2, end_per_testcase/2]).
+-export([full_buffer_times_out/1, blocked_send_resumes/1,
+         full_association_blocks_nothing_else/1, close_wakes_blocked_sender/1,
+         concurrent_senders/1, handover_under_load_active_true/1,
+         handover_under_load_active_n/1]).
+
+-import(sctp_test, [server/1, pair/1, recv_event/1, async/1,
+                    await/1, await/2, wait_blocked/1]).
+
+-define(L, {127, 0, 0, 1}).
+-define(T, 10000).
+%% For the cases that move thousands of messages through the (slow) VM.
+-define(LONG, 120000).
+-define(STREAMS, 5).
+%% A receiver that never reads, with the smallest buffer the kernel allows,
+%% fills its peer's send buffer after a few messages.
+-define(SMALL_BUF, [{recbuf, 4096}, {sndbuf, 4096}]).
+-define(MSG_SIZE, 1000).
+-define(SNDBUF_POLICY, "/proc/sys/net/sctp/sndbuf_policy").
+
+suite() -> [{timetrap, {minutes, 3}}].
+
+all() ->
+    [full_buffer_times_out, blocked_send_resumes, full_association_blocks_nothing_else,
+     close_wakes_blocked_sender, concurrent_senders, handover_under_load_active_true,
+     handover_under_load_active_n].
+
+init_per_suite(Config) ->
+    sctp_test:init_suite(Config).
+
+end_per_suite(_Config) ->
+    ok.
+
+%% Linux shares one send buffer among a socket's associations unless
+%% sndbuf_policy is 1; that case needs one buffer per association.
+init_per_testcase(full_association_blocks_nothing_else, Config) ->
+    {ok, Old} = file:read_file(?SNDBUF_POLICY),
+    ok = file:write_file(?SNDBUF_POLICY, <<"1">>),
+    [{sndbuf_policy, Old} | Config];
+init_per_testcase(_Case, Config) ->
+    Config.
+
+end_per_testcase(_Case, Config) ->
+    case proplists:get_value(sndbuf_policy, Config) of
+        undefined -> ok;
+        Old -> ok = file:write_file(?SNDBUF_POLICY, Old)
+    end,
+    sctp_test:end_testcase().
+
+%%% Helpers
+
+msg(I) ->
+    <<I:32, 0:((?MSG_SIZE - 4) * 8)>>.
+
+%% Sends numbered messages from First on until one times out (the socket's
+%% send_timeout must be finite). Returns the number of the last message sent.
+fill(C, Assoc, First) ->
+    fill(C, Assoc, First, 5000).
+
+fill(_C, _Assoc, I, 0) ->
+    ct:fail({send_buffer_never_full, I});
+fill(C, Assoc, I, Budget) ->
+    case gen_sctp:send(C, Assoc, 0, msg(I)) of
+        ok -> fill(C, Assoc, I + 1, Budget - 1);
+        {error, timeout} -> I - 1;
+        Other -> ct:fail({send, I, Other})
+    end.
+
+%% Receives numbered messages First..Last in order on passive socket S.
+drain(S, First, Last) ->
+    [begin
+         {ok, {_, _, [#sctp_sndrcvinfo{}], <<I:32, _/binary>>}} = gen_sctp:recv(S, ?T)
+     end || I <- lists:seq(First, Last)],
+    ok.
+
+%% A server that never reads, and a client with one association to it whose
+%% send buffer fills after a few messages.
+full_pair(SendTimeout) ->
+    #{s := S, c := C, ca := CA} = Pair = pair(?SMALL_BUF),
+    ok = inet:setopts(C, [{send_timeout, SendTimeout}]),
+    Last = fill(C, CA, 1),
+    ct:pal("send buffer full after ~p messages", [Last]),
+    true = Last > 0,
+    Pair#{last => Last, s => S}.
+
+%%% Test cases
+
+%% send waits on a full buffer and gives {error, timeout} after send_timeout;
+%% nothing is lost or duplicated, and sending works again once there is room.
+full_buffer_times_out(_Config) ->
+    #{s := S, c := C, ca := CA, last := Last} = full_pair(300),
+    T0 = erlang:monotonic_time(millisecond),
+    {error, timeout} = gen_sctp:send(C, CA, 0, msg(Last + 1)),
+    Waited = erlang:monotonic_time(millisecond) - T0,
+    true = Waited >= 300,
+    {ok, [{send_timeout, 300}]} = inet:getopts(C, [send_timeout]),
+    ok = drain(S, 1, Last),
+    ok = gen_sctp:send(C, CA, 0, msg(Last + 1)),
+    ok = drain(S, Last + 1, Last + 1),
+    {error, timeout} = gen_sctp:recv(S, 200),
+    [ok = gen_sctp:close(X) || X <- [C, S]].
+
+%% With send_timeout infinity a sender waits until the peer reads, then its
+%% message goes out after all earlier ones.
+blocked_send_resumes(_Config) ->
+    #{s := S, c := C, ca := CA, last := Last} = full_pair(300),
+    ok = inet:setopts(C, [{send_timeout, infinity}]),
+    {Pid, _} = Sender = async(fun() -> gen_sctp:send(C, CA, 0, msg(Last + 1)) end),
+    wait_blocked(Pid),
+    ok = drain(S, 1, Last + 1),
+    ok = await(Sender, ?LONG),
+    [ok = gen_sctp:close(X) || X <- [C, S]].
+
+%% While one process waits on a full association, the same socket's other
+%% association sends and other processes use the socket.
+full_association_blocks_nothing_else(_Config) ->
+    #{s := S1, c := C, ca := CA1, last := Last} = full_pair(300),
+    {S2, SPort2} = server([]),
+    {ok, #sctp_assoc_change{state = comm_up} = CA2} =
+        gen_sctp:connect(C, ?L, SPort2, [], ?T),
+    {_, _, _, #sctp_assoc_change{state = comm_up}} = recv_event(S2),
+    ok = inet:setopts(C, [{send_timeout, infinity}]),
+    {Pid, _} = Blocked = async(fun() -> gen_sctp:send(C, CA1, 0, msg(Last + 1)) end),
+    wait_blocked(Pid),
+    N = 200,
+    Reader = async(fun() -> drain(S2, 1, N) end),
+    [ok = gen_sctp:send(C, CA2, 0, msg(I)) || I <- lists:seq(1, N)],
+    ok = await(Reader),
+    {ok, [{active, false}]} = inet:getopts(C, [active]),
+    {ok, _} = inet:getstat(C),
+    %% The blocked sender is still waiting, and finishes once S1 reads.
+    {status, waiting} = erlang:process_info(Pid, status),
+    ok = drain(S1, 1, Last + 1),
+    ok = await(Blocked),
+    [ok = gen_sctp:close(X) || X <- [C, S1, S2]].
+
+%% Closing the socket wakes a sender waiting for room with {error, closed}.
+close_wakes_blocked_sender(_Config) ->
+    #{s := S, c := C, ca := CA, last := Last} = full_pair(300),
+    ok = inet:setopts(C, [{send_timeout, infinity}]),
+    {Pid, _} = Sender = async(fun() -> gen_sctp:send(C, CA, 0, msg(Last + 1)) end),
+    wait_blocked(Pid),
+    ok = gen_sctp:close(C),
+    {error, closed} = await(Sender, ?LONG),
+    ok = gen_sctp:close(S).
+
+%% 100 processes send on one socket over four associations and all streams:
+%% every message arrives exactly once, in order per sender (each sender keeps
+%% to one stream).
+concurrent_senders(_Config) ->
+    Servers = [server([]) || _ <- lists:seq(1, 4)],
+    {ok, C} = gen_sctp:open([{ip, ?L}, {active, false}]),
+    Assocs = list_to_tuple(
+               [begin
+                    {ok, #sctp_assoc_change{state = comm_up, assoc_id = Id}} =
+                        gen_sctp:connect(C, ?L, Port, [sctp_test:initmsg()], ?T),
+                    {_, _, _, #sctp_assoc_change{state = comm_up}} = recv_event(S),
+                    Id
+                end || {S, Port} <- Servers]),
+    Senders = 100,
+    PerSender = 30,
+    Readers = [async(fun() -> read_numbered(S, #{}, Senders * PerSender div 4) end)
+               || {S, _} <- Servers],
+    Sending = [async(fun() ->
+                             Assoc = element(P rem 4 + 1, Assocs),
+                             [ok = gen_sctp:send(C, Assoc, P rem ?STREAMS, <<P:16, I:16>>)
+                              || I <- lists:seq(1, PerSender)],
+                             done
+                     end) || P <- lists:seq(0, Senders - 1)],
+    [done = await(X, ?LONG) || X <- Sending],
+    Got = lists:foldl(fun(R, Acc) -> maps:merge(Acc, await(R, ?LONG)) end, #{}, Readers),
+    Expected = lists:seq(1, PerSender),
+    Senders = map_size(Got),
+    [Expected = lists:reverse(Seq) || Seq <- maps:values(Got)],
+    ok = gen_sctp:close(C),
+    [ok = gen_sctp:close(S) || {S, _} <- Servers].
+
+%% Receives N messages <<Sender:16, Seq:16>>; returns each sender's sequence
+%% numbers, newest first.
+read_numbered(_S, Acc, 0) ->
+    Acc;
+read_numbered(S, Acc, N) ->
+    {ok, {_, _, [#sctp_sndrcvinfo{stream = Stream}], <<P:16, I:16>>}} = gen_sctp:recv(S, ?T),
+    Stream = P rem ?STREAMS,
+    read_numbered(S, maps:update_with(P, fun(L) -> [I | L] end, [I], Acc), N - 1).
+
+
+%% The owner of an {active, true} socket changes ten times while the peer
+%% streams numbered messages: each message reaches exactly one owner, and the
+%% owners' shares, in handover order, are the whole sequence in order.
+handover_under_load_active_true(_Config) ->
+    handover_under_load(true).
+
+%% The same with {active, N}: each owner re-arms after {sctp_passive, S}, and
+%% the mode moves to the next owner with the socket.
+handover_under_load_active_n(_Config) ->
+    handover_under_load(7).
+
+handover_under_load(Active) ->
+    #{s := S, c := C, ca := CA} = pair([]),
+    N = 1000,
+    Owners = 10,
+    Sender = async(fun() ->
+                           [ok = gen_sctp:send(C, CA, 0, <<I:32>>) || I <- lists:seq(1, N)],
+                           done
+                   end),
+    Self = self(),
+    Final = spawn_link(fun() -> own(S, Active, {N, N}, Self) end),
+    First = lists:foldl(fun(_, Next) ->
+                                spawn_link(fun() -> own(S, Active, {N div Owners, N}, Next) end)
+                        end, Final, lists:seq(1, Owners - 1)),
+    ok = inet:setopts(S, [{active, Active}]),
+    ok = gen_sctp:controlling_process(S, First),
+    First ! {go, self()},
+    done = await(Sender, ?LONG),
+    Shares = collect_shares(Owners, []),
+    Got = lists:append(Shares),
+    ct:pal("shares: ~p", [[length(Sh) || Sh <- Shares]]),
+    Expected = lists:seq(1, N),
+    Expected = Got,
+    [ok = gen_sctp:close(X) || X <- [C, S]].
+
+%% One owner: waits for its turn, takes Count data messages or fewer if message
+%% Last comes first, reports them and hands the socket on to Next.
+own(S, Active, {Count, Last}, Next) ->
+    receive {go, Test} -> ok end,
+    Share = take(S, Active, Count, Last, []),
+    Test ! {share, self(), Share},
+    case Next =:= Test of
+        true ->
+            ok;
+        false ->
+            ok = gen_sctp:controlling_process(S, Next),
+            Next ! {go, Test}
+    end,
+    %% Stay alive: the owner's death would close the socket.
+    receive stop -> ok end.
+
+take(_S, _Active, 0, _Last, Acc) ->
+    lists:reverse(Acc);
+take(S, Active, Count, Last, Acc) ->
+    receive
+        {sctp, S, _, _, {[#sctp_sndrcvinfo{}], <<I:32>>}} ->
+            Left = case I of
+                       Last -> 0;
+                       _ -> Count - 1
+                   end,
+            take(S, Active, Left, Last, [I | Acc]);
+        {sctp_passive, S} ->
+            ok = inet:setopts(S, [{active, Active}]),
+            take(S, Active, Count, Last, Acc)
+    after ?T ->
+            ct:fail({owner_starved, self(), lists:reverse(Acc)})
+    end.
+
+collect_shares(0, Acc) ->
+    [Share || {_, Share} <- lists:reverse(Acc)];
+collect_shares(K, Acc) ->
+    receive
+        {share, Pid, Share} ->
+            Pid ! stop,
+            collect_shares(K - 1, [{Pid, Share} | Acc])
+    after 60000 ->
+            ct:fail({missing_shares, K})
+    end.
