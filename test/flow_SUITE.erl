@@ -17,7 +17,7 @@
          concurrent_senders/1, handover_under_load_active_true/1,
          handover_under_load_active_n/1]).
 
--import(sctp_test, [server/1, pair/1, recv_event/1, async/1,
+-import(sctp_test, [server/1, pair/1, recv_event/1, full_pair/1, numbered/1, async/1,
                     await/1, await/2, wait_blocked/1]).
 
 -define(L, {127, 0, 0, 1}).
@@ -25,10 +25,6 @@
 %% For the cases that move thousands of messages through the (slow) VM.
 -define(LONG, 120000).
 -define(STREAMS, 5).
-%% A receiver that never reads, with the smallest buffer the kernel allows,
-%% fills its peer's send buffer after a few messages.
--define(SMALL_BUF, [{recbuf, 4096}, {sndbuf, 4096}]).
--define(MSG_SIZE, 1000).
 -define(SNDBUF_POLICY, "/proc/sys/net/sctp/sndbuf_policy").
 
 suite() -> [{timetrap, {minutes, 3}}].
@@ -62,39 +58,12 @@ end_per_testcase(_Case, Config) ->
 
 %%% Helpers
 
-msg(I) ->
-    <<I:32, 0:((?MSG_SIZE - 4) * 8)>>.
-
-%% Sends numbered messages from First on until one times out (the socket's
-%% send_timeout must be finite). Returns the number of the last message sent.
-fill(C, Assoc, First) ->
-    fill(C, Assoc, First, 5000).
-
-fill(_C, _Assoc, I, 0) ->
-    ct:fail({send_buffer_never_full, I});
-fill(C, Assoc, I, Budget) ->
-    case gen_sctp:send(C, Assoc, 0, msg(I)) of
-        ok -> fill(C, Assoc, I + 1, Budget - 1);
-        {error, timeout} -> I - 1;
-        Other -> ct:fail({send, I, Other})
-    end.
-
 %% Receives numbered messages First..Last in order on passive socket S.
 drain(S, First, Last) ->
     [begin
          {ok, {_, _, [#sctp_sndrcvinfo{}], <<I:32, _/binary>>}} = gen_sctp:recv(S, ?T)
      end || I <- lists:seq(First, Last)],
     ok.
-
-%% A server that never reads, and a client with one association to it whose
-%% send buffer fills after a few messages.
-full_pair(SendTimeout) ->
-    #{s := S, c := C, ca := CA} = Pair = pair(?SMALL_BUF),
-    ok = inet:setopts(C, [{send_timeout, SendTimeout}]),
-    Last = fill(C, CA, 1),
-    ct:pal("send buffer full after ~p messages", [Last]),
-    true = Last > 0,
-    Pair#{last => Last, s => S}.
 
 %%% Test cases
 
@@ -103,12 +72,12 @@ full_pair(SendTimeout) ->
 full_buffer_times_out(_Config) ->
     #{s := S, c := C, ca := CA, last := Last} = full_pair(300),
     T0 = erlang:monotonic_time(millisecond),
-    {error, timeout} = gen_sctp:send(C, CA, 0, msg(Last + 1)),
+    {error, timeout} = gen_sctp:send(C, CA, 0, numbered(Last + 1)),
     Waited = erlang:monotonic_time(millisecond) - T0,
     true = Waited >= 300,
     {ok, [{send_timeout, 300}]} = inet:getopts(C, [send_timeout]),
     ok = drain(S, 1, Last),
-    ok = gen_sctp:send(C, CA, 0, msg(Last + 1)),
+    ok = gen_sctp:send(C, CA, 0, numbered(Last + 1)),
     ok = drain(S, Last + 1, Last + 1),
     {error, timeout} = gen_sctp:recv(S, 200),
     [ok = gen_sctp:close(X) || X <- [C, S]].
@@ -118,7 +87,7 @@ full_buffer_times_out(_Config) ->
 blocked_send_resumes(_Config) ->
     #{s := S, c := C, ca := CA, last := Last} = full_pair(300),
     ok = inet:setopts(C, [{send_timeout, infinity}]),
-    {Pid, _} = Sender = async(fun() -> gen_sctp:send(C, CA, 0, msg(Last + 1)) end),
+    {Pid, _} = Sender = async(fun() -> gen_sctp:send(C, CA, 0, numbered(Last + 1)) end),
     wait_blocked(Pid),
     ok = drain(S, 1, Last + 1),
     ok = await(Sender, ?LONG),
@@ -133,11 +102,11 @@ full_association_blocks_nothing_else(_Config) ->
         gen_sctp:connect(C, ?L, SPort2, [], ?T),
     {_, _, _, #sctp_assoc_change{state = comm_up}} = recv_event(S2),
     ok = inet:setopts(C, [{send_timeout, infinity}]),
-    {Pid, _} = Blocked = async(fun() -> gen_sctp:send(C, CA1, 0, msg(Last + 1)) end),
+    {Pid, _} = Blocked = async(fun() -> gen_sctp:send(C, CA1, 0, numbered(Last + 1)) end),
     wait_blocked(Pid),
     N = 200,
     Reader = async(fun() -> drain(S2, 1, N) end),
-    [ok = gen_sctp:send(C, CA2, 0, msg(I)) || I <- lists:seq(1, N)],
+    [ok = gen_sctp:send(C, CA2, 0, numbered(I)) || I <- lists:seq(1, N)],
     ok = await(Reader),
     {ok, [{active, false}]} = inet:getopts(C, [active]),
     {ok, _} = inet:getstat(C),
@@ -151,7 +120,7 @@ full_association_blocks_nothing_else(_Config) ->
 close_wakes_blocked_sender(_Config) ->
     #{s := S, c := C, ca := CA, last := Last} = full_pair(300),
     ok = inet:setopts(C, [{send_timeout, infinity}]),
-    {Pid, _} = Sender = async(fun() -> gen_sctp:send(C, CA, 0, msg(Last + 1)) end),
+    {Pid, _} = Sender = async(fun() -> gen_sctp:send(C, CA, 0, numbered(Last + 1)) end),
     wait_blocked(Pid),
     ok = gen_sctp:close(C),
     {error, closed} = await(Sender, ?LONG),

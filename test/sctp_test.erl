@@ -8,13 +8,17 @@
 
 -export([init_suite/1, end_testcase/0, assert_gen_sctp_is_ours/0,
          server/1, pair/1, initmsg/0, recv_event/1, assert_empty_mailbox/0,
-         free_port/0, async/1, await/1, await/2, wait_blocked/1,
+         full_pair/1, numbered/1, free_port/0, async/1, await/1, await/2, wait_blocked/1,
          localhost/0, timeout/0, streams/0]).
 
 -define(L, {127, 0, 0, 1}).
 %% How long to wait for something that should happen (the VM is slow).
 -define(T, 10000).
 -define(STREAMS, 5).
+%% A receiver that never reads, with the smallest buffers the kernel allows,
+%% fills its peer's send buffer after a few messages.
+-define(SMALL_BUF, [{recbuf, 4096}, {sndbuf, 4096}]).
+-define(NUMBERED_SIZE, 1000).
 %% How long a mailbox must stay empty to count as empty.
 -define(QUIET_MS, 200).
 
@@ -86,6 +90,31 @@ recv_event(S) ->
         Other ->
             ct:fail({expected_event, Other})
     end.
+
+%% A server that never reads and a client with one association to it whose send
+%% buffer is full: messages 1..Last went out on stream 0, the last ones sit
+%% unacknowledged in the client's queue. send_timeout is left at SendTimeout.
+full_pair(SendTimeout) ->
+    #{c := C, ca := CA} = Pair = pair(?SMALL_BUF),
+    ok = inet:setopts(C, [{send_timeout, SendTimeout}]),
+    Last = fill(C, CA, 1, 5000),
+    ct:pal("send buffer full after ~p messages", [Last]),
+    true = Last > 0,
+    Pair#{last => Last}.
+
+%% Sends numbered messages from I on until one times out.
+fill(_C, _CA, I, 0) ->
+    ct:fail({send_buffer_never_full, I});
+fill(C, CA, I, Budget) ->
+    case gen_sctp:send(C, CA, 0, numbered(I)) of
+        ok -> fill(C, CA, I + 1, Budget - 1);
+        {error, timeout} -> I - 1;
+        Other -> ct:fail({send, I, Other})
+    end.
+
+%% Message number I: its number, then padding.
+numbered(I) ->
+    <<I:32, 0:((?NUMBERED_SIZE - 4) * 8)>>.
 
 assert_empty_mailbox() ->
     receive
