@@ -2,18 +2,85 @@
 %%
 %% Every export of OTP 25's `gen_sctp' behaves as documented there, with the records of
 %% `kernel/include/inet_sctp.hrl'. A socket is `{'$inet', gen_sctp, Handle}', so
-%% `inet:setopts/2', `inet:getopts/2', `inet:sockname/1', `inet:peername/1', `inet:port/1'
-%% and `inet:close/1' work on it. Differences from OTP 25, all deliberate:
+%% `inet:setopts/2', `inet:getopts/2', `inet:sockname/1', `inet:peername/1', `inet:port/1',
+%% `inet:getstat/1,2', `inet:socknames/1' and `inet:close/1' work on it.
+%%
+%% == Options ==
+%% Every option can be given to `open/1,2', to `connect/4,5' and the `connect_init' and
+%% `connectx_init' functions, and to `inet:setopts/2', and read with `inet:getopts/2', unless
+%% marked read-only or open-only. In a record, a field left `undefined' keeps the socket's
+%% current value. An unknown option or a bad value gives `{error, einval}'.
+%% <dl>
+%% <dt>`{active, true | false | once | N}'</dt><dd>How messages reach the owner; with `N'
+%%     (-32768..32767, added to the current count) `{sctp_passive, S}' follows the last.
+%%     Default `false'.</dd>
+%% <dt>`binary' | `list' | `{mode, binary | list}'</dt><dd>Data as binaries (default) or
+%%     lists.</dd>
+%% <dt>`{buffer, Bytes}'</dt><dd>The largest message read in one piece; longer messages are
+%%     still delivered whole.</dd>
+%% <dt>`{recbuf, Bytes}', `{sndbuf, Bytes}'</dt><dd>The kernel's buffers
+%%     (`SO_RCVBUF', `SO_SNDBUF'); the kernel default is kept.</dd>
+%% <dt>`{send_timeout, Ms | infinity}'</dt><dd>New: how long `send' waits for room in a
+%%     full send buffer before `{error, timeout}'. Default `infinity'.</dd>
+%% <dt>`{reuseaddr, Bool}', `{dontroute, Bool}', `{linger, {Bool, Secs}}',
+%%     `{priority, Int}', `{tos, Int}', `{ipv6_v6only, Bool}'</dt><dd>The socket-level
+%%     options of the same name.</dd>
+%% <dt>`{high_msgq_watermark, Bytes}', `{low_msgq_watermark, Bytes}'</dt><dd>Accepted and
+%%     read back as OTP does; they have no effect on a NIF socket.</dd>
+%% <dt>`{bind_to_device, Ifname}'</dt><dd>`SO_BINDTODEVICE'.</dd>
+%% <dt>`{ip, IP}', `{ifaddr, IP | SockAddr}', `{port, Port}', `{type, seqpacket | stream}',
+%%     `inet', `inet6', `{netns, _}'</dt><dd>Open-only. Several `ip'/`ifaddr' bind all the
+%%     addresses (multi-homing). `netns' and `{fd, _}' are not supported.</dd>
+%% <dt>`{sctp_rtoinfo, #sctp_rtoinfo{}}'</dt><dd>Retransmission timeout: initial, max,
+%%     min (ms).</dd>
+%% <dt>`{sctp_associnfo, #sctp_assocparams{}}'</dt><dd>Association parameters: max
+%%     retransmissions, cookie life.</dd>
+%% <dt>`{sctp_initmsg, #sctp_initmsg{}}'</dt><dd>Streams and attempts for new
+%%     associations.</dd>
+%% <dt>`{sctp_autoclose, Secs}'</dt><dd>Idle associations are closed after `Secs'
+%%     (0: never).</dd>
+%% <dt>`{sctp_nodelay, Bool}'</dt><dd>Turns Nagle off.</dd>
+%% <dt>`{sctp_disable_fragments, Bool}'</dt><dd>Fail rather than fragment messages larger
+%%     than the path MTU.</dd>
+%% <dt>`{sctp_i_want_mapped_v4_addr, Bool}'</dt><dd>IPv4 peers of an `inet6' socket as
+%%     v4-mapped IPv6 addresses.</dd>
+%% <dt>`{sctp_maxseg, Bytes}'</dt><dd>Largest DATA chunk.</dd>
+%% <dt>`{sctp_primary_addr, #sctp_prim{}}'</dt><dd>The peer address used as primary path
+%%     of an association.</dd>
+%% <dt>`{sctp_set_peer_primary_addr, #sctp_setpeerprim{}}'</dt><dd>Asks the peer to use
+%%     one of our addresses as its primary (write-only).</dd>
+%% <dt>`{sctp_adaptation_layer, #sctp_setadaptation{}}'</dt><dd>Adaptation layer indication
+%%     sent at association set-up.</dd>
+%% <dt>`{sctp_peer_addr_params, #sctp_paddrparams{}}'</dt><dd>Per path (or socket and
+%%     association default): heartbeat interval, path max retransmissions, path MTU, SACK
+%%     delay, flags.</dd>
+%% <dt>`{sctp_default_send_param, #sctp_sndrcvinfo{}}'</dt><dd>Defaults for `send/4'.</dd>
+%% <dt>`{sctp_events, #sctp_event_subscribe{}}'</dt><dd>Which notifications are
+%%     delivered.</dd>
+%% <dt>`{sctp_delayed_ack_time, #sctp_assoc_value{}}'</dt><dd>SACK delay (ms).</dd>
+%% <dt>`{sctp_status, #sctp_status{assoc_id = Id}}'</dt><dd>Read-only: the association's
+%%     state, windows, streams and primary path.</dd>
+%% <dt>`{sctp_get_peer_addr_info, #sctp_paddrinfo{assoc_id = Id, address = Addr}}'</dt>
+%%     <dd>Read-only: one peer path's state, window, RTT, RTO and MTU.</dd>
+%% </dl>
+%%
+%% == Differences from OTP 25 ==
 %% <ul>
 %% <li>`send' never returns `{error, eagain}': on a full send buffer it waits for room,
 %%     bounded by the `send_timeout' option (default `infinity'), without blocking other
-%%     callers.</li>
+%%     callers. Other associations of the socket keep sending when the kernel gives each
+%%     its own send buffer (`net.sctp.sndbuf_policy = 1'); by default Linux shares one.</li>
 %% <li>The kernel's default receive buffer is kept (OTP 25 shrinks it to 1024 bytes).</li>
 %% <li>`controlling_process/2' also moves already delivered `sctp_error' and
 %%     `sctp_passive' messages, in order, not only `sctp' ones.</li>
 %% <li>`peeloff/2' gives a socket that keeps the parent's `active' mode.</li>
 %% <li>`inet:peernames/1,2' and `inet:socknames/2' accept only ports in OTP 25: use
 %%     `gen_sctp:peernames/1,2' and `gen_sctp:socknames/1,2'.</li>
+%% <li>Malformed option records and send parameters give `{error, einval}', not OTP's
+%%     `{error, {type, ...}}'.</li>
+%% <li>A passive socket that nothing references any more is closed when garbage
+%%     collected; an OTP port stays open until closed or its owner exits.</li>
+%% <li>`{fd, _}' and `netns' open options and `inet:monitor/1' are not supported.</li>
 %% </ul>
 -module(gen_sctp).
 
