@@ -12,7 +12,7 @@
 -export([all/0, suite/0, init_per_suite/1, end_per_suite/1,
          init_per_testcase/2, end_per_testcase/2]).
 -export([send_failed_passive/1, send_failed_active/1, remote_error_unknown_chunk/1,
-         paddr_change_states/1]).
+         paddr_change_states/1, comm_lost_peer_gone/1]).
 
 -import(sctp_test, [server/1, pair/1, full_pair/1, numbered/1]).
 
@@ -23,6 +23,8 @@
 %% Cause code of an ERROR chunk answering a chunk type the peer does not know.
 -define(UNRECOGNIZED_CHUNK_TYPE, 6).
 -define(IPPROTO_SCTP, 132).
+%% Retransmission timeouts short enough to lose a path within a second or two.
+-define(FAST_RTO, [{sctp_rtoinfo, #sctp_rtoinfo{initial = 300, max = 600, min = 100}}]).
 -define(BLACKHOLE_L2, "ip route add blackhole 127.0.0.2/32 table local").
 -define(UNBLACKHOLE_L2, "ip route del blackhole 127.0.0.2/32 table local").
 
@@ -30,7 +32,7 @@ suite() -> [{timetrap, {minutes, 2}}].
 
 all() ->
     [send_failed_passive, send_failed_active, remote_error_unknown_chunk,
-     paddr_change_states].
+     paddr_change_states, comm_lost_peer_gone].
 
 init_per_suite(Config) ->
     sctp_test:init_suite(Config).
@@ -41,7 +43,8 @@ end_per_suite(_Config) ->
 init_per_testcase(_Case, Config) ->
     Config.
 
-end_per_testcase(paddr_change_states, _Config) ->
+end_per_testcase(Case, _Config) when Case =:= paddr_change_states;
+                                     Case =:= comm_lost_peer_gone ->
     _ = os:cmd(?UNBLACKHOLE_L2),
     sctp_test:end_testcase();
 end_per_testcase(_Case, _Config) ->
@@ -219,8 +222,7 @@ inject_unknown_chunk(R, S, C, CA, SPort, CPort) ->
 %% (addr_unreachable) and gets it back when they flow again (addr_available).
 paddr_change_states(_Config) ->
     {S, SPort} = server([{ip, ?L2}]),
-    Fast = [{sctp_rtoinfo, #sctp_rtoinfo{initial = 300, max = 600, min = 100}}],
-    {ok, C} = gen_sctp:open([{ip, ?L}, {active, false} | Fast]),
+    {ok, C} = gen_sctp:open([{ip, ?L}, {active, false} | ?FAST_RTO]),
     {ok, #sctp_assoc_change{state = comm_up, assoc_id = CId}} =
         gen_sctp:connect(C, ?L, SPort, [], ?T),
     Second = {?L2, SPort},
@@ -237,3 +239,40 @@ paddr_change_states(_Config) ->
         inet:getopts(C, [{sctp_get_peer_addr_info,
                           #sctp_paddrinfo{assoc_id = CId, address = Second}}]),
     [ok = gen_sctp:close(X) || X <- [C, S]].
+
+%% A peer that vanishes without a word (every packet to it dropped) is given up
+%% after the association's retransmission limit: comm_lost, to an active socket.
+comm_lost_peer_gone(_Config) ->
+    {S, SPort} = server_on_l2_only(),
+    {ok, C} = gen_sctp:open([{ip, ?L}, {active, true},
+                             {sctp_associnfo, #sctp_assocparams{asocmaxrxt = 2}} | ?FAST_RTO]),
+    {ok, #sctp_assoc_change{state = comm_up, assoc_id = CId}} =
+        gen_sctp:connect(C, ?L2, SPort, [], ?T),
+    ok = inet:setopts(C, [{sctp_peer_addr_params,
+                           #sctp_paddrparams{assoc_id = CId, address = {?L2, SPort},
+                                             hbinterval = 100, pathmaxrxt = 2,
+                                             flags = [hb_enable]}}]),
+    "" = os:cmd(?BLACKHOLE_L2),
+    receive
+        {sctp, C, ?L2, SPort, {[], #sctp_assoc_change{state = comm_lost, assoc_id = CId}}} ->
+            ok
+    after 3 * ?T ->
+            ct:fail({no_comm_lost, process_info(self(), messages)})
+    end,
+    flush_paddr_changes(C),
+    "" = os:cmd(?UNBLACKHOLE_L2),
+    [ok = gen_sctp:close(X) || X <- [C, S]].
+
+server_on_l2_only() ->
+    {ok, S} = gen_sctp:open([{ip, ?L2}, {active, false}]),
+    {ok, Port} = inet:port(S),
+    ok = gen_sctp:listen(S, true),
+    {S, Port}.
+
+%% The path events that come with losing the only path.
+flush_paddr_changes(C) ->
+    receive
+        {sctp, C, _, _, {[], #sctp_paddr_change{}}} -> flush_paddr_changes(C)
+    after 0 ->
+            ok
+    end.
