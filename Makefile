@@ -11,8 +11,12 @@ NIF_SO := priv/gen_sctp_nif.so
 NIF_SRC := $(shell find native/src -name '*.rs') $(wildcard native/build.rs) \
 	native/Cargo.toml Cargo.toml Cargo.lock
 TEST_LOGS := _build/test-logs
+# Runs the Rust test binary under valgrind's memcheck (see memcheck).
+RUST_HOST := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p' | tr 'a-z-' 'A-Z_')
+MEMCHECK := valgrind --error-exitcode=1 --leak-check=full \
+	--errors-for-leak-kinds=definite,indirect -q
 
-.PHONY: all nif test demo clean
+.PHONY: all nif test demo lint memcheck fuzz soak clean
 
 all: nif
 
@@ -34,6 +38,7 @@ test:
 	$(MAKE) nif
 	rebar3 compile
 	cargo test --release --locked
+	$(MAKE) memcheck
 	rm -rf $(TEST_LOGS)
 	tools/with-sctp-kernel tools/erlang-tests; rc=$$?; \
 	  tools/test-summary $(TEST_LOGS) || rc=1; exit $$rc
@@ -47,6 +52,39 @@ demo:
 	@mkdir -p _build/demo
 	erlc -o _build/demo examples/sctp_server.erl examples/sctp_client.erl
 	tools/with-sctp-kernel tools/demo
+
+# The Rust tests (a shorter fuzz run included) under valgrind: no invalid memory
+# access, nothing leaked.
+memcheck:
+	FUZZ_ITERATIONS=20000 CARGO_TARGET_$(RUST_HOST)_RUNNER="$(MEMCHECK)" \
+	  cargo test --release --locked
+
+# A long fuzz run of the receive decoders with a fresh seed; FUZZ_ITERATIONS and
+# FUZZ_SEED override. The seed is printed so that a failure can be replayed.
+fuzz:
+	FUZZ_ITERATIONS=$${FUZZ_ITERATIONS:-100000000} FUZZ_SEED=$${FUZZ_SEED:-$$(date +%s%N)} \
+	  cargo test --release --locked fuzz_decoders -- --nocapture
+
+# lifecycle_SUITE with ten times the cycles of `make test`.
+soak:
+	tools/install-deps
+	$(MAKE) nif
+	rebar3 compile
+	rm -rf $(TEST_LOGS)
+	GEN_SCTP_OPEN_CYCLES=$${GEN_SCTP_OPEN_CYCLES:-1000000} \
+	GEN_SCTP_ASSOC_CYCLES=$${GEN_SCTP_ASSOC_CYCLES:-100000} \
+	EUNIT_ARGS="--module gen_sctp_tests" CT_ARGS="--suite lifecycle_SUITE" \
+	  tools/with-sctp-kernel tools/erlang-tests; rc=$$?; \
+	  tools/test-summary $(TEST_LOGS) || rc=1; exit $$rc
+
+# Rust formatting and clippy (library and test builds), then dialyzer and xref.
+lint:
+	tools/install-deps
+	cargo fmt --check
+	cargo clippy --all-targets --release --locked -- -D warnings
+	$(MAKE) nif
+	rebar3 xref
+	rebar3 dialyzer
 
 clean:
 	rm -rf _build target $(NIF_SO) $(NIF_SO).tmp

@@ -339,15 +339,22 @@ mod tests {
         let _ = ancillary(buf);
     }
 
-    /// Bounded fuzz run over mutated notifications and random bytes: the decoders must
-    /// never panic or index outside the buffer. `FUZZ_ITERATIONS` makes it longer.
-    #[test]
-    fn fuzz_decoders() {
-        let iterations: usize = std::env::var("FUZZ_ITERATIONS")
+    fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+        std::env::var(name)
             .ok()
             .and_then(|v| v.parse().ok())
-            .unwrap_or(200_000);
-        let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+            .unwrap_or(default)
+    }
+
+    /// Bounded fuzz run over mutated notifications and random bytes: the decoders must
+    /// never panic or index outside the buffer. `FUZZ_ITERATIONS` makes it longer,
+    /// `FUZZ_SEED` (printed) picks another sequence; a failing seed reproduces the failure.
+    #[test]
+    fn fuzz_decoders() {
+        let iterations: usize = env_or("FUZZ_ITERATIONS", 200_000);
+        let seed: u64 = env_or("FUZZ_SEED", 0x9e37_79b9_7f4a_7c15);
+        eprintln!("fuzz_decoders: {iterations} iterations, FUZZ_SEED={seed}");
+        let mut rng = XorShift(seed.max(1));
         let seeds = seeds();
         for _ in 0..iterations {
             let mut buf = seeds[rng.below(seeds.len())].clone();
