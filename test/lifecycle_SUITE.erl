@@ -1,0 +1,233 @@
+%% Lifecycle and resource use on a real SCTP kernel over 127.0.0.1: a socket's
+%% fd goes back to the system when its owner dies or when nothing references it
+%% any more; long runs of open/close and of association set-up/teardown leave
+%% fd count and memory where they started; a slow receiver in {active, once}
+%% or {active, N} holds back the sender instead of growing its mailbox.
+%%
+%% Every test case checks that no stray message is left in its mailbox.
+-module(lifecycle_SUITE).
+
+-include_lib("common_test/include/ct.hrl").
+-include_lib("kernel/include/inet_sctp.hrl").
+
+-export([all/0, suite/0, init_per_suite/1, end_per_suite/1,
+         init_per_testcase/2, end_per_testcase/2]).
+-export([owner_killed_releases_fd/1, dropped_socket_releases_fd/1,
+         open_close_cycles/1, association_cycles/1, slow_receiver_active_once/1,
+         slow_receiver_active_n/1]).
+
+-import(sctp_test, [server/1, pair/1, recv_event/1, async/1, await/2]).
+
+-define(L, {127, 0, 0, 1}).
+-define(T, 10000).
+%% Cycle counts; GEN_SCTP_OPEN_CYCLES and GEN_SCTP_ASSOC_CYCLES override them.
+-define(OPEN_CYCLES, 100000).
+-define(ASSOC_CYCLES, 10000).
+%% What a long run may leave behind in erlang:memory(total): allocator
+%% caches, not per-socket state.
+-define(MEMORY_SLACK, 2 * 1024 * 1024).
+%% The same for the OS process's resident memory, which also holds the NIF's own
+%% allocations: loose, as allocators keep freed memory, but a leak of a few
+%% hundred bytes per cycle would pass it.
+-define(RSS_SLACK, 64 * 1024 * 1024).
+
+suite() -> [{timetrap, {minutes, 10}}].
+
+all() ->
+    [owner_killed_releases_fd, dropped_socket_releases_fd, open_close_cycles,
+     association_cycles, slow_receiver_active_once, slow_receiver_active_n].
+
+init_per_suite(Config) ->
+    sctp_test:init_suite(Config).
+
+end_per_suite(_Config) ->
+    ok.
+
+init_per_testcase(_Case, Config) ->
+    Config.
+
+end_per_testcase(_Case, _Config) ->
+    sctp_test:end_testcase().
+
+%%% Helpers
+
+fd_count() ->
+    {ok, Fds} = file:list_dir("/proc/self/fd"),
+    length(Fds).
+
+%% Waits until the node has Expected open fds.
+await_fd_count(Expected) ->
+    await_fd_count(Expected, 200).
+
+await_fd_count(Expected, 0) ->
+    ct:fail({fd_count, fd_count(), expected, Expected});
+await_fd_count(Expected, N) ->
+    case fd_count() of
+        Expected -> ok;
+        _ -> ct:sleep(50), await_fd_count(Expected, N - 1)
+    end.
+
+%% Resident set size of this OS process, in bytes.
+rss() ->
+    {ok, Status} = file:read_file("/proc/self/status"),
+    [_, Rest] = binary:split(Status, <<"VmRSS:">>),
+    [Kb | _] = string:lexemes(binary_to_list(Rest), " \t\n"),
+    list_to_integer(Kb) * 1024.
+
+%% Checks what a run left behind against the marks taken before it.
+check_growth(What, {Fds, Mem, Rss}) ->
+    ok = await_fd_count(Fds),
+    Grown = memory_after_gc() - Mem,
+    RssGrown = rss() - Rss,
+    ct:pal("~s: erlang:memory(total) grew by ~p bytes, RSS by ~p bytes", [What, Grown, RssGrown]),
+    true = Grown < ?MEMORY_SLACK,
+    true = RssGrown < ?RSS_SLACK,
+    ok.
+
+marks() ->
+    {fd_count(), memory_after_gc(), rss()}.
+
+memory_after_gc() ->
+    [erlang:garbage_collect(P) || P <- processes()],
+    erlang:memory(total).
+
+cycles(Var, Default) ->
+    case os:getenv(Var) of
+        false -> Default;
+        Value -> list_to_integer(Value)
+    end.
+
+%% Runs F N times; logs the rate.
+repeat(Name, N, F) ->
+    T0 = erlang:monotonic_time(millisecond),
+    repeat(N, F),
+    Ms = max(1, erlang:monotonic_time(millisecond) - T0),
+    ct:pal("~s: ~p cycles in ~p ms (~p per second)", [Name, N, Ms, N * 1000 div Ms]).
+
+repeat(0, _F) -> ok;
+repeat(N, F) -> F(), repeat(N - 1, F).
+
+%% The end of an association as its peer sees it: shutdown, or comm_lost.
+peer_sees_end(S) ->
+    case recv_event(S) of
+        {_, _, _, #sctp_shutdown_event{}} ->
+            {_, _, _, #sctp_assoc_change{state = shutdown_comp}} = recv_event(S),
+            ok;
+        {_, _, _, #sctp_assoc_change{state = comm_lost}} ->
+            ok;
+        Other ->
+            ct:fail({expected_end_of_association, Other})
+    end.
+
+%%% Test cases
+
+%% The owner is killed: its socket closes, the fd is released, and the peer
+%% sees the association end.
+owner_killed_releases_fd(_Config) ->
+    {S, SPort} = server([]),
+    Before = fd_count(),
+    Self = self(),
+    Owner = spawn(fun() ->
+                          {ok, C} = gen_sctp:open([{ip, ?L}]),
+                          {ok, _} = gen_sctp:connect(C, ?L, SPort, [], ?T),
+                          Self ! {connected, self()},
+                          receive never -> ok end
+                  end),
+    receive {connected, Owner} -> ok after ?T -> ct:fail(no_connect) end,
+    {_, _, _, #sctp_assoc_change{state = comm_up}} = recv_event(S),
+    Before = fd_count() - 1,
+    exit(Owner, kill),
+    ok = peer_sees_end(S),
+    ok = await_fd_count(Before),
+    ok = gen_sctp:close(S).
+
+%% A passive socket whose last reference is gone (owner alive) is closed when
+%% garbage-collected.
+dropped_socket_releases_fd(_Config) ->
+    Before = fd_count(),
+    Holder = async(fun() ->
+                           {ok, _Dropped} = gen_sctp:open([{ip, ?L}]),
+                           Opened = fd_count(),
+                           erlang:garbage_collect(),
+                           {Opened, fd_count()}
+                   end),
+    {Opened, AfterGc} = await(Holder, ?T),
+    ct:pal("fds: ~p before, ~p open, ~p after the holder's GC", [Before, Opened, AfterGc]),
+    Opened = Before + 1,
+    Before = AfterGc.
+
+%% Many open/close cycles: fds and memory return to where they were.
+open_close_cycles(_Config) ->
+    N = cycles("GEN_SCTP_OPEN_CYCLES", ?OPEN_CYCLES),
+    Open = fun() -> {ok, S} = gen_sctp:open(), ok = gen_sctp:close(S) end,
+    repeat("warm-up", 1000, Open),
+    Marks = marks(),
+    repeat("open/close", N, Open),
+    ok = check_growth("open/close", Marks).
+
+%% Many associations set up and torn down against one server: fds and memory
+%% return to where they were, and the server saw each one come and go.
+association_cycles(_Config) ->
+    N = cycles("GEN_SCTP_ASSOC_CYCLES", ?ASSOC_CYCLES),
+    {S, SPort} = server([]),
+    Cycle = fun() ->
+                    {ok, C} = gen_sctp:open([{ip, ?L}]),
+                    {ok, #sctp_assoc_change{state = comm_up}} =
+                        gen_sctp:connect(C, ?L, SPort, [], ?T),
+                    {_, _, _, #sctp_assoc_change{state = comm_up}} = recv_event(S),
+                    ok = gen_sctp:close(C),
+                    ok = peer_sees_end(S)
+            end,
+    repeat("warm-up", 100, Cycle),
+    Marks = marks(),
+    repeat("association set-up/teardown", N, Cycle),
+    ok = check_growth("associations", Marks),
+    ok = gen_sctp:close(S).
+
+%% A sender much faster than its {active, once} receiver: the receiver's
+%% mailbox never holds more than the one message it asked for; the kernel
+%% holds back the rest, and every message arrives in order.
+slow_receiver_active_once(_Config) ->
+    slow_receiver(once, 1).
+
+%% The same with {active, N}: at most N data messages and the sctp_passive.
+slow_receiver_active_n(_Config) ->
+    slow_receiver(10, 11).
+
+slow_receiver(Active, MaxQueue) ->
+    #{s := S, c := C, ca := CA} = pair([]),
+    N = 2000,
+    Payload = binary:copy(<<"x">>, 1000),
+    Sender = async(fun() ->
+                           [ok = gen_sctp:send(C, CA, 0, <<I:32, Payload/binary>>)
+                            || I <- lists:seq(1, N)],
+                           done
+                   end),
+    ok = inet:setopts(S, [{active, Active}]),
+    Peak = slow_take(S, Active, 1, N, 0),
+    ct:pal("largest mailbox seen: ~p (limit ~p)", [Peak, MaxQueue]),
+    true = Peak =< MaxQueue,
+    done = await(Sender, 120000),
+    receive {sctp_passive, S} -> ok after 0 -> ok end,
+    [ok = gen_sctp:close(X) || X <- [C, S]].
+
+%% Takes messages First..Last one by one, sleeping a little before each, and
+%% returns the largest mailbox it saw.
+slow_take(_S, _Active, I, Last, Peak) when I > Last ->
+    Peak;
+slow_take(S, Active, I, Last, Peak) ->
+    timer:sleep(1),
+    {message_queue_len, Len} = process_info(self(), message_queue_len),
+    receive
+        {sctp, S, _, _, {[#sctp_sndrcvinfo{}], <<I:32, _/binary>>}} ->
+            case Active of
+                once -> ok = inet:setopts(S, [{active, once}]);
+                _ -> ok
+            end,
+            slow_take(S, Active, I + 1, Last, max(Peak, Len));
+        {sctp_passive, S} ->
+            ok = inet:setopts(S, [{active, Active}]),
+            slow_take(S, Active, I, Last, max(Peak, Len))
+    after ?T ->
+            ct:fail({missing, I, process_info(self(), messages)})
+    end.
