@@ -78,6 +78,9 @@
 %%     `gen_sctp:peernames/1,2' and `gen_sctp:socknames/1,2'.</li>
 %% <li>Malformed option records and send parameters give `{error, einval}', not OTP's
 %%     `{error, {type, ...}}'.</li>
+%% <li>A foreign socket or a wrongly typed argument raises `badarg' where OTP 25 fails with
+%%     `function_clause', `undef' or similar; `controlling_process/2' on a closed socket
+%%     returns `{error, closed}' where OTP 25 crashes. BAD_INPUT.md lists every case.</li>
 %% <li>A passive socket that nothing references any more is closed when garbage
 %%     collected; an OTP port stays open until closed or its owner exits.</li>
 %% <li>`{fd, _}' and `netns' open options and `inet:monitor/1' are not supported.</li>
@@ -388,6 +391,7 @@ recv(S) ->
 %% IPBytes], AncData, Event}}'.
 -spec recv(sctp_socket(), timeout()) -> {ok, term()} | {error, term()}.
 recv(S, Timeout) when ?IS_SOCKET(S) ->
+    %% As OTP: a bad timeout is an error result, not an exception.
     case valid_timeout(Timeout) of
         true ->
             Handle = handle(S),
@@ -398,7 +402,7 @@ recv(S, Timeout) when ?IS_SOCKET(S) ->
                 Result -> Result
             end;
         false ->
-            erlang:error(badarg, [S, Timeout])
+            {error, einval}
     end;
 recv(S, Timeout) ->
     erlang:error(badarg, [S, Timeout]).
@@ -467,29 +471,29 @@ move_messages(S, Pid) ->
 %% @doc Sets socket options; `{error, einval}' for an unknown option or a bad value.
 -spec setopts(sctp_socket(), [term()]) -> ok | {error, term()}.
 setopts(S, Opts) when ?IS_SOCKET(S), is_list(Opts) ->
-    gen_sctp_nif:setopts(handle(S), Opts);
+    inet_reply(gen_sctp_nif:setopts(handle(S), Opts));
 setopts(S, Opts) ->
     erlang:error(badarg, [S, Opts]).
 
 %% @doc Reads socket options: names, or `{Name, Record}' for options read per association.
 -spec getopts(sctp_socket(), [term()]) -> {ok, [term()]} | {error, term()}.
 getopts(S, Opts) when ?IS_SOCKET(S), is_list(Opts) ->
-    gen_sctp_nif:getopts(handle(S), Opts);
+    inet_reply(gen_sctp_nif:getopts(handle(S), Opts));
 getopts(S, Opts) ->
     erlang:error(badarg, [S, Opts]).
 
 %% @doc The socket's local address.
 sockname(S) when ?IS_SOCKET(S) ->
-    gen_sctp_nif:sockname(handle(S)).
+    inet_reply(gen_sctp_nif:sockname(handle(S))).
 
 %% @doc The peer address of a one-to-one socket.
 peername(S) when ?IS_SOCKET(S) ->
-    gen_sctp_nif:peername(handle(S)).
+    inet_reply(gen_sctp_nif:peername(handle(S))).
 
 %% @doc Traffic counters of user data, as `inet:getstat/2' (`recv_dvi' and `send_pend'
 %% are always 0).
 getstat(S, What) when ?IS_SOCKET(S), is_list(What) ->
-    gen_sctp_nif:getstat(handle(S), What);
+    inet_reply(gen_sctp_nif:getstat(handle(S), What));
 getstat(S, What) ->
     erlang:error(badarg, [S, What]).
 
@@ -508,9 +512,14 @@ peernames(S, Assoc) -> addresses(S, Assoc, false).
 addresses(S, #sctp_assoc_change{assoc_id = AssocId}, Local) ->
     addresses(S, AssocId, Local);
 addresses(S, AssocId, Local) when ?IS_SOCKET(S), is_integer(AssocId) ->
-    gen_sctp_nif:addresses(handle(S), AssocId, Local);
+    inet_reply(gen_sctp_nif:addresses(handle(S), AssocId, Local));
 addresses(S, Assoc, _Local) ->
     erlang:error(badarg, [S, Assoc]).
+
+%% The functions inet calls answer `{error, einval}' for a closed socket, as OTP's
+%% prim_inet does for a closed port; gen_sctp's own answer `{error, closed}'.
+inet_reply({error, closed}) -> {error, einval};
+inet_reply(Reply) -> Reply.
 
 %%% Errors
 
@@ -569,6 +578,8 @@ resolve_peer(Handle, {Addr, Service}) when is_atom(Service) ->
         {ok, Port} -> resolve_peer(Handle, {Addr, Port});
         {error, _} = Error -> Error
     end;
+resolve_peer(_Handle, {_Addr, Port}) when is_integer(Port) ->
+    {error, einval};
 resolve_peer(_Handle, _) ->
     badarg.
 

@@ -178,7 +178,8 @@ fn send_with(
     info: &ffi::sctp_sndrcvinfo,
     data: Term,
 ) -> Result<Atom> {
-    let data = Binary::from_iolist(data).map_err(|_| Error::Badarg)?;
+    // As OTP: data that is not iodata is an error result, not an exception.
+    let data = Binary::from_iolist(data).map_err(|_| Error::Posix(libc::EINVAL))?;
     let sent = socket.with_fd(|fd| match ffi::sendmsg(fd, data.as_slice(), info, None) {
         Ok(n) => {
             socket.stats.sent(n);

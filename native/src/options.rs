@@ -194,13 +194,13 @@ fn get_mode<'a>(c: &mut Ctx, env: Env<'a>, _: Option<Term<'a>>) -> Result<Term<'
 }
 
 fn set_recbuf(c: &mut Ctx, v: Term) -> Result<()> {
+    // Any int, as OTP: the kernel clamps what it does not like.
     let size = v.decode::<i32>()?;
-    if size < 0 {
-        return Err(einval());
-    }
     set_pod(c.fd, libc::SOL_SOCKET, libc::SO_RCVBUF, &size)?;
     // As OTP: the user buffer grows to hold what the kernel buffer may hold.
-    c.st.buffer = c.st.buffer.max(size as usize);
+    if let Ok(size) = usize::try_from(size) {
+        c.st.buffer = c.st.buffer.max(size);
+    }
     Ok(())
 }
 
