@@ -124,12 +124,14 @@ impl Poller {
         }
     }
 
-    /// Milliseconds until waiting senders are due to retry; -1 when none wait.
+    /// Milliseconds until waiting senders are due to retry, rounded up so that the wait
+    /// does not end early and spin; -1 when none wait.
     fn wait_limit(&self) -> i32 {
         match self.next_write_retry {
             Some(due) => due
                 .saturating_duration_since(Instant::now())
-                .as_millis()
+                .as_micros()
+                .div_ceil(1000)
                 .try_into()
                 .unwrap_or(i32::MAX),
             None => -1,
