@@ -246,13 +246,18 @@ slow_receiver(Active, MaxQueue) ->
     receive {sctp_passive, S} -> ok after 0 -> ok end,
     [ok = gen_sctp:close(X) || X <- [C, S]].
 
+%% How many messages from S wait in the mailbox (the sender's result may too).
+socket_messages(S) ->
+    {messages, Messages} = process_info(self(), messages),
+    length([M || M <- Messages, is_tuple(M), tuple_size(M) >= 2, element(2, M) =:= S]).
+
 %% Takes messages First..Last one by one, sleeping a little before each, and
 %% returns the largest mailbox it saw.
 slow_take(_S, _Active, I, Last, Peak) when I > Last ->
     Peak;
 slow_take(S, Active, I, Last, Peak) ->
     timer:sleep(1),
-    {message_queue_len, Len} = process_info(self(), message_queue_len),
+    Len = socket_messages(S),
     receive
         {sctp, S, _, _, {[#sctp_sndrcvinfo{}], <<I:32, _/binary>>}} ->
             case Active of
