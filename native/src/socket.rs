@@ -77,6 +77,8 @@ pub struct State {
     /// The peer hung up and nothing is left to read: input is no longer watched.
     pub hangup: bool,
     pub closed: bool,
+    /// Set by the fault tests only: the poller panics on this socket's next event.
+    pub panic_on_next_event: bool,
 }
 
 /// Traffic counters for `inet:getstat/2`: user data messages only, as OTP counts them.
@@ -150,6 +152,7 @@ impl Socket {
                 partial: None,
                 hangup: false,
                 closed: false,
+                panic_on_next_event: false,
             }),
         }
     }
