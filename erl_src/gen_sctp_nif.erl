@@ -6,8 +6,8 @@
          send/5, sendmsg/4, recv/2, cancel/1,
          setopts/2, getopts/2, handover_begin/1, handover_end/3,
          sockname/1, peername/1, addresses/3, peeloff/2, getstat/2]).
-%% Deliberate faults, for the fault tests only.
--export([inject_panic/2, poller_panics/0]).
+%% For the library's own tests only: deliberate faults and counters.
+-export([inject_panic/2, poller_panics/0, heap_in_use/0]).
 
 -on_load(load/0).
 
@@ -48,3 +48,4 @@ peeloff(_Handle, _AssocId) -> ?NOT_LOADED.
 getstat(_Handle, _Names) -> ?NOT_LOADED.
 inject_panic(_Handle, _Place) -> ?NOT_LOADED.
 poller_panics() -> ?NOT_LOADED.
+heap_in_use() -> ?NOT_LOADED.

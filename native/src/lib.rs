@@ -13,13 +13,13 @@ mod atoms;
 #[cfg(not(test))]
 mod error;
 #[cfg(not(test))]
-mod faults;
-#[cfg(not(test))]
 mod nif;
 #[cfg(not(test))]
 mod options;
 #[cfg(not(test))]
 mod poller;
+#[cfg(not(test))]
+mod selftest;
 #[cfg(not(test))]
 mod socket;
 #[cfg(not(test))]

@@ -1,10 +1,13 @@
-//! Deliberate faults for the fault tests: a NIF call or the poller panics on purpose, so a
-//! test can show that a panic in a NIF becomes an Erlang exception and that a panic in the
-//! poller ends one wake-up only, never the thread or the node. Nothing else calls these.
+//! Hooks for the library's own tests. Deliberate faults: a NIF call or the poller panics on
+//! purpose, so a test can show that a panic in a NIF becomes an Erlang exception and that a
+//! panic in the poller ends one wake-up only, never the thread or the node. Counters: the
+//! panics the poller caught, and the heap bytes in use, which tell a leak in this library
+//! from the C allocator keeping freed pages. Nothing else calls these.
 
 use rustler::{Atom, ResourceArc};
 
 use crate::atoms;
+use crate::ffi;
 use crate::poller;
 use crate::socket::Socket;
 
@@ -33,4 +36,10 @@ fn inject_panic(socket: ResourceArc<Socket>, place: Atom) -> rustler::NifResult<
 #[rustler::nif]
 fn poller_panics() -> u64 {
     poller::caught_panics()
+}
+
+/// Heap bytes this library has allocated and not yet freed.
+#[rustler::nif]
+fn heap_in_use() -> usize {
+    ffi::heap_in_use()
 }
