@@ -9,8 +9,7 @@
 -include_lib("common_test/include/ct.hrl").
 -include_lib("kernel/include/inet_sctp.hrl").
 
--export([all/0, suite/0, init_per_suite/1, end_per_suite/1,
-         init_per_testcase/2, end_per_testcase/2]).
+-export([all/0, suite/0]).
 -export([nif_panic_becomes_exception/1, poller_survives_panic/1,
          poller_survives_socket_error/1]).
 
@@ -19,22 +18,10 @@
 -define(L, {127, 0, 0, 1}).
 -define(T, 10000).
 
-suite() -> [{timetrap, {minutes, 3}}].
+suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {minutes, 3}}].
 
 all() ->
     [nif_panic_becomes_exception, poller_survives_panic, poller_survives_socket_error].
-
-init_per_suite(Config) ->
-    sctp_test:init_suite(Config).
-
-end_per_suite(_Config) ->
-    ok.
-
-init_per_testcase(_Case, Config) ->
-    Config.
-
-end_per_testcase(_Case, _Config) ->
-    sctp_test:end_testcase().
 
 %%% Helpers
 
