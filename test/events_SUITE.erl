@@ -233,7 +233,7 @@ paddr_change_states(_Config) ->
 %% A peer that vanishes without a word (every packet to it dropped) is given up
 %% after the association's retransmission limit: comm_lost, to an active socket.
 comm_lost_peer_gone(_Config) ->
-    {S, SPort} = server_on_l2_only(),
+    {S, SPort} = sctp_test:server(?L2, []),
     {ok, C} = gen_sctp:open([{ip, ?L}, {active, true},
                              {sctp_associnfo, #sctp_assocparams{asocmaxrxt = 2}} | ?FAST_RTO]),
     {ok, #sctp_assoc_change{state = comm_up, assoc_id = CId}} =
@@ -252,12 +252,6 @@ comm_lost_peer_gone(_Config) ->
     flush_paddr_changes(C),
     "" = os:cmd(?UNBLACKHOLE_L2),
     [ok = gen_sctp:close(X) || X <- [C, S]].
-
-server_on_l2_only() ->
-    {ok, S} = gen_sctp:open([{ip, ?L2}, {active, false}]),
-    {ok, Port} = inet:port(S),
-    ok = gen_sctp:listen(S, true),
-    {S, Port}.
 
 %% The path events that come with losing the only path.
 flush_paddr_changes(C) ->

@@ -11,7 +11,7 @@
 
 -export([init/2, pre_init_per_suite/3, post_end_per_testcase/5]).
 -export([assert_gen_sctp_is_ours/0,
-         server/1, pair/1, initmsg/0, recv_event/1, peer_sees_end/2, assert_empty_mailbox/0,
+         server/1, server/2, pair/1, initmsg/0, recv_event/1, peer_sees_end/2, assert_empty_mailbox/0,
          full_pair/1, numbered/1, free_port/0, async/1, await/1, await/2, wait_blocked/1,
          localhost/0, timeout/0, streams/0]).
 
@@ -76,9 +76,13 @@ assert_gen_sctp_is_ours() ->
         NotOurs -> ct:fail(NotOurs)
     end.
 
-%% A one-to-many server listening on 127.0.0.1, passive unless Opts say otherwise.
+%% A one-to-many server listening on 127.0.0.1 (or IP), passive unless Opts say
+%% otherwise.
 server(Opts) ->
-    {ok, S} = gen_sctp:open([{ip, ?L}, {active, false} | Opts]),
+    server(?L, Opts).
+
+server(IP, Opts) ->
+    {ok, S} = gen_sctp:open([{ip, IP}, {active, false} | Opts]),
     {ok, Port} = inet:port(S),
     ok = gen_sctp:listen(S, true),
     {S, Port}.
