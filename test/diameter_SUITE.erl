@@ -27,9 +27,9 @@
 -define(STREAMS, 5).
 -define(CONCURRENT, 200).
 %% Generous: the VM runs everything about ten times slower.
--define(T, 60000).
+-define(T, 120000).
 
-suite() -> [{timetrap, {minutes, 5}}].
+suite() -> [{timetrap, {minutes, 10}}].
 
 all() -> [requests, concurrent_requests, server_restart].
 
