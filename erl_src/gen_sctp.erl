@@ -106,6 +106,13 @@
 
 -type assoc_id() :: integer().
 -opaque sctp_socket() :: {'$inet', gen_sctp, reference()}.
+%% An option of the module documentation's list: `binary', `inet6', `{active, once}'...
+-type option() :: atom() | {atom(), term()}.
+-type sockaddr() :: socket:sockaddr_in() | socket:sockaddr_in6().
+-type host() :: inet:ip_address() | inet:hostname().
+-type connect_result() :: {ok, #sctp_assoc_change{}} | {error, #sctp_assoc_change{} | term()}.
+-type addresses_result() :: {ok, [{inet:ip_address(), inet:port_number()}]}
+                          | {error, inet:posix()}.
 
 -define(IS_SOCKET(S), (is_tuple(S) andalso tuple_size(S) =:= 3
                        andalso element(1, S) =:= '$inet'
@@ -184,11 +191,14 @@ peeloff(S, Assoc) ->
     erlang:error(badarg, [S, Assoc]).
 
 %% @equiv connect(S, SockAddr, Opts, infinity)
+-spec connect(sctp_socket(), sockaddr(), [option()]) -> connect_result().
 connect(S, SockAddr, Opts) ->
     connect(S, SockAddr, Opts, infinity).
 
 %% @doc Sets up an association and waits for its `#sctp_assoc_change{}'. Either
 %% `connect(S, SockAddr, Opts, Timeout)' or `connect(S, Addr, Port, Opts)'.
+-spec connect(sctp_socket(), sockaddr(), [option()], timeout()) -> connect_result();
+             (sctp_socket(), host(), inet:port_number(), [option()]) -> connect_result().
 connect(S, SockAddr, Opts, Timeout) when is_map(SockAddr), is_list(Opts) ->
     case do_connect(S, SockAddr, Opts, Timeout, true) of
         badarg -> erlang:error(badarg, [S, SockAddr, Opts, Timeout]);
@@ -199,6 +209,8 @@ connect(S, Addr, Port, Opts) ->
 
 %% @doc Sets up an association to `Addr':`Port' and waits at most `Timeout' for its
 %% `#sctp_assoc_change{}': `{ok, Event}' for `comm_up', `{error, Event}' otherwise.
+-spec connect(sctp_socket(), host(), inet:port_number(), [option()], timeout()) ->
+          connect_result().
 connect(S, Addr, Port, Opts, Timeout) ->
     case do_connect(S, {Addr, Port}, Opts, Timeout, true) of
         badarg -> erlang:error(badarg, [S, Addr, Port, Opts, Timeout]);
@@ -206,11 +218,15 @@ connect(S, Addr, Port, Opts, Timeout) ->
     end.
 
 %% @equiv connect_init(S, SockAddr, Opts, infinity)
+-spec connect_init(sctp_socket(), sockaddr(), [option()]) -> ok | {error, term()}.
 connect_init(S, SockAddr, Opts) ->
     connect_init(S, SockAddr, Opts, infinity).
 
 %% @doc Starts setting up an association and returns at once; the outcome arrives as an
 %% `#sctp_assoc_change{}' event.
+-spec connect_init(sctp_socket(), sockaddr(), [option()], timeout()) -> ok | {error, term()};
+                  (sctp_socket(), host(), inet:port_number(), [option()]) ->
+          ok | {error, term()}.
 connect_init(S, SockAddr, Opts, Timeout) when is_map(SockAddr), is_list(Opts) ->
     case do_connect(S, SockAddr, Opts, Timeout, false) of
         badarg -> erlang:error(badarg, [S, SockAddr, Opts, Timeout]);
@@ -220,6 +236,8 @@ connect_init(S, Addr, Port, Opts) ->
     connect_init(S, Addr, Port, Opts, infinity).
 
 %% @doc As `connect_init/4'; `Timeout' bounds the name lookup.
+-spec connect_init(sctp_socket(), host(), inet:port_number(), [option()], timeout()) ->
+          ok | {error, term()}.
 connect_init(S, Addr, Port, Opts, Timeout) ->
     case do_connect(S, {Addr, Port}, Opts, Timeout, false) of
         badarg -> erlang:error(badarg, [S, Addr, Port, Opts, Timeout]);
@@ -290,6 +308,9 @@ connect_wait(S, Active, IP, Port, Timeout) ->
 %% @doc Starts an association to several addresses of one peer (multi-homing) and returns
 %% its id at once: `connectx_init(S, SockAddrs, Opts)' with `{IP, Port}', `{Family, {IP,
 %% Port}}' or sockaddr maps.
+-spec connectx_init(sctp_socket(), [sockaddr() | {inet:ip_address(), inet:port_number()} |
+                                    {inet | inet6, {inet:ip_address(), inet:port_number()}}],
+                    [option()]) -> {ok, assoc_id()} | {error, term()}.
 connectx_init(S, SockAddrs, Opts) when ?IS_SOCKET(S), is_list(SockAddrs), is_list(Opts) ->
     Handle = handle(S),
     Family = gen_sctp_nif:family(Handle),
@@ -306,11 +327,15 @@ connectx_init(S, SockAddrs, Opts) ->
     erlang:error(badarg, [S, SockAddrs, Opts]).
 
 %% @equiv connectx_init(S, Addrs, Port, Opts, infinity)
+-spec connectx_init(sctp_socket(), [host()], inet:port_number(), [option()]) ->
+          {ok, assoc_id()} | {error, term()}.
 connectx_init(S, Addrs, Port, Opts) ->
     connectx_init(S, Addrs, Port, Opts, infinity).
 
 %% @doc Starts an association to the addresses `Addrs' (IPs or host names) of one peer at
 %% `Port' and returns its id at once.
+-spec connectx_init(sctp_socket(), [host()], inet:port_number(), [option()], timeout()) ->
+          {ok, assoc_id()} | {error, term()}.
 connectx_init(S, Addrs, Port, Opts, Timeout)
   when ?IS_SOCKET(S), is_list(Addrs), is_integer(Port), is_list(Opts) ->
     Handle = handle(S),
@@ -382,6 +407,7 @@ retry_send(Handle, Send) ->
     end.
 
 %% @equiv recv(S, infinity)
+-spec recv(sctp_socket()) -> {ok, term()} | {error, term()}.
 recv(S) ->
     recv(S, infinity).
 
@@ -483,30 +509,40 @@ getopts(S, Opts) ->
     erlang:error(badarg, [S, Opts]).
 
 %% @doc The socket's local address.
+-spec sockname(sctp_socket()) ->
+          {ok, {inet:ip_address(), inet:port_number()}} | {error, inet:posix()}.
 sockname(S) when ?IS_SOCKET(S) ->
     inet_reply(gen_sctp_nif:sockname(handle(S))).
 
 %% @doc The peer address of a one-to-one socket.
+-spec peername(sctp_socket()) ->
+          {ok, {inet:ip_address(), inet:port_number()}} | {error, inet:posix()}.
 peername(S) when ?IS_SOCKET(S) ->
     inet_reply(gen_sctp_nif:peername(handle(S))).
 
 %% @doc Traffic counters of user data, as `inet:getstat/2' (`recv_dvi' and `send_pend'
 %% are always 0).
+-spec getstat(sctp_socket(), [inet:stat_option()]) ->
+          {ok, [{inet:stat_option(), integer()}]} | {error, inet:posix()}.
 getstat(S, What) when ?IS_SOCKET(S), is_list(What) ->
     inet_reply(gen_sctp_nif:getstat(handle(S), What));
 getstat(S, What) ->
     erlang:error(badarg, [S, What]).
 
 %% @equiv socknames(S, 0)
+-spec socknames(sctp_socket()) -> addresses_result().
 socknames(S) -> socknames(S, 0).
 
 %% @doc The local addresses of the socket (`Assoc' 0) or of an association.
+-spec socknames(sctp_socket(), assoc_id() | #sctp_assoc_change{}) -> addresses_result().
 socknames(S, Assoc) -> addresses(S, Assoc, true).
 
 %% @equiv peernames(S, 0)
+-spec peernames(sctp_socket()) -> addresses_result().
 peernames(S) -> peernames(S, 0).
 
 %% @doc The peer addresses of an association (0: the only one of a one-to-one socket).
+-spec peernames(sctp_socket(), assoc_id() | #sctp_assoc_change{}) -> addresses_result().
 peernames(S, Assoc) -> addresses(S, Assoc, false).
 
 addresses(S, #sctp_assoc_change{assoc_id = AssocId}, Local) ->
