@@ -29,14 +29,13 @@
 %% Generous: the VM runs everything about ten times slower.
 -define(T, 120000).
 
-suite() -> [{timetrap, {minutes, 10}}].
+suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {minutes, 10}}].
 
 all() -> [requests, concurrent_requests, server_restart].
 
 init_per_suite(Config) ->
-    Config1 = sctp_test:init_suite(Config),
     {ok, _} = application:ensure_all_started(diameter),
-    Config1.
+    Config.
 
 end_per_suite(_Config) ->
     ok = application:stop(diameter).
@@ -56,8 +55,7 @@ end_per_testcase(_Case, Config) ->
     ok = diameter:stop_service(?CLIENT),
     true = diameter:unsubscribe(?CLIENT),
     stop_server_node(?config(server, Config)),
-    flush_events(),
-    sctp_test:end_testcase().
+    flush_events().
 
 %%% Test cases
 
