@@ -226,9 +226,9 @@ accept(S, Timeout) ->
 %% both ends have ASCONF enabled (`net.sctp.addip_enable'), and then get an
 %% `#sctp_paddr_change{}' with `addr_added' or `addr_removed'. `{error, Posix}' when the
 %% kernel refuses, for example `eaddrnotavail' for an address that is not local.
--spec bindx(sctp_socket(), add | remove, [inet:ip_address() | {inet:ip_address(),
-                                                              inet:port_number()}
-                                         | inet:socket_address()]) ->
+-spec bindx(sctp_socket(), add | remove,
+            [inet:ip_address() | {inet:ip_address(), inet:port_number()}
+             | socket:sockaddr_in() | socket:sockaddr_in6()]) ->
           ok | {error, closed | inet:posix()}.
 bindx(S, Op, Addrs) when ?IS_SOCKET(S), (Op =:= add orelse Op =:= remove),
                          is_list(Addrs), Addrs =/= [] ->
