@@ -65,7 +65,7 @@ init_per_testcase(_Case, Config) ->
 %% Cases that take link 1 down bring it back; after a failure it may still be down.
 end_per_testcase(Case, _Config) ->
     case lists:member(Case, [failover_v4, failover_v6, failover_mixed, heartbeat_params]) of
-        true -> _ = link(a1, up);
+        true -> _ = ip("-n mh_a link set a1 up && ip -n mh_a link set a2 up");
         false -> ok
     end,
     sctp_test:end_testcase().
@@ -141,35 +141,38 @@ shown(_, IP) -> IP.
 %%% Failover
 
 failover_v4(_Config) ->
-    failover(inet, {?A1, ?A2}, {?B1, ?B2}).
+    failover(inet, a1, {?A1, ?A2}, {?B1, ?B2}).
 
 failover_v6(_Config) ->
-    failover(inet6, {?A1_6, ?A2_6}, {?B1_6, ?B2_6}).
+    failover(inet6, a1, {?A1_6, ?A2_6}, {?B1_6, ?B2_6}).
 
-%% Link 1 carries IPv6, link 2 IPv4, in one association.
+%% Link 2 carries IPv4 and is the primary path, link 1 IPv6, in one association. The
+%% association starts on IPv4: set up over a global-scope address (the IPv6 ULA here),
+%% Linux would not offer the private-scope 10.x addresses to the peer.
 failover_mixed(_Config) ->
-    failover(inet6, {?A1_6, ?A2}, {?B1_6, ?B2}).
+    failover(inet6, a2, {?A2, ?A1_6}, {?B2, ?B1_6}).
 
 %% An association over two paths keeps delivering every message, once and in order per
 %% stream, while its primary link is down; the sender sees the path become unreachable,
 %% then available again when the link returns, and the data moves to the other path.
-failover(Family, {A1, A2}, {B1, B2}) ->
+%% `Link' is the device in host a of the primary path, from A1 to B1.
+failover(Family, Link, {A1, A2}, {B1, B2}) ->
     {S, SPort} = server(Family, [B1, B2], []),
     {ok, C} = open(a, Family, [A1, A2], [{active, true}]),
     {ok, CPort} = inet:port(C),
-    {ok, #sctp_assoc_change{assoc_id = Id}} = gen_sctp:connect(C, B1, SPort, [], ?T),
     [SA1, SA2, CA1, CA2] = [shown(Family, IP) || IP <- [B1, B2, A1, A2]],
+    {ok, #sctp_assoc_change{assoc_id = Id}} = gen_sctp:connect(C, SA1, SPort, [], ?T),
     Sorted = fun(L) -> {ok, Got} = L, lists:sort(Got) end,
     true = Sorted(gen_sctp:peernames(C, Id)) =:= lists:sort([{SA1, SPort}, {SA2, SPort}]),
     true = Sorted(gen_sctp:socknames(C, Id)) =:= lists:sort([{CA1, CPort}, {CA2, CPort}]),
     Collector = collector(S),
     Sender = sender(C, Id, 5),
     wait_collected(Collector, ?PHASE),
-    ok = link(a1, down),
+    ok = link(Link, down),
     Down = collected_count(Collector),
     unreachable = await_paddr(C, {SA1, SPort}, addr_unreachable),
     wait_collected(Collector, Down + ?PHASE),
-    ok = link(a1, up),
+    ok = link(Link, up),
     available = await_paddr(C, {SA1, SPort}, addr_available),
     Up = collected_count(Collector),
     wait_collected(Collector, Up + ?PHASE),
@@ -306,6 +309,8 @@ bindx_addresses(_Config) ->
     %% Added while the association runs: the client learns of it.
     ok = gen_sctp:bindx(S, add, [{?B3, SPort}]),
     added = await_paddr(C, {?B3, SPort}, addr_added),
+    %% A heartbeat to the new address confirms it.
+    confirmed = await_paddr(C, {?B3, SPort}, addr_confirmed),
     ok = wait_until(fun() -> length(element(2, gen_sctp:peernames(C, Id))) =:= 3 end),
     ok = gen_sctp:bindx(S, remove, [?B3]),
     removed = await_paddr(C, {?B3, SPort}, addr_removed),
