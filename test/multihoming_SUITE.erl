@@ -13,8 +13,7 @@
 -include_lib("common_test/include/ct.hrl").
 -include_lib("kernel/include/inet_sctp.hrl").
 
--export([all/0, suite/0, init_per_suite/1, end_per_suite/1,
-         init_per_testcase/2, end_per_testcase/2]).
+-export([all/0, suite/0, init_per_suite/1, end_per_suite/1, end_per_testcase/2]).
 -export([failover_v4/1, failover_v6/1, failover_mixed/1, v4_mapped/1,
          primary_switch/1, peer_primary_switch/1, heartbeat_params/1,
          bindx_addresses/1, peeloff_under_traffic/1, accept_backlog/1,
@@ -36,7 +35,7 @@
 -define(PHASE, 40).
 
 suite() ->
-    [{timetrap, {minutes, 3}}].
+    [{ct_hooks, [sctp_test]}, {timetrap, {minutes, 3}}].
 
 all() ->
     [failover_v4, failover_v6, failover_mixed, v4_mapped, primary_switch,
@@ -44,12 +43,11 @@ all() ->
      accept_backlog, accept_inherits_active, many_associations].
 
 init_per_suite(Config) ->
-    Config1 = sctp_test:init_suite(Config),
     case os:cmd("id -u") of
         "0\n" ->
             teardown(),
             case setup() of
-                ok -> Config1;
+                ok -> Config;
                 {error, Why} -> teardown(), {skip, {no_network_namespaces, Why}}
             end;
         _ ->
@@ -59,16 +57,12 @@ init_per_suite(Config) ->
 end_per_suite(_Config) ->
     teardown().
 
-init_per_testcase(_Case, Config) ->
-    Config.
-
 %% Cases that take link 1 down bring it back; after a failure it may still be down.
 end_per_testcase(Case, _Config) ->
     case lists:member(Case, [failover_v4, failover_v6, failover_mixed, heartbeat_params]) of
         true -> _ = ip("-n mh_a link set a1 up && ip -n mh_a link set a2 up");
         false -> ok
-    end,
-    sctp_test:end_testcase().
+    end.
 
 %%% Topology
 
