@@ -233,6 +233,8 @@ slow_receiver(Active, MaxQueue) ->
     true = Peak =< MaxQueue,
     done = await(Sender, 120000),
     receive {sctp_passive, S} -> ok after 0 -> ok end,
+    %% Passive first: the end of the association must not reach the mailbox.
+    ok = inet:setopts(S, [{active, false}]),
     [ok = gen_sctp:close(X) || X <- [C, S]].
 
 %% How many messages from S wait in the mailbox (the sender's result may too).
