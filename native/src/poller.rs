@@ -225,15 +225,18 @@ impl Poller {
             return;
         };
         let mut st = socket.state();
-        let hangup = flags & (libc::EPOLLERR | libc::EPOLLHUP) as u32 != 0;
-        if flags & ffi::EPOLLIN != 0 || hangup {
+        // A socket error (EPOLLERR) is read, and so cleared, like a message; only a hang-up
+        // stays.
+        let hangup = flags & libc::EPOLLHUP as u32 != 0;
+        let failed = hangup || flags & libc::EPOLLERR as u32 != 0;
+        if flags & ffi::EPOLLIN != 0 || failed {
             if let Some(reader) = st.reader.take() {
                 wake(reader);
             } else if st.active != Active::False {
                 self.deliver(&socket, &mut st, hangup);
             }
         }
-        if flags & ffi::EPOLLOUT != 0 || hangup {
+        if flags & ffi::EPOLLOUT != 0 || failed {
             st.writers.drain(..).for_each(wake);
         }
         self.rearm(&socket, &mut st);
