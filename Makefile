@@ -16,32 +16,42 @@ RUST_HOST := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p' | tr 'a-z-' '
 MEMCHECK := valgrind --error-exitcode=1 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect -q
 
-.PHONY: all nif test demo lint memcheck fuzz soak bench clean
+.PHONY: all nif test adoption demo lint memcheck fuzz soak bench clean
 
 all: nif
 
 nif: $(NIF_SO)
 
 # Copied to a new file rather than over the old one, which a running Erlang
-# node may have mapped.
+# node may have mapped. Cargo's CARGO_TARGET_DIR is honoured.
 $(NIF_SO): $(NIF_SRC)
 	@if [ -n "$${GEN_SCTP_IN_VM:-}" ]; then \
 	  echo "$@ is older than its sources; run 'make nif' on the host first" >&2; exit 1; fi
 	cargo build --release --locked
 	@mkdir -p priv
-	cp target/release/libgen_sctp_nif.so $@.tmp && mv -f $@.tmp $@
+	cp $${CARGO_TARGET_DIR:-target}/release/libgen_sctp_nif.so $@.tmp && mv -f $@.tmp $@
 
-# EUnit and Common Test both run in one VM boot; the summary comes last.
-# Narrow a run with e.g. `make test CT_ARGS="--suite examples_SUITE"`.
+# EUnit, Common Test and the projects that use this library (see adoption) all
+# run in one VM boot; the summary comes last. Narrow a run with e.g.
+# `make test CT_ARGS="--suite examples_SUITE"`.
 test:
 	tools/install-deps
 	$(MAKE) nif
 	rebar3 compile
 	cargo test --release --locked
 	$(MAKE) memcheck
+	tools/adoption-build
 	rm -rf $(TEST_LOGS)
-	tools/with-sctp-kernel tools/erlang-tests; rc=$$?; \
-	  tools/test-summary $(TEST_LOGS) || rc=1; exit $$rc
+	tools/with-sctp-kernel bash -c 'tools/erlang-tests; rc=$$?; tools/adoption-test || rc=1; exit $$rc'; \
+	  rc=$$?; tools/test-summary $(TEST_LOGS) || rc=1; exit $$rc
+
+# Projects that use this library as a git dependency, from _checkouts/, as a
+# release and from Elixir, built here from this repository's HEAD and run on a
+# kernel with SCTP (tools/adoption-build, tools/adoption-test).
+adoption:
+	tools/install-deps
+	tools/adoption-build
+	tools/with-sctp-kernel tools/adoption-test
 
 # The sctp_server/sctp_client pair from OTP's gen_sctp reference page, over
 # this library.

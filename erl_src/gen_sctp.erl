@@ -29,8 +29,10 @@
 %%     read back as OTP does; they have no effect on a NIF socket.</dd>
 %% <dt>`{bind_to_device, Ifname}'</dt><dd>`SO_BINDTODEVICE'.</dd>
 %% <dt>`{ip, IP}', `{ifaddr, IP | SockAddr}', `{port, Port}', `{type, seqpacket | stream}',
-%%     `inet', `inet6', `{netns, _}'</dt><dd>Open-only. Several `ip'/`ifaddr' bind all the
-%%     addresses (multi-homing). `netns' and `{fd, _}' are not supported.</dd>
+%%     `inet', `inet6', `{netns, File}'</dt><dd>Open-only. Several `ip'/`ifaddr' bind all the
+%%     addresses (multi-homing); `bindx/3' changes them later. `netns' opens the socket in
+%%     the network namespace that `File' names (such as `"/var/run/netns/blue"'; needs
+%%     `CAP_SYS_ADMIN'). `{fd, _}' is not supported.</dd>
 %% <dt>`{sctp_rtoinfo, #sctp_rtoinfo{}}'</dt><dd>Retransmission timeout: initial, max,
 %%     min (ms).</dd>
 %% <dt>`{sctp_associnfo, #sctp_assocparams{}}'</dt><dd>Association parameters: max
@@ -83,14 +85,30 @@
 %%     returns `{error, closed}' where OTP 25 crashes. BAD_INPUT.md lists every case.</li>
 %% <li>A passive socket that nothing references any more is closed when garbage
 %%     collected; an OTP port stays open until closed or its owner exits.</li>
-%% <li>`{fd, _}' and `netns' open options and `inet:monitor/1' are not supported.</li>
+%% <li>`{fd, _}' open option and `inet:monitor/1' are not supported.</li>
 %% </ul>
+%%
+%% == Beyond OTP 25 ==
+%% <ul>
+%% <li>`accept/1,2': a one-to-one (`{type, stream}') socket that listens with a backlog
+%%     hands out each new association as its own socket, as `gen_tcp:accept/1,2' does.</li>
+%% <li>`bindx/3': adds or removes local addresses of an open socket (sctp_bindx(3)).</li>
+%% </ul>
+%%
+%% == Multi-homing ==
+%% An endpoint bound to several addresses (several `ip' options, or `bindx/3') offers all
+%% of them to its peers; `connectx_init/3,4,5' reaches a peer at several addresses. Each
+%% association then has one path per peer address: `peernames/2' and `socknames/2' list
+%% them, `#sctp_paddr_change{}' reports a path going down (`addr_unreachable') and up
+%% (`addr_available'), `sctp_primary_addr' chooses the path data goes on, and
+%% `sctp_peer_addr_params' sets how fast a dead path is noticed (heartbeat interval,
+%% path max retransmissions).
 -module(gen_sctp).
 
 -include_lib("kernel/include/inet_sctp.hrl").
 
 -export([open/0, open/1, open/2, close/1]).
--export([listen/2, peeloff/2]).
+-export([listen/2, accept/1, accept/2, peeloff/2, bindx/3]).
 -export([connect/3, connect/4, connect/5,
          connect_init/3, connect_init/4, connect_init/5,
          connectx_init/3, connectx_init/4, connectx_init/5]).
@@ -106,6 +124,13 @@
 
 -type assoc_id() :: integer().
 -opaque sctp_socket() :: {'$inet', gen_sctp, reference()}.
+%% An option of the module documentation's list: `binary', `inet6', `{active, once}'...
+-type option() :: atom() | {atom(), term()}.
+-type sockaddr() :: socket:sockaddr_in() | socket:sockaddr_in6().
+-type host() :: inet:ip_address() | inet:hostname().
+-type connect_result() :: {ok, #sctp_assoc_change{}} | {error, #sctp_assoc_change{} | term()}.
+-type addresses_result() :: {ok, [{inet:ip_address(), inet:port_number()}]}
+                          | {error, inet:posix()}.
 
 -define(IS_SOCKET(S), (is_tuple(S) andalso tuple_size(S) =:= 3
                        andalso element(1, S) =:= '$inet'
@@ -124,12 +149,12 @@ open() ->
 
 %% @doc Opens a socket bound to `Port', or with the options `Opts': `{ip, IP}' and
 %% `{ifaddr, IP | SockAddr}' (repeatable, for multi-homing), `{port, Port}',
-%% `{type, seqpacket | stream}', `inet | inet6', and any socket option.
+%% `{type, seqpacket | stream}', `inet | inet6', `{netns, File}', and any socket option.
 -spec open(inet:port_number() | [term()]) -> {ok, sctp_socket()} | {error, inet:posix()}.
 open(Opts) when is_list(Opts) ->
     case open_opts(Opts) of
-        {ok, Family, Type, Addrs, SockOpts} ->
-            case gen_sctp_nif:open(Family, Type, Addrs, SockOpts) of
+        {ok, Family, Type, Netns, Addrs, SockOpts} ->
+            case gen_sctp_nif:open(Family, Type, Netns, Addrs, SockOpts) of
                 {ok, Handle} -> {ok, socket(Handle)};
                 {error, badarg} -> erlang:error(badarg, [Opts]);
                 {error, einval} -> erlang:error(badarg, [Opts]);
@@ -170,6 +195,67 @@ listen(S, Backlog) when ?IS_SOCKET(S), is_integer(Backlog) ->
 listen(S, Flag) ->
     erlang:error(badarg, [S, Flag]).
 
+%% @equiv accept(S, infinity)
+-spec accept(sctp_socket()) -> {ok, sctp_socket()} | {error, closed | inet:posix()}.
+accept(S) ->
+    accept(S, infinity).
+
+%% @doc Accepts the next association on a listening one-to-one socket (opened with
+%% `{type, stream}', then `listen/2' with `true' or a backlog) as a new one-to-one socket,
+%% shaped like `gen_tcp:accept/2'. Not in OTP 25. The caller owns the new socket, which
+%% inherits the listening socket's options (`active' included); its first message is the
+%% association's `#sctp_assoc_change{state = comm_up}'. `{error, timeout}' when none
+%% arrives within `Timeout' ms, `{error, closed}' when the socket is closed, also while
+%% waiting; one process waits at a time (`{error, ealready}' for a second one).
+-spec accept(sctp_socket(), timeout()) ->
+          {ok, sctp_socket()} | {error, closed | timeout | inet:posix()}.
+accept(S, Timeout) when ?IS_SOCKET(S) ->
+    case valid_timeout(Timeout) of
+        true ->
+            Handle = handle(S),
+            Accept = fun(Tag) ->
+                             case gen_sctp_nif:accept(Handle, Tag) of
+                                 {ok, New} -> {ok, socket(New)};
+                                 Result -> Result
+                             end
+                     end,
+            call_waiting(Handle, Timeout, Accept);
+        false ->
+            erlang:error(badarg, [S, Timeout])
+    end;
+accept(S, Timeout) ->
+    erlang:error(badarg, [S, Timeout]).
+
+%% @doc Adds (`add') or removes (`remove') local addresses of an open socket, as
+%% sctp_bindx(3) does. Not in OTP 25, which fixes the addresses at `open'. `Addrs' are IP
+%% tuples, `{IP, Port}' or sockaddr maps; port 0 or none means the socket's port, the only
+%% one it has. New associations use the new set at once; existing ones learn of it only when
+%% both ends have ASCONF enabled (`net.sctp.addip_enable'), and then get an
+%% `#sctp_paddr_change{}' with `addr_added' or `addr_removed'. `{error, Posix}' when the
+%% kernel refuses, for example `eaddrnotavail' for an address that is not local.
+-spec bindx(sctp_socket(), add | remove,
+            [inet:ip_address() | {inet:ip_address(), inet:port_number()}
+             | socket:sockaddr_in() | socket:sockaddr_in6()]) ->
+          ok | {error, closed | inet:posix()}.
+bindx(S, Op, Addrs) when ?IS_SOCKET(S), (Op =:= add orelse Op =:= remove),
+                         is_list(Addrs), Addrs =/= [] ->
+    Handle = handle(S),
+    Family = gen_sctp_nif:family(Handle),
+    case catch [bindx_addr(Family, A) || A <- Addrs] of
+        SockAddrs when is_list(SockAddrs) ->
+            case gen_sctp_nif:bindx(Handle, Op =:= add, SockAddrs) of
+                {error, badarg} -> erlang:error(badarg, [S, Op, Addrs]);
+                Result -> Result
+            end;
+        _ ->
+            erlang:error(badarg, [S, Op, Addrs])
+    end;
+bindx(S, Op, Addrs) ->
+    erlang:error(badarg, [S, Op, Addrs]).
+
+bindx_addr(_Family, IP) when is_tuple(IP), tuple_size(IP) =/= 2 -> {IP, 0};
+bindx_addr(Family, SockAddr) -> sockaddr(Family, SockAddr).
+
 %% @doc Branches association `Assoc' off into a new one-to-one socket owned by the caller.
 -spec peeloff(sctp_socket(), #sctp_assoc_change{} | assoc_id()) ->
           {ok, sctp_socket()} | {error, term()}.
@@ -184,11 +270,14 @@ peeloff(S, Assoc) ->
     erlang:error(badarg, [S, Assoc]).
 
 %% @equiv connect(S, SockAddr, Opts, infinity)
+-spec connect(sctp_socket(), sockaddr(), [option()]) -> connect_result().
 connect(S, SockAddr, Opts) ->
     connect(S, SockAddr, Opts, infinity).
 
 %% @doc Sets up an association and waits for its `#sctp_assoc_change{}'. Either
 %% `connect(S, SockAddr, Opts, Timeout)' or `connect(S, Addr, Port, Opts)'.
+-spec connect(sctp_socket(), sockaddr(), [option()], timeout()) -> connect_result();
+             (sctp_socket(), host(), inet:port_number(), [option()]) -> connect_result().
 connect(S, SockAddr, Opts, Timeout) when is_map(SockAddr), is_list(Opts) ->
     case do_connect(S, SockAddr, Opts, Timeout, true) of
         badarg -> erlang:error(badarg, [S, SockAddr, Opts, Timeout]);
@@ -199,6 +288,8 @@ connect(S, Addr, Port, Opts) ->
 
 %% @doc Sets up an association to `Addr':`Port' and waits at most `Timeout' for its
 %% `#sctp_assoc_change{}': `{ok, Event}' for `comm_up', `{error, Event}' otherwise.
+-spec connect(sctp_socket(), host(), inet:port_number(), [option()], timeout()) ->
+          connect_result().
 connect(S, Addr, Port, Opts, Timeout) ->
     case do_connect(S, {Addr, Port}, Opts, Timeout, true) of
         badarg -> erlang:error(badarg, [S, Addr, Port, Opts, Timeout]);
@@ -206,11 +297,15 @@ connect(S, Addr, Port, Opts, Timeout) ->
     end.
 
 %% @equiv connect_init(S, SockAddr, Opts, infinity)
+-spec connect_init(sctp_socket(), sockaddr(), [option()]) -> ok | {error, term()}.
 connect_init(S, SockAddr, Opts) ->
     connect_init(S, SockAddr, Opts, infinity).
 
 %% @doc Starts setting up an association and returns at once; the outcome arrives as an
 %% `#sctp_assoc_change{}' event.
+-spec connect_init(sctp_socket(), sockaddr(), [option()], timeout()) -> ok | {error, term()};
+                  (sctp_socket(), host(), inet:port_number(), [option()]) ->
+          ok | {error, term()}.
 connect_init(S, SockAddr, Opts, Timeout) when is_map(SockAddr), is_list(Opts) ->
     case do_connect(S, SockAddr, Opts, Timeout, false) of
         badarg -> erlang:error(badarg, [S, SockAddr, Opts, Timeout]);
@@ -220,6 +315,8 @@ connect_init(S, Addr, Port, Opts) ->
     connect_init(S, Addr, Port, Opts, infinity).
 
 %% @doc As `connect_init/4'; `Timeout' bounds the name lookup.
+-spec connect_init(sctp_socket(), host(), inet:port_number(), [option()], timeout()) ->
+          ok | {error, term()}.
 connect_init(S, Addr, Port, Opts, Timeout) ->
     case do_connect(S, {Addr, Port}, Opts, Timeout, false) of
         badarg -> erlang:error(badarg, [S, Addr, Port, Opts, Timeout]);
@@ -290,6 +387,9 @@ connect_wait(S, Active, IP, Port, Timeout) ->
 %% @doc Starts an association to several addresses of one peer (multi-homing) and returns
 %% its id at once: `connectx_init(S, SockAddrs, Opts)' with `{IP, Port}', `{Family, {IP,
 %% Port}}' or sockaddr maps.
+-spec connectx_init(sctp_socket(), [sockaddr() | {inet:ip_address(), inet:port_number()} |
+                                    {inet | inet6, {inet:ip_address(), inet:port_number()}}],
+                    [option()]) -> {ok, assoc_id()} | {error, term()}.
 connectx_init(S, SockAddrs, Opts) when ?IS_SOCKET(S), is_list(SockAddrs), is_list(Opts) ->
     Handle = handle(S),
     Family = gen_sctp_nif:family(Handle),
@@ -306,11 +406,15 @@ connectx_init(S, SockAddrs, Opts) ->
     erlang:error(badarg, [S, SockAddrs, Opts]).
 
 %% @equiv connectx_init(S, Addrs, Port, Opts, infinity)
+-spec connectx_init(sctp_socket(), [host()], inet:port_number(), [option()]) ->
+          {ok, assoc_id()} | {error, term()}.
 connectx_init(S, Addrs, Port, Opts) ->
     connectx_init(S, Addrs, Port, Opts, infinity).
 
 %% @doc Starts an association to the addresses `Addrs' (IPs or host names) of one peer at
 %% `Port' and returns its id at once.
+-spec connectx_init(sctp_socket(), [host()], inet:port_number(), [option()], timeout()) ->
+          {ok, assoc_id()} | {error, term()}.
 connectx_init(S, Addrs, Port, Opts, Timeout)
   when ?IS_SOCKET(S), is_list(Addrs), is_integer(Port), is_list(Opts) ->
     Handle = handle(S),
@@ -382,6 +486,7 @@ retry_send(Handle, Send) ->
     end.
 
 %% @equiv recv(S, infinity)
+-spec recv(sctp_socket()) -> {ok, term()} | {error, term()}.
 recv(S) ->
     recv(S, infinity).
 
@@ -395,17 +500,21 @@ recv(S, Timeout) when ?IS_SOCKET(S) ->
     case valid_timeout(Timeout) of
         true ->
             Handle = handle(S),
-            Tag = make_ref(),
-            Recv = fun(T) -> gen_sctp_nif:recv(Handle, T) end,
-            case Recv(Tag) of
-                wait -> wait_ready(Handle, Tag, deadline(Timeout), Recv);
-                Result -> Result
-            end;
+            call_waiting(Handle, Timeout, fun(Tag) -> gen_sctp_nif:recv(Handle, Tag) end);
         false ->
             {error, einval}
     end;
 recv(S, Timeout) ->
     erlang:error(badarg, [S, Timeout]).
+
+%% Calls `Call' with a fresh tag; while it answers `wait', waits for the wake-up and calls
+%% again, for at most `Timeout' ms in all.
+call_waiting(Handle, Timeout, Call) ->
+    Tag = make_ref(),
+    case Call(Tag) of
+        wait -> wait_ready(Handle, Tag, deadline(Timeout), Call);
+        Result -> Result
+    end.
 
 %% Waits for the poller's wake-up and retries; on timeout withdraws the wait. If the wake-up
 %% was already under way it is consumed, so no internal message is left in the mailbox.
@@ -483,30 +592,40 @@ getopts(S, Opts) ->
     erlang:error(badarg, [S, Opts]).
 
 %% @doc The socket's local address.
+-spec sockname(sctp_socket()) ->
+          {ok, {inet:ip_address(), inet:port_number()}} | {error, inet:posix()}.
 sockname(S) when ?IS_SOCKET(S) ->
     inet_reply(gen_sctp_nif:sockname(handle(S))).
 
 %% @doc The peer address of a one-to-one socket.
+-spec peername(sctp_socket()) ->
+          {ok, {inet:ip_address(), inet:port_number()}} | {error, inet:posix()}.
 peername(S) when ?IS_SOCKET(S) ->
     inet_reply(gen_sctp_nif:peername(handle(S))).
 
 %% @doc Traffic counters of user data, as `inet:getstat/2' (`recv_dvi' and `send_pend'
 %% are always 0).
+-spec getstat(sctp_socket(), [inet:stat_option()]) ->
+          {ok, [{inet:stat_option(), integer()}]} | {error, inet:posix()}.
 getstat(S, What) when ?IS_SOCKET(S), is_list(What) ->
     inet_reply(gen_sctp_nif:getstat(handle(S), What));
 getstat(S, What) ->
     erlang:error(badarg, [S, What]).
 
 %% @equiv socknames(S, 0)
+-spec socknames(sctp_socket()) -> addresses_result().
 socknames(S) -> socknames(S, 0).
 
 %% @doc The local addresses of the socket (`Assoc' 0) or of an association.
+-spec socknames(sctp_socket(), assoc_id() | #sctp_assoc_change{}) -> addresses_result().
 socknames(S, Assoc) -> addresses(S, Assoc, true).
 
 %% @equiv peernames(S, 0)
+-spec peernames(sctp_socket()) -> addresses_result().
 peernames(S) -> peernames(S, 0).
 
 %% @doc The peer addresses of an association (0: the only one of a one-to-one socket).
+-spec peernames(sctp_socket(), assoc_id() | #sctp_assoc_change{}) -> addresses_result().
 peernames(S, Assoc) -> addresses(S, Assoc, false).
 
 addresses(S, #sctp_assoc_change{assoc_id = AssocId}, Local) ->
@@ -598,15 +717,30 @@ sockaddr(Family, #{family := _} = SockAddr) ->
 %% Splits open/1's options into the family, type, bind addresses and socket options.
 open_opts(Opts) ->
     try lists:foldl(fun open_opt/2, {inet, seqpacket, [], 0, []}, Opts) of
-        {Family, Type, IPs, Port, SockOpts} ->
+        {Family, Type, IPs, Port, AllOpts} ->
+            {Netns, SockOpts} = netns(AllOpts),
             Addrs = case IPs of
                         [] -> [{translate(any, Family), Port}];
                         _ -> [{translate(IP, Family), P} || {IP, P} <- lists:reverse(IPs)]
                     end,
-            {ok, Family, Type, [{IP, default_port(P, Port)} || {IP, P} <- Addrs],
+            {ok, Family, Type, Netns, [{IP, default_port(P, Port)} || {IP, P} <- Addrs],
              lists:reverse(SockOpts)}
     catch
         throw:badarg -> badarg
+    end.
+
+%% Takes the `{netns, File}' options out of the socket options; the last one wins, as in
+%% OTP. The file name goes to the NIF as a binary.
+netns(Opts) ->
+    case lists:partition(fun(O) -> is_tuple(O) andalso element(1, O) =:= netns end, Opts) of
+        {[], Rest} -> {undefined, Rest};
+        {[{netns, File} | _], Rest} -> {netns_file(File), Rest}
+    end.
+
+netns_file(File) ->
+    case catch unicode:characters_to_binary(File, unicode, file:native_name_encoding()) of
+        Bin when is_binary(Bin), Bin =/= <<>> -> Bin;
+        _ -> throw(badarg)
     end.
 
 default_port(undefined, Port) -> Port;
@@ -630,5 +764,7 @@ open_opt({Key, IP}, {F, Type, IPs, Port, SO}) when Key =:= ip; Key =:= ifaddr ->
                  _ -> throw(badarg)
              end,
     {Family, Type, [{IP, undefined} | IPs], Port, SO};
+open_opt({netns, File}, {F, Type, IPs, Port, SO}) ->
+    {F, Type, IPs, Port, [{netns, netns_file(File)} | SO]};
 open_opt(Opt, {F, Type, IPs, Port, SO}) ->
     {F, Type, IPs, Port, [Opt | SO]}.

@@ -2,10 +2,12 @@
 %% The native functions behind gen_sctp. Each stub reports that the library is not loaded.
 -module(gen_sctp_nif).
 
--export([open/4, close/1, listen/2, connect/2, connectx/2, family/1,
+-export([open/5, close/1, listen/2, accept/2, bindx/3, connect/2, connectx/2, family/1,
          send/5, sendmsg/4, recv/2, cancel/1,
          setopts/2, getopts/2, handover_begin/1, handover_end/3,
          sockname/1, peername/1, addresses/3, peeloff/2, getstat/2]).
+%% For the library's own tests only: deliberate faults and counters.
+-export([inject_panic/2, poller_panics/0, heap_in_use/0]).
 
 -on_load(load/0).
 
@@ -25,9 +27,11 @@ priv_dir() ->
             Dir
     end.
 
-open(_Family, _Type, _Addrs, _Opts) -> ?NOT_LOADED.
+open(_Family, _Type, _Netns, _Addrs, _Opts) -> ?NOT_LOADED.
 close(_Handle) -> ?NOT_LOADED.
 listen(_Handle, _Backlog) -> ?NOT_LOADED.
+accept(_Handle, _Tag) -> ?NOT_LOADED.
+bindx(_Handle, _Add, _Addrs) -> ?NOT_LOADED.
 connect(_Handle, _Peer) -> ?NOT_LOADED.
 connectx(_Handle, _Peers) -> ?NOT_LOADED.
 family(_Handle) -> ?NOT_LOADED.
@@ -44,3 +48,6 @@ peername(_Handle) -> ?NOT_LOADED.
 addresses(_Handle, _AssocId, _Local) -> ?NOT_LOADED.
 peeloff(_Handle, _AssocId) -> ?NOT_LOADED.
 getstat(_Handle, _Names) -> ?NOT_LOADED.
+inject_panic(_Handle, _Place) -> ?NOT_LOADED.
+poller_panics() -> ?NOT_LOADED.
+heap_in_use() -> ?NOT_LOADED.

@@ -3,14 +3,13 @@
 %% message, the N arithmetic, connect on an active socket and ordering.
 %%
 %% Every test case checks that no stray message is left in its mailbox
-%% (end_per_testcase fails the case otherwise).
+%% (sctp_test's hook fails the case otherwise).
 -module(active_SUITE).
 
 -include_lib("common_test/include/ct.hrl").
 -include_lib("kernel/include/inet_sctp.hrl").
 
--export([all/0, suite/0, init_per_suite/1, end_per_suite/1,
-         init_per_testcase/2, end_per_testcase/2]).
+-export([all/0, suite/0]).
 -export([active_true/1, active_true_from_open/1, active_once/1, active_n/1,
          active_n_arithmetic/1, active_zero_sends_passive/1, active_reset/1,
          getopts_active/1, notifications_counted/1, setopts_from_other_process/1,
@@ -26,7 +25,7 @@
 -define(T, 10000).
 -define(STREAMS, 5).
 
-suite() -> [{timetrap, {seconds, 60}}].
+suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {seconds, 60}}].
 
 all() ->
     [active_true, active_true_from_open, active_once, active_n, active_n_arithmetic,
@@ -34,18 +33,6 @@ all() ->
      setopts_from_other_process, connect_active_true, connect_active_once,
      connect_active_n, connect_active_no_listener, connect_active_once_after_owner_death,
      many_in_order, many_in_order_active_n, peeloff_keeps_active, close_active_no_message].
-
-init_per_suite(Config) ->
-    sctp_test:init_suite(Config).
-
-end_per_suite(_Config) ->
-    ok.
-
-init_per_testcase(_Case, Config) ->
-    Config.
-
-end_per_testcase(_Case, _Config) ->
-    sctp_test:end_testcase().
 
 %%% Helpers
 

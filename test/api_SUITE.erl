@@ -3,14 +3,13 @@
 %% down, options and addresses through inet, peeloff and ownership.
 %%
 %% Every test case checks that no stray message is left in its mailbox
-%% (end_per_testcase fails the case otherwise).
+%% (sctp_test's hook fails the case otherwise).
 -module(api_SUITE).
 
 -include_lib("common_test/include/ct.hrl").
 -include_lib("kernel/include/inet_sctp.hrl").
 
--export([all/0, suite/0, init_per_suite/1, end_per_suite/1,
-         init_per_testcase/2, end_per_testcase/2]).
+-export([all/0, suite/0]).
 -export([open_variants/1, open_inet6/1, open_badarg/1, close_twice/1,
          closed_socket_ops/1, listen_variants/1,
          connect_passive/1, connect_no_listener/1, connect_init_event/1,
@@ -23,7 +22,7 @@
          controlling_process_moves_messages/1, controlling_process_owner_death/1,
          owner_death_closes/1, large_message/1]).
 
--import(sctp_test, [server/1, pair/1, initmsg/0, recv_event/1, assert_empty_mailbox/0,
+-import(sctp_test, [server/1, pair/1, initmsg/0, recv_event/1, peer_sees_end/2, assert_empty_mailbox/0,
                     free_port/0, async/1, await/1, await/2, wait_blocked/1]).
 
 -define(L, {127, 0, 0, 1}).
@@ -31,7 +30,7 @@
 -define(T, 10000).
 -define(STREAMS, 5).
 
-suite() -> [{timetrap, {seconds, 60}}].
+suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {seconds, 60}}].
 
 all() ->
     [open_variants, open_inet6, open_badarg, close_twice, closed_socket_ops,
@@ -42,19 +41,6 @@ all() ->
      mode_list_binary, error_string, inet_functions, socknames_peernames, peeloff,
      controlling_process_not_owner, controlling_process_moves_messages,
      controlling_process_owner_death, owner_death_closes, large_message].
-
-init_per_suite(Config) ->
-    sctp_test:init_suite(Config).
-
-end_per_suite(_Config) ->
-    ok.
-
-init_per_testcase(_Case, Config) ->
-    Config.
-
-%% Runs in the test case's process: nothing may be left in its mailbox.
-end_per_testcase(_Case, _Config) ->
-    sctp_test:end_testcase().
 
 %%% Helpers
 
@@ -93,20 +79,6 @@ wait_closed(S, N) ->
         {error, closed} -> ok;
         {error, timeout} -> ct:sleep(50), wait_closed(S, N - 1);
         Other -> ct:fail({unexpected, Other})
-    end.
-
-%% The end of an association as seen by the peer of a socket that was
-%% closed: a graceful shutdown or an abort.
-peer_sees_end(S, AssocId) ->
-    case recv_event(S) of
-        {_, _, _, #sctp_shutdown_event{assoc_id = AssocId}} ->
-            {_, _, _, #sctp_assoc_change{state = shutdown_comp, assoc_id = AssocId}} =
-                recv_event(S),
-            shutdown;
-        {_, _, _, #sctp_assoc_change{state = comm_lost, assoc_id = AssocId}} ->
-            comm_lost;
-        Other ->
-            ct:fail({expected_end_of_association, Other})
     end.
 
 %%% Test cases

@@ -6,7 +6,7 @@
 
 -include_lib("common_test/include/ct.hrl").
 
--export([all/0, suite/0, init_per_suite/1, end_per_suite/1]).
+-export([all/0, suite/0]).
 -export([this_library/1, otp_gen_sctp/1]).
 
 -define(TABLE, "BAD_INPUT.md").
@@ -23,15 +23,9 @@
         "receive {'DOWN', Mon, process, Owner, _} -> ok end,"
         "timer:sleep(200),").
 
-suite() -> [{timetrap, {minutes, 3}}].
+suite() -> [{ct_hooks, [{sctp_test, [any_mailbox]}]}, {timetrap, {minutes, 3}}].
 
 all() -> [this_library, otp_gen_sctp].
-
-init_per_suite(Config) ->
-    sctp_test:init_suite(Config).
-
-end_per_suite(_Config) ->
-    ok.
 
 %%% Test cases
 

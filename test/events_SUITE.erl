@@ -9,8 +9,7 @@
 -include_lib("common_test/include/ct.hrl").
 -include_lib("kernel/include/inet_sctp.hrl").
 
--export([all/0, suite/0, init_per_suite/1, end_per_suite/1,
-         init_per_testcase/2, end_per_testcase/2]).
+-export([all/0, suite/0, end_per_testcase/2]).
 -export([send_failed_passive/1, send_failed_active/1, remote_error_unknown_chunk/1,
          paddr_change_states/1, comm_lost_peer_gone/1]).
 
@@ -28,27 +27,18 @@
 -define(BLACKHOLE_L2, "ip route add blackhole 127.0.0.2/32 table local").
 -define(UNBLACKHOLE_L2, "ip route del blackhole 127.0.0.2/32 table local").
 
-suite() -> [{timetrap, {minutes, 2}}].
+suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {minutes, 2}}].
 
 all() ->
     [send_failed_passive, send_failed_active, remote_error_unknown_chunk,
      paddr_change_states, comm_lost_peer_gone].
 
-init_per_suite(Config) ->
-    sctp_test:init_suite(Config).
-
-end_per_suite(_Config) ->
-    ok.
-
-init_per_testcase(_Case, Config) ->
-    Config.
-
 end_per_testcase(Case, _Config) when Case =:= paddr_change_states;
                                      Case =:= comm_lost_peer_gone ->
     _ = os:cmd(?UNBLACKHOLE_L2),
-    sctp_test:end_testcase();
+    ok;
 end_per_testcase(_Case, _Config) ->
-    sctp_test:end_testcase().
+    ok.
 
 %%% Helpers
 
@@ -243,7 +233,7 @@ paddr_change_states(_Config) ->
 %% A peer that vanishes without a word (every packet to it dropped) is given up
 %% after the association's retransmission limit: comm_lost, to an active socket.
 comm_lost_peer_gone(_Config) ->
-    {S, SPort} = server_on_l2_only(),
+    {S, SPort} = sctp_test:server(?L2, []),
     {ok, C} = gen_sctp:open([{ip, ?L}, {active, true},
                              {sctp_associnfo, #sctp_assocparams{asocmaxrxt = 2}} | ?FAST_RTO]),
     {ok, #sctp_assoc_change{state = comm_up, assoc_id = CId}} =
@@ -262,12 +252,6 @@ comm_lost_peer_gone(_Config) ->
     flush_paddr_changes(C),
     "" = os:cmd(?UNBLACKHOLE_L2),
     [ok = gen_sctp:close(X) || X <- [C, S]].
-
-server_on_l2_only() ->
-    {ok, S} = gen_sctp:open([{ip, ?L2}, {active, false}]),
-    {ok, Port} = inet:port(S),
-    ok = gen_sctp:listen(S, true),
-    {S, Port}.
 
 %% The path events that come with losing the only path.
 flush_paddr_changes(C) ->

@@ -5,21 +5,15 @@
 -include_lib("common_test/include/ct.hrl").
 -include_lib("kernel/include/inet_sctp.hrl").
 
--export([all/0, suite/0, init_per_suite/1, end_per_suite/1]).
+-export([all/0, suite/0]).
 -export([server_and_client/1, ex3_connect_init/1]).
 
 -define(LOCALHOST, {127, 0, 0, 1}).
 
 %% sctp_client sleeps 21 s by design; the VM runs everything else ~10x slower.
-suite() -> [{timetrap, {minutes, 3}}].
+suite() -> [{ct_hooks, [{sctp_test, [any_mailbox]}]}, {timetrap, {minutes, 3}}].
 
 all() -> [server_and_client, ex3_connect_init].
-
-init_per_suite(Config) ->
-    sctp_test:init_suite(Config).
-
-end_per_suite(_Config) ->
-    ok.
 
 %%% Test cases
 

@@ -10,8 +10,7 @@
 -include_lib("common_test/include/ct.hrl").
 -include_lib("kernel/include/inet_sctp.hrl").
 
--export([all/0, suite/0, init_per_suite/1, end_per_suite/1,
-         init_per_testcase/2, end_per_testcase/2]).
+-export([all/0, suite/0, init_per_testcase/2, end_per_testcase/2]).
 -export([full_buffer_times_out/1, blocked_send_resumes/1,
          full_association_blocks_nothing_else/1, close_wakes_blocked_sender/1,
          concurrent_senders/1, handover_under_load_active_true/1,
@@ -27,18 +26,12 @@
 -define(STREAMS, 5).
 -define(SNDBUF_POLICY, "/proc/sys/net/sctp/sndbuf_policy").
 
-suite() -> [{timetrap, {minutes, 3}}].
+suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {minutes, 3}}].
 
 all() ->
     [full_buffer_times_out, blocked_send_resumes, full_association_blocks_nothing_else,
      close_wakes_blocked_sender, concurrent_senders, handover_under_load_active_true,
      handover_under_load_active_n].
-
-init_per_suite(Config) ->
-    sctp_test:init_suite(Config).
-
-end_per_suite(_Config) ->
-    ok.
 
 %% Linux shares one send buffer among a socket's associations unless
 %% sndbuf_policy is 1; that case needs one buffer per association.
@@ -53,8 +46,7 @@ end_per_testcase(_Case, Config) ->
     case proplists:get_value(sndbuf_policy, Config) of
         undefined -> ok;
         Old -> ok = file:write_file(?SNDBUF_POLICY, Old)
-    end,
-    sctp_test:end_testcase().
+    end.
 
 %%% Helpers
 

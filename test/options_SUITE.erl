@@ -7,7 +7,7 @@
 -include_lib("common_test/include/ct.hrl").
 -include_lib("kernel/include/inet_sctp.hrl").
 
--export([all/0, suite/0, init_per_suite/1, end_per_suite/1]).
+-export([all/0, suite/0]).
 -export([open_time/1, setopts_time/1, connect_time/1, undefined_fields_keep_current/1,
          bare_getopts_shapes/1, association_status/1, association_records/1,
          unknown_assoc_is_omitted/1, inet6_options/1, adaptation_layer_on_the_wire/1,
@@ -18,19 +18,13 @@
 -define(SPP_FLAGS, [hb_enable, hb_disable, hb_demand, pmtud_enable, pmtud_disable,
                     sackdelay_enable, sackdelay_disable]).
 
-suite() -> [{timetrap, {minutes, 3}}].
+suite() -> [{ct_hooks, [{sctp_test, [any_mailbox]}]}, {timetrap, {minutes, 3}}].
 
 all() ->
     [open_time, setopts_time, connect_time, undefined_fields_keep_current,
      bare_getopts_shapes, association_status, association_records,
      unknown_assoc_is_omitted, inet6_options, adaptation_layer_on_the_wire,
      set_peer_primary_addr, bad_values_setopts, bad_values_open].
-
-init_per_suite(Config) ->
-    sctp_test:init_suite(Config).
-
-end_per_suite(_Config) ->
-    ok.
 
 %%% The option table: {Option, Value, Expected}; Expected is the value getopts must give
 %%% back, or a fun that must return true for it.

@@ -1,13 +1,17 @@
-%% Helpers shared by the Common Test suites: the check that the gen_sctp under
-%% test is this application's, and the loopback server/association set-up that
-%% most cases start from. Everything runs over 127.0.0.1 on a real SCTP kernel.
+%% Helpers shared by the Common Test suites, and their Common Test hook: a
+%% suite that lists `{ct_hooks, [sctp_test]}' in suite/0 runs only with this
+%% application's gen_sctp, and each of its test cases fails if it leaves a
+%% message in its mailbox (`{sctp_test, [any_mailbox]}' skips that check). The
+%% helpers set up the loopback servers and associations most cases start from.
+%% Everything runs over 127.0.0.1 on a real SCTP kernel.
 -module(sctp_test).
 
 -include_lib("common_test/include/ct.hrl").
 -include_lib("kernel/include/inet_sctp.hrl").
 
--export([init_suite/1, end_testcase/0, assert_gen_sctp_is_ours/0,
-         server/1, pair/1, initmsg/0, recv_event/1, assert_empty_mailbox/0,
+-export([init/2, pre_init_per_suite/3, post_end_per_testcase/5]).
+-export([assert_gen_sctp_is_ours/0,
+         server/1, server/2, pair/1, initmsg/0, recv_event/1, peer_sees_end/2, assert_empty_mailbox/0,
          full_pair/1, numbered/1, free_port/0, async/1, await/1, await/2, wait_blocked/1,
          localhost/0, timeout/0, streams/0]).
 
@@ -26,35 +30,59 @@ localhost() -> ?L.
 timeout() -> ?T.
 streams() -> ?STREAMS.
 
-%% For init_per_suite: fails the suite unless gen_sctp is this application's.
-init_suite(Config) ->
-    ct:pal("gen_sctp: ~s", [assert_gen_sctp_is_ours()]),
-    Config.
+%%% The Common Test hook
+
+init(_Id, Opts) ->
+    {ok, #{check_mailbox => not lists:member(any_mailbox, Opts)}}.
+
+%% Fails the suite unless gen_sctp is this application's.
+pre_init_per_suite(_Suite, Config, State) ->
+    case gen_sctp_source() of
+        {ours, Which} ->
+            ct:pal("gen_sctp: ~s", [Which]),
+            {Config, State};
+        NotOurs ->
+            {{fail, NotOurs}, State}
+    end.
+
+%% Runs in the test case's process: nothing may be left in its mailbox.
+post_end_per_testcase(_Suite, _Case, _Config, Return, #{check_mailbox := false} = State) ->
+    {Return, State};
+post_end_per_testcase(_Suite, _Case, _Config, Return, State) ->
+    receive
+        Msg -> {{fail, {stray_message, Msg}}, State}
+    after ?QUIET_MS ->
+            {Return, State}
+    end.
+
+%%% Helpers
 
 %% kernel has a gen_sctp too, and a stale copy elsewhere on the code path
 %% would shadow the one built from erl_src: the module must come from this
-%% application's ebin, or the suite would test something else. Returns its
-%% beam's path.
-assert_gen_sctp_is_ours() ->
+%% application's ebin, or the suite would test something else.
+gen_sctp_source() ->
     Which = code:which(gen_sctp),
     Ours = filename:join(code:lib_dir(gen_sctp_nif, ebin), "gen_sctp.beam"),
     case Which =:= Ours of
-        true -> Which;
-        false -> ct:fail({not_our_gen_sctp, Which, expected, Ours})
+        true -> {ours, Which};
+        false -> {not_our_gen_sctp, Which, expected, Ours}
     end.
 
-%% For end_per_testcase, which runs in the test case's process: nothing may be
-%% left in its mailbox.
-end_testcase() ->
-    receive
-        Msg -> {fail, {stray_message, Msg}}
-    after ?QUIET_MS ->
-            ok
+%% Returns the path of gen_sctp's beam, or fails the test case if it is not
+%% this application's.
+assert_gen_sctp_is_ours() ->
+    case gen_sctp_source() of
+        {ours, Which} -> Which;
+        NotOurs -> ct:fail(NotOurs)
     end.
 
-%% A one-to-many server listening on 127.0.0.1, passive unless Opts say otherwise.
+%% A one-to-many server listening on 127.0.0.1 (or IP), passive unless Opts say
+%% otherwise.
 server(Opts) ->
-    {ok, S} = gen_sctp:open([{ip, ?L}, {active, false} | Opts]),
+    server(?L, Opts).
+
+server(IP, Opts) ->
+    {ok, S} = gen_sctp:open([{ip, IP}, {active, false} | Opts]),
     {ok, Port} = inet:port(S),
     ok = gen_sctp:listen(S, true),
     {S, Port}.
@@ -89,6 +117,20 @@ recv_event(S) ->
             {IP, Port, Anc, Ev};
         Other ->
             ct:fail({expected_event, Other})
+    end.
+
+%% The end of an association (AssocId, or any) as its peer S sees it: a
+%% graceful shutdown or an abort.
+peer_sees_end(S, AssocId) ->
+    case recv_event(S) of
+        {_, _, _, #sctp_shutdown_event{assoc_id = Id}} when AssocId =:= any; Id =:= AssocId ->
+            {_, _, _, #sctp_assoc_change{state = shutdown_comp, assoc_id = Id}} = recv_event(S),
+            shutdown;
+        {_, _, _, #sctp_assoc_change{state = comm_lost, assoc_id = Id}}
+          when AssocId =:= any; Id =:= AssocId ->
+            comm_lost;
+        Other ->
+            ct:fail({expected_end_of_association, Other})
     end.
 
 %% A server that never reads and a client with one association to it whose send

@@ -8,6 +8,8 @@
 use std::io;
 use std::mem::{size_of, MaybeUninit};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::path::Path;
+use std::ptr;
 
 use crate::addr::RawSockAddr;
 
@@ -345,6 +347,25 @@ pub fn sctp_socket(family: i32, sock_type: i32) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
+/// A new SCTP socket, as `sctp_socket`, in the network namespace that the file `netns`
+/// names (such as `/var/run/netns/NAME`). A thread of its own enters the namespace and ends
+/// once the socket exists, so no scheduler thread ever changes namespace; the socket stays
+/// in the namespace it was created in.
+pub fn sctp_socket_in(netns: &Path, family: i32, sock_type: i32) -> io::Result<OwnedFd> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let ns = std::fs::File::open(netns)?;
+                // SAFETY: setns(2) takes an fd and a flag, no pointers; it moves only this
+                // thread, which ends right after creating the socket.
+                cvt(unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) })?;
+                sctp_socket(family, sock_type)
+            })
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::from_raw_os_error(libc::EIO)))
+    })
+}
+
 pub fn bind(fd: RawFd, sa: &RawSockAddr, len: u32) -> io::Result<()> {
     // SAFETY: `sa` points to a sockaddr_storage-sized buffer and `len` does not exceed it.
     cvt(unsafe { libc::bind(fd, sa.as_ptr(), len) }).map(drop)
@@ -363,6 +384,23 @@ pub fn bindx(fd: RawFd, packed: &[u8], add: bool) -> io::Result<()> {
 pub fn listen(fd: RawFd, backlog: i32) -> io::Result<()> {
     // SAFETY: listen(2) takes no pointers.
     cvt(unsafe { libc::listen(fd, backlog) }).map(drop)
+}
+
+/// accept(2) on a listening one-to-one socket: the next association's own socket,
+/// non-blocking and close-on-exec. `EAGAIN` when none is waiting.
+pub fn accept(fd: RawFd) -> io::Result<OwnedFd> {
+    let flags = libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
+    // SAFETY: null address and length pointers ask accept4(2) not to report the peer.
+    let new_fd = cvt(unsafe { libc::accept4(fd, ptr::null_mut(), ptr::null_mut(), flags) })?;
+    // SAFETY: on success the result is a new fd that we own.
+    Ok(unsafe { OwnedFd::from_raw_fd(new_fd) })
+}
+
+/// The socket's type (`SOCK_STREAM` or `SOCK_SEQPACKET`).
+pub fn socket_type(fd: RawFd) -> io::Result<i32> {
+    let mut kind = 0i32;
+    getsockopt(fd, libc::SOL_SOCKET, libc::SO_TYPE, &mut kind)?;
+    Ok(kind)
 }
 
 /// Starts an association; `EINPROGRESS` is success here, the outcome arrives as an event.
@@ -402,8 +440,43 @@ pub fn connectx(fd: RawFd, packed: &[u8]) -> io::Result<AssocId> {
     }
 }
 
-/// sctp_peeloff(3): branches an association off into a new one-to-one socket.
+/// sctp_peeloff(3): branches an association off into a new one-to-one socket. The kernel
+/// peels off only within the caller's network namespace (`EINVAL` otherwise), so for a
+/// socket of another namespace the call is made from a thread that enters the socket's.
 pub fn peeloff(fd: RawFd, assoc_id: AssocId) -> io::Result<OwnedFd> {
+    match peeloff_here(fd, assoc_id) {
+        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+            in_netns_of(fd, || peeloff_here(fd, assoc_id)).unwrap_or(Err(e))
+        }
+        result => result,
+    }
+}
+
+/// Runs `f` on a thread of its own in the network namespace of socket `fd`; `None` when
+/// that namespace cannot be entered (then `f` would fail the same way here).
+fn in_netns_of<T: Send>(
+    fd: RawFd,
+    f: impl FnOnce() -> io::Result<T> + Send,
+) -> Option<io::Result<T>> {
+    // SAFETY: SIOCGSKNS takes no argument; a non-negative result is a new fd that we own.
+    let ns = cvt(unsafe { libc::ioctl(fd, libc::SIOCGSKNS as _) }).ok()?;
+    // SAFETY: `ns` was just returned by ioctl(2) and is owned by nobody else.
+    let ns = unsafe { OwnedFd::from_raw_fd(ns) };
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                // SAFETY: setns(2) takes an fd and a flag, no pointers; it moves only this
+                // thread, which ends when `f` returns.
+                cvt(unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) }).ok()?;
+                Some(f())
+            })
+            .join()
+            .ok()
+            .flatten()
+    })
+}
+
+fn peeloff_here(fd: RawFd, assoc_id: AssocId) -> io::Result<OwnedFd> {
     let mut arg = sctp_peeloff_arg {
         associd: assoc_id,
         sd: -1,
@@ -778,4 +851,62 @@ pub fn getsockopt_len<T: Pod>(
         )
     })?;
     Ok((len as usize).min(size_of::<T>()))
+}
+
+/// The crate's heap allocator: the system's, counting the bytes in use, so that the
+/// lifecycle tests can tell a leak in this library from the C allocator keeping freed pages.
+struct CountingAllocator;
+
+static HEAP_IN_USE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+/// Bytes this crate has allocated and not yet freed.
+pub fn heap_in_use() -> usize {
+    HEAP_IN_USE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+fn count_heap(grown: usize, shrunk: usize) {
+    use std::sync::atomic::Ordering::Relaxed;
+    HEAP_IN_USE.fetch_add(grown, Relaxed);
+    HEAP_IN_USE.fetch_sub(shrunk, Relaxed);
+}
+
+// SAFETY: every method forwards to the system allocator with the caller's own arguments, so
+// the GlobalAlloc contract holds exactly as it does for `System`; the counting only reads
+// the layout sizes, and counts a block only when the system allocator succeeded.
+unsafe impl std::alloc::GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // SAFETY: forwarded unchanged, see above.
+        let p = unsafe { std::alloc::System.alloc(layout) };
+        if !p.is_null() {
+            count_heap(layout.size(), 0);
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // SAFETY: forwarded unchanged, see above.
+        let p = unsafe { std::alloc::System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            count_heap(layout.size(), 0);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: forwarded unchanged, see above.
+        unsafe { std::alloc::System.dealloc(ptr, layout) };
+        count_heap(0, layout.size());
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded unchanged, see above.
+        let p = unsafe { std::alloc::System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            count_heap(new_size, layout.size());
+        }
+        p
+    }
 }

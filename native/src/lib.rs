@@ -19,6 +19,8 @@ mod options;
 #[cfg(not(test))]
 mod poller;
 #[cfg(not(test))]
+mod selftest;
+#[cfg(not(test))]
 mod socket;
 #[cfg(not(test))]
 mod terms;

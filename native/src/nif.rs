@@ -2,7 +2,11 @@
 //! blocks: a call that would block registers the caller as a waiter and answers `wait`.
 
 use std::cell::RefCell;
+use std::ffi::OsStr;
 use std::net::SocketAddr;
+use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
 
 use rustler::{Atom, Binary, Encoder, Env, LocalPid, ResourceArc, Term};
 
@@ -12,7 +16,7 @@ use crate::error::{einval, Error, Result};
 use crate::ffi::{self, AssocId};
 use crate::options::{self, Ctx};
 use crate::poller;
-use crate::socket::{Active, Socket, Waiter};
+use crate::socket::{Active, Socket, State, Waiter};
 use crate::terms;
 
 type Sock = ResourceArc<Socket>;
@@ -62,19 +66,34 @@ fn bind_all(fd: i32, addrs: &[SocketAddr]) -> Result<()> {
     let (first, rest) = addrs.split_first().ok_or_else(einval)?;
     let (raw, len) = addr::to_raw(first);
     ffi::bind(fd, &raw, len)?;
-    // Further addresses join the same port (the kernel fills in the port chosen above).
     if !rest.is_empty() {
-        let port = ffi::getsockname(fd)
-            .ok()
-            .and_then(|(r, l)| addr::from_raw(&r, l));
-        let port = port.map_or(first.port(), |sa| sa.port());
-        let rest: Vec<SocketAddr> = rest
-            .iter()
-            .map(|sa| SocketAddr::new(sa.ip(), if sa.port() == 0 { port } else { sa.port() }))
-            .collect();
-        ffi::bindx(fd, &addr::pack(&rest), true)?;
+        bindx_addrs(fd, rest, true)?;
     }
     Ok(())
+}
+
+/// Adds or removes local addresses of a bound socket. Port 0 stands for the socket's port,
+/// the only one an SCTP endpoint has.
+fn bindx_addrs(fd: i32, addrs: &[SocketAddr], add: bool) -> Result<()> {
+    let port = ffi::getsockname(fd)
+        .ok()
+        .and_then(|(r, l)| addr::from_raw(&r, l))
+        .map_or(0, |sa| sa.port());
+    let addrs: Vec<SocketAddr> = addrs
+        .iter()
+        .map(|sa| SocketAddr::new(sa.ip(), if sa.port() == 0 { port } else { sa.port() }))
+        .collect();
+    Ok(ffi::bindx(fd, &addr::pack(&addrs), add)?)
+}
+
+/// `bindx(Socket, Add, Addrs)`: adds (`Add = true`) or removes local addresses of an open
+/// socket, as sctp_bindx(3) does. Malformed addresses are `badarg`.
+#[rustler::nif]
+fn bindx<'a>(env: Env<'a>, socket: Sock, add: bool, addrs: Vec<Term<'a>>) -> Term<'a> {
+    let result = decode_sockaddrs(addrs, socket.family)
+        .map_err(|_| Error::Badarg)
+        .and_then(|addrs| socket.with_fd(|fd| bindx_addrs(fd, &addrs, add)));
+    ok_reply(env, result)
 }
 
 /// Opens, configures and binds a socket owned by the caller. `Opts` are already known to be
@@ -84,16 +103,32 @@ fn open<'a>(
     env: Env<'a>,
     family: Atom,
     kind: Atom,
+    netns: Term<'a>,
     addrs: Vec<Term<'a>>,
     opts: Vec<Term<'a>>,
 ) -> Term<'a> {
-    reply(env, open_socket(env, family, kind, addrs, opts))
+    reply(env, open_socket(env, family, kind, netns, addrs, opts))
+}
+
+/// The `netns` argument of `open`: `undefined`, or the namespace file's name as a binary.
+fn decode_netns(term: Term) -> Result<Option<PathBuf>> {
+    if let Ok(name) = term.decode::<Binary>() {
+        if name.is_empty() || name.contains(&0) {
+            return Err(Error::Badarg);
+        }
+        return Ok(Some(PathBuf::from(OsStr::from_bytes(name.as_slice()))));
+    }
+    match term.atom_to_string()?.as_str() {
+        "undefined" => Ok(None),
+        _ => Err(Error::Badarg),
+    }
 }
 
 fn open_socket<'a>(
     env: Env<'a>,
     family: Atom,
     kind: Atom,
+    netns: Term<'a>,
     addrs: Vec<Term<'a>>,
     opts: Vec<Term<'a>>,
 ) -> Result<(Atom, Sock)> {
@@ -111,7 +146,10 @@ fn open_socket<'a>(
         return Err(Error::Badarg);
     }
     let addrs = decode_sockaddrs(addrs, family).map_err(|_| Error::Badarg)?;
-    let fd = ffi::sctp_socket(family, sock_type)?;
+    let fd = match decode_netns(netns)? {
+        None => ffi::sctp_socket(family, sock_type)?,
+        Some(path) => ffi::sctp_socket_in(&path, family, sock_type)?,
+    };
     let raw = std::os::fd::AsRawFd::as_raw_fd(&fd);
     apply_defaults(raw)?;
     let owner = env.pid();
@@ -148,7 +186,63 @@ fn close(env: Env, socket: Sock) -> Atom {
 
 #[rustler::nif]
 fn listen(env: Env, socket: Sock, backlog: i32) -> Term {
-    ok_reply(env, socket.with_fd(|fd| Ok(ffi::listen(fd, backlog)?)))
+    let result = socket.with_fd(|fd| {
+        ffi::listen(fd, backlog)?;
+        Ok(ffi::socket_type(fd)? == libc::SOCK_STREAM)
+    });
+    let result = result.map(|stream| {
+        // A one-to-one socket stops listening with backlog 0 (the kernel's rule).
+        socket.state().listening = stream && backlog != 0;
+        poller::watch(socket.clone());
+    });
+    ok_reply(env, result)
+}
+
+/// Accepts an association on a listening one-to-one socket: a new socket owned by the
+/// caller that inherits the listener's options, or `wait` with the caller registered to be
+/// woken with `tag` when one arrives.
+#[rustler::nif]
+fn accept<'a>(env: Env<'a>, socket: Sock, tag: Term<'a>) -> Term<'a> {
+    let caller = env.pid();
+    let mut st = socket.state();
+    if st.closed {
+        return Error::Closed.encode(env);
+    }
+    if st.reader.as_ref().is_some_and(|w| w.pid != caller) {
+        return Error::Posix(libc::EALREADY).encode(env);
+    }
+    let accepted = socket.with_fd(|fd| match ffi::accept(fd) {
+        Ok(new_fd) => Ok(Some(new_fd)),
+        Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => Ok(None),
+        Err(e) => Err(e.into()),
+    });
+    match accepted {
+        Ok(Some(fd)) => {
+            let child = branch(env, &socket, &st, fd);
+            (atoms::ok(), child).encode(env)
+        }
+        Ok(None) => {
+            st.reader = Some(Waiter::new(caller, tag));
+            drop(st);
+            poller::watch(socket.clone());
+            atoms::wait().encode(env)
+        }
+        Err(e) => e.encode(env),
+    }
+}
+
+/// A socket branched off `parent` (by peeloff or accept), owned by the caller and watched
+/// by the poller, with the parent's options.
+fn branch(env: Env, parent: &Sock, parent_st: &State, fd: OwnedFd) -> Sock {
+    let owner = env.pid();
+    let child = ResourceArc::new(Socket::new(fd, parent.family, owner));
+    {
+        let mut st = child.state();
+        parent_st.inherit(&mut st);
+        st.owner_monitor = env.monitor(&child, &owner);
+    }
+    poller::watch(child.clone());
+    child
 }
 
 #[rustler::nif]
@@ -429,25 +523,14 @@ fn addresses(env: Env, socket: Sock, assoc_id: AssocId, local: bool) -> Term {
 }
 
 /// Branches an association off into a new one-to-one socket owned by the caller. It keeps
-/// the parent's mode, buffer and active mode.
+/// the parent's options, its active mode included.
 #[rustler::nif]
 fn peeloff(env: Env, socket: Sock, assoc_id: AssocId) -> Term {
     let result = socket
         .with_fd(|fd| Ok(ffi::peeloff(fd, assoc_id)?))
         .map(|fd| {
-            let owner = env.pid();
-            let child = ResourceArc::new(Socket::new(fd, socket.family, owner));
-            {
-                let parent = socket.state();
-                let mut st = child.state();
-                st.mode = parent.mode;
-                st.buffer = parent.buffer;
-                st.active = parent.active;
-                st.send_defaults = parent.send_defaults.clone();
-                st.owner_monitor = env.monitor(&child, &owner);
-            }
-            poller::watch(child.clone());
-            (atoms::ok(), child)
+            let parent = socket.state();
+            (atoms::ok(), branch(env, &socket, &parent, fd))
         });
     reply(env, result)
 }

@@ -5,6 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -69,6 +70,21 @@ pub fn watch(socket: ResourceArc<Socket>) {
 /// Tells the poller a socket closed, handing it the waiters to wake.
 pub fn forget(id: u64, waiters: Vec<Waiter>) {
     send(Command::Forget(id, waiters));
+}
+
+/// Panics the poller caught: each ended one wake-up's work on one socket.
+static CAUGHT_PANICS: AtomicU64 = AtomicU64::new(0);
+
+pub fn caught_panics() -> u64 {
+    CAUGHT_PANICS.load(Ordering::Relaxed)
+}
+
+/// Runs one piece of the poller's work; a panic in it is counted and goes no further, so
+/// one socket's trouble cannot stop the thread serving all the others.
+fn contained(work: impl FnOnce()) {
+    if catch_unwind(AssertUnwindSafe(work)).is_err() {
+        CAUGHT_PANICS.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// Wakes one waiter with `{'$gen_sctp_ready', Tag}`.
@@ -156,17 +172,16 @@ impl Poller {
             let n = self.epoll.wait(&mut events, self.wait_limit()).unwrap_or(0);
             for ev in &events[..n] {
                 let (token, flags) = (ev.u64, ev.events);
-                // One socket's trouble must not stop the thread serving all the others.
-                let _ = catch_unwind(AssertUnwindSafe(|| {
+                contained(|| {
                     if token == WAKE_TOKEN {
                         self.wake.drain();
                         self.commands();
                     } else {
                         self.ready(token, flags);
                     }
-                }));
+                });
             }
-            let _ = catch_unwind(AssertUnwindSafe(|| self.retry_writers_when_due()));
+            contained(|| self.retry_writers_when_due());
         }
     }
 
@@ -271,6 +286,9 @@ impl Poller {
             return;
         };
         let mut st = socket.state();
+        if std::mem::take(&mut st.panic_on_next_event) {
+            panic!("fault injected into the poller");
+        }
         // A socket error (EPOLLERR) is read, and so cleared, like a message; only a hang-up
         // stays.
         let hangup = flags & libc::EPOLLHUP as u32 != 0;

@@ -76,7 +76,12 @@ pub struct State {
     partial: Option<Partial>,
     /// The peer hung up and nothing is left to read: input is no longer watched.
     pub hangup: bool,
+    /// A listening one-to-one socket: readable means an association to accept, never a
+    /// message, so it is watched only for a waiting `accept`.
+    pub listening: bool,
     pub closed: bool,
+    /// Set by the fault tests only: the poller panics on this socket's next event.
+    pub panic_on_next_event: bool,
 }
 
 /// Traffic counters for `inet:getstat/2`: user data messages only, as OTP counts them.
@@ -161,7 +166,9 @@ impl Socket {
                 send_timeout: None,
                 partial: None,
                 hangup: false,
+                listening: false,
                 closed: false,
+                panic_on_next_event: false,
             }),
         }
     }
@@ -275,7 +282,8 @@ impl State {
             return 0;
         }
         let mut events = 0;
-        if (self.active != Active::False || self.reader.is_some()) && !self.hangup {
+        let delivers = self.active != Active::False && !self.listening;
+        if (delivers || self.reader.is_some()) && !self.hangup {
             events |= ffi::EPOLLIN;
         }
         if !self.writers.is_empty() {
@@ -302,6 +310,18 @@ impl State {
             }
             Active::True | Active::False => false,
         }
+    }
+
+    /// What a socket branched off this one (by peeloff or accept) starts with, as the kernel
+    /// copies the socket options: mode, buffer, active mode, send defaults and timeout.
+    pub fn inherit(&self, child: &mut State) {
+        child.mode = self.mode;
+        child.buffer = self.buffer;
+        child.active = self.active;
+        child.send_defaults = self.send_defaults.clone();
+        child.send_timeout = self.send_timeout;
+        child.high_msgq_watermark = self.high_msgq_watermark;
+        child.low_msgq_watermark = self.low_msgq_watermark;
     }
 
     /// Removes the caller's pending wait, if it is still registered.
