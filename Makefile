@@ -16,7 +16,7 @@ RUST_HOST := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p' | tr 'a-z-' '
 MEMCHECK := valgrind --error-exitcode=1 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect -q
 
-.PHONY: all nif test adoption demo lint memcheck fuzz soak clean
+.PHONY: all nif test adoption demo lint memcheck fuzz soak bench clean
 
 all: nif
 
@@ -86,6 +86,30 @@ soak:
 	EUNIT_ARGS="--module gen_sctp_tests" CT_ARGS="--suite lifecycle_SUITE" \
 	  tools/with-sctp-kernel tools/erlang-tests; rc=$$?; \
 	  tools/test-summary $(TEST_LOGS) || rc=1; exit $$rc
+
+# OTP's gen_sctp against this library, side by side in one VM boot (see bench/run), with
+# a C program as the kernel's ceiling. Writes bench/results/ and the README's table.
+# BENCH_ROUNDS, BENCH_SECONDS (per case) and BENCH_MAX_ASSOCS shorten a run.
+BENCH_ROUNDS ?= 5
+BENCH_SECONDS ?= 1.5
+BENCH_MAX_ASSOCS ?= 10000
+BENCH_RUN := _build/bench
+bench:
+	tools/install-deps bench
+	$(MAKE) nif
+	rebar3 compile
+	@mkdir -p $(BENCH_RUN)
+	cc -O2 -Wall -o $(BENCH_RUN)/sctp_c_bench bench/sctp_c_bench.c -lpthread
+	erlc -o $(BENCH_RUN) bench/gen_sctp_bench.erl
+	@{ echo "date=$$(date -u '+%Y-%m-%d %H:%M UTC')"; \
+	  echo "cpu=$$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"; \
+	  echo "seconds=$(BENCH_SECONDS)"; \
+	  if tools/host-has-sctp; then echo "where=this machine's own kernel"; \
+	  elif [ "$${SCTP_VM_KVM:-}" = 1 ]; then echo "where=a VM (KVM)"; \
+	  else echo "where=a VM under software emulation (no KVM, about ten times slower)"; fi; \
+	} > $(BENCH_RUN)/host.txt
+	tools/with-sctp-kernel bench/run $(BENCH_RUN) $(BENCH_ROUNDS) $(BENCH_SECONDS) $(BENCH_MAX_ASSOCS)
+	bench/report $(BENCH_RUN) bench/results README.md
 
 # Rust formatting and clippy (library and test builds), then dialyzer and xref.
 lint:

@@ -14,7 +14,6 @@ use crate::addr;
 use crate::atoms;
 use crate::error::{einval, Error, Result};
 use crate::ffi::{self, AssocId};
-use crate::notification;
 use crate::options::{self, Ctx};
 use crate::poller;
 use crate::socket::{Active, Socket, State, Waiter};
@@ -357,12 +356,8 @@ fn recv<'a>(env: Env<'a>, socket: Sock, tag: Term<'a>) -> Term<'a> {
             match socket.read_message(&mut st, &mut scratch) {
                 Ok(Some(msg)) => {
                     let bytes = &scratch[..msg.len];
-                    let event = match msg.notification {
-                        true => match notification::decode(bytes) {
-                            Some(n) => Some(n),
-                            None => continue,
-                        },
-                        false => None,
+                    let Some(event) = msg.content(bytes) else {
+                        continue;
                     };
                     let body = terms::body(env, event.as_ref(), bytes, st.mode);
                     let anc = terms::ancillary(env, &msg.anc);
@@ -392,7 +387,7 @@ fn cancel(env: Env, socket: Sock) -> bool {
 
 #[rustler::nif]
 fn setopts<'a>(env: Env<'a>, socket: Sock, opts: Vec<Term<'a>>) -> Term<'a> {
-    let result = {
+    let (result, changed) = {
         let mut st = socket.state();
         let owner = st.owner;
         let result = socket.with_fd(|fd| {
@@ -406,10 +401,22 @@ fn setopts<'a>(env: Env<'a>, socket: Sock, opts: Vec<Term<'a>>) -> Term<'a> {
         if let Ok(true) = result {
             let _ = env.send(&owner, (atoms::sctp_passive(), terms::socket(env, &socket)));
         }
-        result.map(drop)
+        // `{active, once}` re-armed with a message already queued: deliver it from here,
+        // which spares the poller a wake-up and the epoll changes.
+        if result.is_ok() && st.active == Active::Once {
+            SCRATCH.with(|scratch| {
+                poller::deliver_one(&socket, &mut st, &mut scratch.borrow_mut(), |to, build| {
+                    let _ = env.send(to, build(env));
+                })
+            });
+        }
+        // The poller has nothing to change when the interest it armed still holds.
+        (result, st.interest() != st.armed)
     };
-    poller::watch(socket);
-    ok_reply(env, result)
+    if changed {
+        poller::watch(socket);
+    }
+    ok_reply(env, result.map(drop))
 }
 
 #[rustler::nif]

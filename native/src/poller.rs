@@ -11,12 +11,11 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use once_cell::sync::Lazy;
-use rustler::{Encoder, OwnedEnv, ResourceArc};
+use rustler::{Encoder, Env, LocalPid, OwnedEnv, ResourceArc, Term};
 
 use crate::atoms;
 use crate::error::Error;
 use crate::ffi::{self, Epoll, EventFd};
-use crate::notification;
 use crate::socket::{Active, Socket, State, Waiter};
 use crate::terms;
 
@@ -92,6 +91,53 @@ fn contained(work: impl FnOnce()) {
 pub fn wake(waiter: Waiter) {
     let Waiter { pid, mut env, tag } = waiter;
     let _ = env.send_and_clear(&pid, |env| (atoms::ready_tag(), tag.load(env)));
+}
+
+/// Reads the next message of an active socket and sends it, or the read error as
+/// `{sctp_error, S, Reason}`, to the owner with `send(owner, build)`; counts `once`/`N` and
+/// sends `{sctp_passive, S}` when N runs out. False when nothing was delivered: the socket
+/// is passive, has nothing to read, or failed (it then turns passive).
+pub fn deliver_one(
+    socket: &ResourceArc<Socket>,
+    st: &mut State,
+    scratch: &mut Vec<u8>,
+    mut send: impl FnMut(&LocalPid, &dyn for<'a> Fn(Env<'a>) -> Term<'a>),
+) -> bool {
+    loop {
+        if st.active == Active::False {
+            return false;
+        }
+        let owner = st.owner;
+        let msg = match socket.read_message(st, scratch) {
+            Ok(Some(msg)) => msg,
+            Ok(None) | Err(Error::Closed) => return false,
+            Err(e) => {
+                send(&owner, &|env| {
+                    let s = terms::socket(env, socket);
+                    (atoms::sctp_error(), s, e.reason(env)).encode(env)
+                });
+                st.active = Active::False;
+                return false;
+            }
+        };
+        let bytes = &scratch[..msg.len];
+        let Some(event) = msg.content(bytes) else {
+            continue;
+        };
+        let mode = st.mode;
+        send(&owner, &|env| {
+            let s = terms::socket(env, socket);
+            let body = terms::body(env, event.as_ref(), bytes, mode);
+            let anc = terms::ancillary(env, &msg.anc);
+            terms::active_message(env, s, msg.from.as_ref(), anc, body)
+        });
+        if st.count_delivery() {
+            send(&owner, &|env| {
+                (atoms::sctp_passive(), terms::socket(env, socket)).encode(env)
+            });
+        }
+        return true;
+    }
 }
 
 struct Poller {
@@ -243,15 +289,18 @@ impl Poller {
         if std::mem::take(&mut st.panic_on_next_event) {
             panic!("fault injected into the poller");
         }
-        let hangup = flags & (libc::EPOLLERR | libc::EPOLLHUP) as u32 != 0;
-        if flags & ffi::EPOLLIN != 0 || hangup {
+        // A socket error (EPOLLERR) is read, and so cleared, like a message; only a hang-up
+        // stays.
+        let hangup = flags & libc::EPOLLHUP as u32 != 0;
+        let failed = hangup || flags & libc::EPOLLERR as u32 != 0;
+        if flags & ffi::EPOLLIN != 0 || failed {
             if let Some(reader) = st.reader.take() {
                 wake(reader);
             } else if st.active != Active::False {
                 self.deliver(&socket, &mut st, hangup);
             }
         }
-        if flags & ffi::EPOLLOUT != 0 || hangup {
+        if flags & ffi::EPOLLOUT != 0 || failed {
             st.writers.drain(..).for_each(wake);
         }
         self.rearm(&socket, &mut st);
@@ -261,44 +310,14 @@ impl Poller {
     fn deliver(&mut self, socket: &ResourceArc<Socket>, st: &mut State, hangup: bool) {
         let mut delivered_any = false;
         for _ in 0..DELIVERY_BUDGET {
-            if st.active == Active::False {
+            let env = &mut self.env;
+            let delivered = deliver_one(socket, st, &mut self.scratch, |owner, build| {
+                let _ = env.send_and_clear(owner, build);
+            });
+            if !delivered {
                 break;
             }
-            let msg = match socket.read_message(st, &mut self.scratch) {
-                Ok(Some(msg)) => msg,
-                Ok(None) | Err(Error::Closed) => break,
-                Err(e) => {
-                    let owner = st.owner;
-                    let _ = self.env.send_and_clear(&owner, |env| {
-                        let s = terms::socket(env, socket);
-                        (atoms::sctp_error(), s, e.reason(env)).encode(env)
-                    });
-                    st.active = Active::False;
-                    break;
-                }
-            };
             delivered_any = true;
-            let bytes = &self.scratch[..msg.len];
-            let event = match msg.notification {
-                // An unknown notification type is dropped, as OTP never subscribes to one.
-                true => match notification::decode(bytes) {
-                    Some(n) => Some(n),
-                    None => continue,
-                },
-                false => None,
-            };
-            let (owner, mode) = (st.owner, st.mode);
-            let _ = self.env.send_and_clear(&owner, |env| {
-                let s = terms::socket(env, socket);
-                let body = terms::body(env, event.as_ref(), bytes, mode);
-                let anc = terms::ancillary(env, &msg.anc);
-                terms::active_message(env, s, msg.from.as_ref(), anc, body)
-            });
-            if st.count_delivery() {
-                let _ = self.env.send_and_clear(&owner, |env| {
-                    (atoms::sctp_passive(), terms::socket(env, socket)).encode(env)
-                });
-            }
         }
         if hangup && !delivered_any {
             // Nothing left to read on a hung-up socket: stop watching it for input.

@@ -132,6 +132,18 @@ pub struct Message {
     pub len: usize,
 }
 
+impl Message {
+    /// What the message carries, read from its `bytes`: `Some(None)` for user data,
+    /// `Some(Some(n))` for a notification, and `None` for a notification of a type OTP never
+    /// subscribes to, which is dropped.
+    pub fn content(&self, bytes: &[u8]) -> Option<Option<notification::Notification>> {
+        match self.notification {
+            true => notification::decode(bytes).map(Some),
+            false => Some(None),
+        }
+    }
+}
+
 impl Socket {
     pub fn new(fd: OwnedFd, family: i32, owner: LocalPid) -> Socket {
         Socket {

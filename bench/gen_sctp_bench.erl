@@ -1,0 +1,380 @@
+%% Throughput, latency, CPU and memory of whichever gen_sctp is on the code path: OTP's own
+%% (kernel) or this library's. bench/run starts one `erl' per implementation and round;
+%% each runs every case over 127.0.0.1 and appends tab-separated result lines
+%% (impl, round, case, metric, value) to a file for bench/report.
+%%
+%% erl -noshell -pa _build/bench -run gen_sctp_bench main Impl Round OutFile
+%% Impl is `otp' or `nif'; the run stops unless `code:which(gen_sctp)' agrees.
+%% BENCH_SECONDS (default 1.5) is each measurement window, BENCH_MAX_ASSOCS (10000) the
+%% largest number of associations, BENCH_BUFFER (212992, the usual kernel default) the
+%% `recbuf' and `sndbuf' of every socket (`default': each implementation's own; OTP 25's
+%% are 1024 and 65536 bytes). BENCH_SIZES and BENCH_MODES (comma-separated) narrow a run.
+-module(gen_sctp_bench).
+
+-include_lib("kernel/include/inet_sctp.hrl").
+
+-export([main/1]).
+
+-define(L, {127, 0, 0, 1}).
+-define(SIZES, [64, 1024, 4096, 65536]).
+-define(MODES, [passive, once, 100, true]).
+%% Messages before the measurement window starts.
+-define(WARMUP_MS, 300).
+%% A receiving socket counts as drained after this long without a message.
+-define(QUIET_MS, 200).
+%% Processes setting up associations in parallel.
+-define(CONNECTORS, 50).
+
+main([Impl, Round, Out]) ->
+    Result = try
+                 run(list_to_atom(Impl), Round, Out),
+                 0
+             catch
+                 C:E:St ->
+                     io:format(standard_error, "gen_sctp_bench ~s: ~p:~p~n~p~n",
+                               [Impl, C, E, St]),
+                     1
+             end,
+    erlang:halt(Result).
+
+run(Impl, Round, Out) ->
+    check_impl(Impl),
+    {ok, File} = file:open(Out, [append]),
+    Emit = fun(Case, Metric, Value) ->
+                   io:format(File, "~s\t~s\t~s\t~s\t~p~n", [Impl, Round, Case, Metric, Value]),
+                   io:format("~s ~s ~s ~s ~p~n", [Impl, Round, Case, Metric, Value])
+           end,
+    Window = round(env_float("BENCH_SECONDS", 1.5) * 1000),
+    MaxAssocs = env_int("BENCH_MAX_ASSOCS", 10000),
+    {Server, Port} = server(),
+    Base = memory_sample(),
+    [Client] = clients(Port, 1),
+    [throughput(Emit, Server, [Client], Size, Mode, Window)
+     || Size <- env_list("BENCH_SIZES", ?SIZES), Mode <- env_list("BENCH_MODES", ?MODES)],
+    latency(Emit, Server, Client, Window),
+    Steps = [N || N <- [1000, 10000], N =< MaxAssocs],
+    lists:foldl(fun(N, Have) ->
+                        More = clients(Port, N - length(Have)),
+                        All = Have ++ More,
+                        memory(Emit, N, Base, length(All)),
+                        [throughput(Emit, Server, All, 64, Mode, Window)
+                         || Mode <- modes_at(N)],
+                        All
+                end, [Client], Steps),
+    file:close(File).
+
+%% With 1 000 associations every receive mode; with 10 000 the per-message cost only.
+modes_at(1000) -> ?MODES;
+modes_at(_) -> [passive, true].
+
+check_impl(Impl) ->
+    Which = code:which(gen_sctp),
+    Kernel = filename:join(code:lib_dir(kernel, ebin), "gen_sctp.beam"),
+    case {Impl, Which =:= Kernel} of
+        {otp, true} -> ok;
+        {nif, false} when is_list(Which) ->
+            true = lists:suffix("gen_sctp_nif/ebin/gen_sctp.beam", Which),
+            ok;
+        _ -> erlang:error({wrong_gen_sctp, Impl, Which})
+    end.
+
+env_list(Name, Default) ->
+    case os:getenv(Name) of
+        false -> Default;
+        "" -> Default;
+        V -> [case string:to_integer(X) of
+                  {I, ""} -> I;
+                  _ -> list_to_atom(X)
+              end || X <- string:lexemes(V, ",")]
+    end.
+
+socket_opts() ->
+    Buffers = case os:getenv("BENCH_BUFFER") of
+                  "default" -> [];
+                  V when V =:= false; V =:= "" -> [{recbuf, 212992}, {sndbuf, 212992}];
+                  V -> [{recbuf, list_to_integer(V)}, {sndbuf, list_to_integer(V)}]
+              end,
+    [{ip, ?L}, {active, false}, {sctp_nodelay, true} | Buffers].
+
+env_float(Name, Default) ->
+    case os:getenv(Name) of
+        V when V =:= false; V =:= "" -> Default;
+        V -> try list_to_float(V) catch error:badarg -> float(list_to_integer(V)) end
+    end.
+
+env_int(Name, Default) ->
+    case os:getenv(Name) of
+        false -> Default;
+        "" -> Default;
+        V -> list_to_integer(V)
+    end.
+
+%%% Sockets
+
+%% The receiving one-to-many socket. Association events are off: with thousands of
+%% associations they would be most of what it reads.
+server() ->
+    Events = #sctp_event_subscribe{association_event = false},
+    {ok, S} = gen_sctp:open([{sctp_events, Events} | socket_opts()]),
+    {ok, Port} = inet:port(S),
+    ok = gen_sctp:listen(S, true),
+    {S, Port}.
+
+%% N sending sockets, one association each, set up by up to ?CONNECTORS processes at a
+%% time; each socket is handed back to the caller.
+clients(Port, N) ->
+    Parent = self(),
+    Counts = [N div ?CONNECTORS + min(1, max(0, N rem ?CONNECTORS - I))
+              || I <- lists:seq(0, ?CONNECTORS - 1)],
+    Pids = [spawn_link(fun() -> Parent ! {clients, self(), clients(Parent, Port, K, [])} end)
+            || K <- Counts, K > 0],
+    lists:append([receive {clients, Pid, Cs} -> Cs end || Pid <- Pids]).
+
+clients(_Parent, _Port, 0, Acc) ->
+    Acc;
+clients(Parent, Port, K, Acc) ->
+    {ok, C} = gen_sctp:open(socket_opts()),
+    {ok, #sctp_assoc_change{state = comm_up, assoc_id = Id}} =
+        gen_sctp:connect(C, ?L, Port, [], 60000),
+    ok = gen_sctp:controlling_process(C, Parent),
+    clients(Parent, Port, K - 1, [{C, Id} | Acc]).
+
+%%% Throughput
+
+%% One sender process sends `Size'-byte messages round-robin over the clients' associations
+%% as fast as the sockets take them; the calling process receives them in `Mode' and counts
+%% what arrives within the window, and the CPU time the whole OS process used meanwhile.
+throughput(Emit, Server, Clients, Size, Mode, Window) ->
+    Case = io_lib:format("tput/~b/~b/~s", [length(Clients), Size, mode_name(Mode)]),
+    Parent = self(),
+    Sender = spawn_link(fun() -> sender(Parent, Clients, binary:copy(<<$x>>, Size)) end),
+    set_mode(Server, Mode),
+    Deadline = now_ms() + ?WARMUP_MS,
+    _ = receive_until(Server, Mode, Deadline, 0),
+    Cpu0 = cpu_us(),
+    T0 = now_ms(),
+    N = receive_until(Server, Mode, T0 + Window, 0),
+    T1 = now_ms(),
+    Cpu1 = cpu_us(),
+    ok = inet:setopts(Server, [{active, false}]),
+    unlink(Sender),
+    Sender ! {stop, self()},
+    {Sent, Eagain} = stop_sender(Server, Sender),
+    drain(Server),
+    Emit(Case, "msgs_per_s", round(N * 1000 / (T1 - T0))),
+    Emit(Case, "cpu_us_per_msg", round_to(Cpu1 - Cpu0, max(N, 1))),
+    Emit(Case, "eagain", Eagain),
+    Emit(Case, "sent_total", Sent),
+    Emit(Case, "socket_errors", errors()),
+    erase(errors).
+
+round_to(A, B) -> round(A * 100 / B) / 100.
+
+mode_name(passive) -> "passive";
+mode_name(once) -> "once";
+mode_name(true) -> "true";
+mode_name(N) -> integer_to_list(N).
+
+set_mode(_S, passive) -> ok;
+set_mode(S, Mode) -> ok = inet:setopts(S, [{active, Mode}]).
+
+%% OTP 25 answers `{error, eagain}' when the send buffer is full: the sender retries and
+%% counts those. This library waits for room instead.
+sender(Parent, Clients, Bin) ->
+    sender(Parent, Clients, [], Bin, 0, 0).
+
+sender(Parent, [], Done, Bin, Sent, Eagain) ->
+    sender(Parent, lists:reverse(Done), [], Bin, Sent, Eagain);
+sender(Parent, [{C, Id} = Client | Rest], Done, Bin, Sent, Eagain) ->
+    receive
+        {stop, Parent} -> Parent ! {sent, self(), Sent, Eagain}
+    after 0 ->
+            case gen_sctp:send(C, Id, 0, Bin) of
+                ok ->
+                    sender(Parent, Rest, [Client | Done], Bin, Sent + 1, Eagain);
+                {error, eagain} ->
+                    erlang:yield(),
+                    sender(Parent, [Client | Rest], Done, Bin, Sent, Eagain + 1)
+            end
+    end.
+
+%% A send that retries OTP's `{error, eagain}'.
+send(S, Id, Stream, Bin) ->
+    case gen_sctp:send(S, Id, Stream, Bin) of
+        {error, eagain} ->
+            erlang:yield(),
+            send(S, Id, Stream, Bin);
+        Result ->
+            Result
+    end.
+
+receive_until(S, Mode, Deadline, N) ->
+    case now_ms() >= Deadline of
+        true -> N;
+        false -> receive_until(S, Mode, Deadline, N + receive_one(S, Mode))
+    end.
+
+receive_one(S, passive) ->
+    case gen_sctp:recv(S, 100) of
+        {ok, {_, _, _, Data}} when is_binary(Data) -> 1;
+        {ok, _Event} -> 0;
+        {error, timeout} -> 0;
+        {error, Reason} -> error_seen(Reason)
+    end;
+receive_one(S, Mode) ->
+    receive
+        {sctp, S, _, _, {_, Data}} when is_binary(Data) ->
+            again(S, Mode),
+            1;
+        {sctp, S, _, _, _} ->
+            again(S, Mode),
+            0;
+        {sctp_passive, S} ->
+            ok = inet:setopts(S, [{active, Mode}]),
+            0;
+        {sctp_error, S, Reason} ->
+            %% A socket error turns the socket passive: carry on as an application would.
+            ok = inet:setopts(S, [{active, Mode}]),
+            error_seen(Reason)
+    after 100 ->
+            0
+    end.
+
+%% Errors the receiving socket reported during a case, counted in the process dictionary.
+error_seen(Reason) ->
+    case get(errors) of
+        undefined -> io:format(standard_error, "gen_sctp_bench: socket error ~p~n", [Reason]);
+        _ -> ok
+    end,
+    put(errors, errors() + 1),
+    0.
+
+errors() ->
+    case get(errors) of
+        undefined -> 0;
+        N -> N
+    end.
+
+again(S, once) -> ok = inet:setopts(S, [{active, once}]);
+again(_S, _) -> ok.
+
+%% Keeps reading while the sender stops: it may be waiting for room.
+stop_sender(S, Sender) ->
+    receive
+        {sent, Sender, Sent, Eagain} -> {Sent, Eagain};
+        {sctp, S, _, _, _} -> stop_sender(S, Sender);
+        {sctp_passive, S} -> stop_sender(S, Sender)
+    after 0 ->
+            _ = gen_sctp:recv(S, 10),
+            stop_sender(S, Sender)
+    end.
+
+%% Reads and drops what is still queued or in flight, then waits for quiet.
+drain(S) ->
+    receive
+        {sctp, S, _, _, _} -> drain(S);
+        {sctp_passive, S} -> drain(S)
+    after 0 ->
+            case gen_sctp:recv(S, ?QUIET_MS) of
+                {ok, _} -> drain(S);
+                {error, timeout} -> ok
+            end
+    end.
+
+%%% Latency
+
+%% Ping-pong of 64-byte messages on one association, both ends passive: the echo process
+%% sends each message back on the association it came from.
+latency(Emit, Server, {C, Id}, Window) ->
+    Echo = spawn_link(fun() -> echo(Server) end),
+    ok = gen_sctp:controlling_process(Server, Echo),
+    Bin = binary:copy(<<$x>>, 64),
+    _ = ping(C, Id, Bin, now_ms() + ?WARMUP_MS, []),
+    Samples = lists:sort(ping(C, Id, Bin, now_ms() + Window, [])),
+    unlink(Echo),
+    Echo ! {stop, self()},
+    receive {stopped, Echo} -> ok end,
+    Emit("latency/1/64", "p50_us", percentile(Samples, 50)),
+    Emit("latency/1/64", "p99_us", percentile(Samples, 99)),
+    Emit("latency/1/64", "round_trips", length(Samples)).
+
+ping(C, Id, Bin, Deadline, Acc) ->
+    T0 = erlang:monotonic_time(microsecond),
+    case T0 >= Deadline * 1000 of
+        true ->
+            Acc;
+        false ->
+            ok = send(C, Id, 0, Bin),
+            ok = await_echo(C, Bin),
+            ping(C, Id, Bin, Deadline, [erlang:monotonic_time(microsecond) - T0 | Acc])
+    end.
+
+%% Messages of an earlier case that reached the echo process late come back first: skipped.
+await_echo(C, Bin) ->
+    case gen_sctp:recv(C, 5000) of
+        {ok, {_, _, _, Bin}} -> ok;
+        {ok, _} -> await_echo(C, Bin)
+    end.
+
+echo(S) ->
+    case gen_sctp:recv(S, 50) of
+        {ok, {_, _, [#sctp_sndrcvinfo{assoc_id = Id, stream = Stream}], Data}} ->
+            ok = send(S, Id, Stream, Data),
+            echo(S);
+        {error, timeout} ->
+            receive
+                {stop, Parent} ->
+                    ok = gen_sctp:controlling_process(S, Parent),
+                    Parent ! {stopped, self()}
+            after 0 ->
+                    echo(S)
+            end
+    end.
+
+percentile(Sorted, P) ->
+    lists:nth(max(1, min(length(Sorted), round(length(Sorted) * P / 100))), Sorted).
+
+%%% Memory
+
+%% Memory per idle association: how much BEAM memory (`erlang:memory(total)') and the OS
+%% process's RSS grew from before the first association, per association. Each association
+%% has its own sending socket, so this counts a socket and an association.
+memory(Emit, Case, {Beam0, Rss0}, N) ->
+    garbage_collect(),
+    timer:sleep(500),
+    {Beam, Rss} = memory_sample(),
+    Name = io_lib:format("memory/~b", [Case]),
+    Emit(Name, "beam_bytes_per_assoc", round((Beam - Beam0) / N)),
+    Emit(Name, "rss_bytes_per_assoc", round((Rss - Rss0) / N)).
+
+memory_sample() ->
+    [garbage_collect(P) || P <- processes()],
+    {erlang:memory(total), rss_bytes()}.
+
+rss_bytes() ->
+    {ok, Status} = file:read_file("/proc/self/status"),
+    [_, Rest] = binary:split(Status, <<"VmRSS:">>),
+    [Kb | _] = string:lexemes(Rest, " \t\n"),
+    binary_to_integer(Kb) * 1024.
+
+%% User plus system CPU time of the whole OS process (every thread), in microseconds.
+cpu_us() ->
+    {ok, Stat} = file:read_file("/proc/self/stat"),
+    %% The command name may hold spaces; the fields after it are plain.
+    [_, Rest] = binary:split(Stat, <<") ">>),
+    Fields = binary:split(Rest, <<" ">>, [global]),
+    Utime = binary_to_integer(lists:nth(12, Fields)),
+    Stime = binary_to_integer(lists:nth(13, Fields)),
+    (Utime + Stime) * 1000000 div clock_ticks().
+
+clock_ticks() ->
+    case persistent_term:get({?MODULE, ticks}, undefined) of
+        undefined ->
+            T = list_to_integer(string:trim(os:cmd("getconf CLK_TCK"))),
+            persistent_term:put({?MODULE, ticks}, T),
+            T;
+        T ->
+            T
+    end.
+
+now_ms() -> erlang:monotonic_time(millisecond).
