@@ -17,7 +17,8 @@
 -export([failover_v4/1, failover_v6/1, failover_mixed/1, v4_mapped/1,
          primary_switch/1, peer_primary_switch/1, heartbeat_params/1,
          bindx_addresses/1, peeloff_under_traffic/1, accept_backlog/1,
-         accept_inherits_active/1, many_associations/1]).
+         accept_inherits_active/1, many_associations/1, connectx_several_addresses/1,
+         v6only/1]).
 
 -define(T, sctp_test:timeout()).
 -define(A1, {10, 1, 0, 1}).
@@ -40,7 +41,8 @@ suite() ->
 all() ->
     [failover_v4, failover_v6, failover_mixed, v4_mapped, primary_switch,
      peer_primary_switch, heartbeat_params, bindx_addresses, peeloff_under_traffic,
-     accept_backlog, accept_inherits_active, many_associations].
+     accept_backlog, accept_inherits_active, many_associations, connectx_several_addresses,
+     v6only].
 
 init_per_suite(Config) ->
     case os:cmd("id -u") of
@@ -208,6 +210,39 @@ v4_mapped(_Config) ->
     {ok, _} = gen_sctp:connect(C3, ?B1_6, SPort, [], ?T),
     {?A1_6, Port3, _, #sctp_assoc_change{state = comm_up}} = sctp_test:recv_event(S),
     close_all([C1, C2, C3, S]).
+
+%% A client bound with two `ifaddr' addresses reaches both of the server's addresses
+%% with one connectx_init: each side knows both paths of the other from the start.
+connectx_several_addresses(_Config) ->
+    {S, SPort} = server(inet, [?B1, ?B2], []),
+    {ok, C} = gen_sctp:open([inet, {netns, ns(a)}, {ifaddr, ?A1}, {ifaddr, ?A2},
+                             {active, false} | fast()]),
+    {ok, CPort} = inet:port(C),
+    {ok, Id} = gen_sctp:connectx_init(C, [?B1, ?B2], SPort, []),
+    {_, SPort, _, #sctp_assoc_change{state = comm_up, assoc_id = Id}} =
+        sctp_test:recv_event(C),
+    {ok, Peers} = gen_sctp:peernames(C, Id),
+    [{?B1, SPort}, {?B2, SPort}] = lists:sort(Peers),
+    {ok, Locals} = gen_sctp:socknames(C, Id),
+    [{?A1, CPort}, {?A2, CPort}] = lists:sort(Locals),
+    {_, CPort, _, #sctp_assoc_change{state = comm_up, assoc_id = SId}} =
+        sctp_test:recv_event(S),
+    {ok, SPeers} = gen_sctp:peernames(S, SId),
+    [{?A1, CPort}, {?A2, CPort}] = lists:sort(SPeers),
+    close_all([C, S]).
+
+%% With ipv6_v6only an inet6 server bound to the wildcard serves IPv6 peers only: an
+%% IPv4 client's association is refused, an IPv6 client's comes up.
+v6only(_Config) ->
+    {S, SPort} = server(inet6, [{0, 0, 0, 0, 0, 0, 0, 0}], [{ipv6_v6only, true}]),
+    {ok, [{ipv6_v6only, true}]} = inet:getopts(S, [ipv6_v6only]),
+    {ok, C4} = open(a, inet, [?A1], [{active, false}]),
+    {error, #sctp_assoc_change{state = cant_assoc}} = gen_sctp:connect(C4, ?B1, SPort, [], ?T),
+    {ok, C6} = open(a, inet6, [?A1_6], [{active, false}]),
+    {ok, C6Port} = inet:port(C6),
+    {ok, #sctp_assoc_change{state = comm_up}} = gen_sctp:connect(C6, ?B1_6, SPort, [], ?T),
+    {?A1_6, C6Port, _, #sctp_assoc_change{state = comm_up}} = sctp_test:recv_event(S),
+    close_all([C4, C6, S]).
 
 %%% Paths
 
