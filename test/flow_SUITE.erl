@@ -2,7 +2,8 @@
 %% send buffer makes `send' wait (never `{error, eagain}'), bounded by
 %% `send_timeout'; a caller waiting on a full association blocks neither other
 %% callers nor other associations; many processes send on one socket at once;
-%% the owner changes while messages stream in.
+%% the owner changes while messages stream in; messages read ahead while a
+%% socket is passive keep their order and follow their association on peeloff.
 %%
 %% Every test case checks that no stray message is left in its mailbox.
 -module(flow_SUITE).
@@ -14,7 +15,8 @@
 -export([full_buffer_times_out/1, blocked_send_resumes/1,
          full_association_blocks_nothing_else/1, close_wakes_blocked_sender/1,
          concurrent_senders/1, handover_under_load_active_true/1,
-         handover_under_load_active_n/1]).
+         handover_under_load_active_n/1, read_ahead_delivered_when_active/1,
+         read_ahead_follows_peeloff/1]).
 
 -import(sctp_test, [server/1, pair/1, recv_event/1, full_pair/1, numbered/1, async/1,
                     await/1, await/2, wait_blocked/1]).
@@ -31,7 +33,8 @@ suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {minutes, 3}}].
 all() ->
     [full_buffer_times_out, blocked_send_resumes, full_association_blocks_nothing_else,
      close_wakes_blocked_sender, concurrent_senders, handover_under_load_active_true,
-     handover_under_load_active_n].
+     handover_under_load_active_n, read_ahead_delivered_when_active,
+     read_ahead_follows_peeloff].
 
 %% Linux shares one send buffer among a socket's associations unless
 %% sndbuf_policy is 1; that case needs one buffer per association.
@@ -56,6 +59,28 @@ drain(S, First, Last) ->
          {ok, {_, _, [#sctp_sndrcvinfo{}], <<I:32, _/binary>>}} = gen_sctp:recv(S, ?T)
      end || I <- lists:seq(First, Last)],
     ok.
+
+%% Waits until the poller has read N messages (or more) ahead on passive socket S.
+await_read_ahead(S, N) ->
+    await_read_ahead(S, N, 200).
+
+await_read_ahead(S, N, 0) ->
+    ct:fail({read_ahead, N, gen_sctp_nif:read_ahead_len(handle(S))});
+await_read_ahead(S, N, Tries) ->
+    case gen_sctp_nif:read_ahead_len(handle(S)) >= N of
+        true -> ok;
+        false -> ct:sleep(50), await_read_ahead(S, N, Tries - 1)
+    end.
+
+handle({'$inet', gen_sctp, Handle}) -> Handle.
+
+%% The numbers of the next N data messages the owner of S gets in active mode;
+%% address events of the association are skipped.
+active_numbers(S, N) ->
+    [receive
+         {sctp, S, _, _, {[#sctp_sndrcvinfo{}], <<I:32, _/binary>>}} -> I
+     after ?T -> ct:fail({no_message, S})
+     end || _ <- lists:seq(1, N)].
 
 %%% Test cases
 
@@ -237,3 +262,45 @@ collect_shares(K, Acc) ->
     after 60000 ->
             ct:fail({missing_shares, K})
     end.
+
+%% Once a passive socket has been read from, the poller takes what arrives next
+%% out of the kernel ahead of the owner. Turning the socket active delivers
+%% those messages first, in order, under the {active, N} count.
+read_ahead_delivered_when_active(_Config) ->
+    #{s := S, c := C, ca := CA} = pair([]),
+    [ok = gen_sctp:send(C, CA, 0, numbered(I)) || I <- lists:seq(1, 10)],
+    ok = await_read_ahead(S, 10),
+    ok = inet:setopts(S, [{active, 3}]),
+    [1, 2, 3] = active_numbers(S, 3),
+    receive {sctp_passive, S} -> ok after ?T -> ct:fail(no_sctp_passive) end,
+    ok = inet:setopts(S, [{active, true}]),
+    [ok = gen_sctp:send(C, CA, 0, numbered(I)) || I <- lists:seq(11, 12)],
+    Rest = lists:seq(4, 12),
+    Rest = active_numbers(S, length(Rest)),
+    [ok = gen_sctp:close(X) || X <- [C, S]].
+
+%% peeloff hands the new socket the messages of its association that were
+%% read ahead on the old one, before those still in the kernel, as the kernel
+%% moves its own queue; other associations' messages stay.
+read_ahead_follows_peeloff(_Config) ->
+    #{s := S, c := C, ca := CA, sa := SA} = pair([]),
+    #{c := C2, ca := CA2} = Other = connect_more(S),
+    [ok = gen_sctp:send(C, CA, 0, numbered(I)) || I <- lists:seq(1, 5)],
+    ok = gen_sctp:send(C2, CA2, 0, numbered(100)),
+    ok = await_read_ahead(S, 6),
+    {ok, P} = gen_sctp:peeloff(S, SA#sctp_assoc_change.assoc_id),
+    ok = gen_sctp:send(C, CA, 0, numbered(6)),
+    ok = drain(P, 1, 6),
+    {ok, {_, _, [#sctp_sndrcvinfo{assoc_id = OtherId}], <<100:32, _/binary>>}} =
+        gen_sctp:recv(S, ?T),
+    OtherId = maps:get(sa_id, Other),
+    {error, timeout} = gen_sctp:recv(P, 200),
+    [ok = gen_sctp:close(X) || X <- [C, C2, P, S]].
+
+%% A second client associated with server S; its comm_up is read on S.
+connect_more(S) ->
+    {ok, SPort} = inet:port(S),
+    {ok, C} = gen_sctp:open([{ip, ?L}, {active, false}]),
+    {ok, #sctp_assoc_change{state = comm_up} = CA} = gen_sctp:connect(C, ?L, SPort, [], ?T),
+    {_, _, _, #sctp_assoc_change{state = comm_up, assoc_id = Id}} = recv_event(S),
+    #{c => C, ca => CA, sa_id => Id}.

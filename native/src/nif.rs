@@ -16,7 +16,7 @@ use crate::error::{einval, Error, Result};
 use crate::ffi::{self, AssocId};
 use crate::options::{self, Ctx};
 use crate::poller;
-use crate::socket::{Active, Socket, State, Waiter};
+use crate::socket::{Active, ReadAhead, Socket, State, Waiter};
 use crate::terms;
 
 type Sock = ResourceArc<Socket>;
@@ -218,7 +218,7 @@ fn accept<'a>(env: Env<'a>, socket: Sock, tag: Term<'a>) -> Term<'a> {
     });
     match accepted {
         Ok(Some(fd)) => {
-            let child = branch(env, &socket, &st, fd);
+            let child = branch(env, &socket, &st, fd, ReadAhead::default());
             (atoms::ok(), child).encode(env)
         }
         Ok(None) => {
@@ -233,12 +233,13 @@ fn accept<'a>(env: Env<'a>, socket: Sock, tag: Term<'a>) -> Term<'a> {
 
 /// A socket branched off `parent` (by peeloff or accept), owned by the caller and watched
 /// by the poller, with the parent's options.
-fn branch(env: Env, parent: &Sock, parent_st: &State, fd: OwnedFd) -> Sock {
+fn branch(env: Env, parent: &Sock, parent_st: &State, fd: OwnedFd, early: ReadAhead) -> Sock {
     let owner = env.pid();
     let child = ResourceArc::new(Socket::new(fd, parent.family, owner));
     {
         let mut st = child.state();
         parent_st.inherit(&mut st);
+        st.ahead = early;
         st.owner_monitor = env.monitor(&child, &owner);
     }
     poller::watch(child.clone());
@@ -361,7 +362,15 @@ fn recv<'a>(env: Env<'a>, socket: Sock, tag: Term<'a>) -> Term<'a> {
                     };
                     let body = terms::body(env, event.as_ref(), bytes, st.mode);
                     let anc = terms::ancillary(env, &msg.anc);
-                    return terms::passive_result(env, msg.from.as_ref(), anc, body);
+                    let result = terms::passive_result(env, msg.from.as_ref(), anc, body);
+                    // The owner reads in passive mode: read ahead between its calls, and
+                    // again once this one made room.
+                    st.reads_ahead = true;
+                    if st.interest() != st.armed {
+                        drop(st);
+                        poller::watch(socket.clone());
+                    }
+                    return result;
                 }
                 Ok(None) => break,
                 Err(e) => return e.encode(env),
@@ -410,8 +419,9 @@ fn setopts<'a>(env: Env<'a>, socket: Sock, opts: Vec<Term<'a>>) -> Term<'a> {
                 })
             });
         }
-        // The poller has nothing to change when the interest it armed still holds.
-        (result, st.interest() != st.armed)
+        // The poller has nothing to do when the interest it armed still holds and no
+        // message read ahead waits for delivery.
+        (result, st.interest() != st.armed || st.has_early_delivery())
     };
     if changed {
         poller::watch(socket);
@@ -526,11 +536,13 @@ fn addresses(env: Env, socket: Sock, assoc_id: AssocId, local: bool) -> Term {
 /// the parent's options, its active mode included.
 #[rustler::nif]
 fn peeloff(env: Env, socket: Sock, assoc_id: AssocId) -> Term {
+    // The lock keeps the poller from reading ahead while the kernel moves the association.
+    let mut parent = socket.state();
     let result = socket
         .with_fd(|fd| Ok(ffi::peeloff(fd, assoc_id)?))
         .map(|fd| {
-            let parent = socket.state();
-            (atoms::ok(), branch(env, &socket, &parent, fd))
+            let early = parent.ahead.split_off_assoc(assoc_id);
+            (atoms::ok(), branch(env, &socket, &parent, fd, early))
         });
     reply(env, result)
 }

@@ -56,6 +56,18 @@ pub enum Notification {
 }
 
 impl Notification {
+    pub fn assoc_id(&self) -> AssocId {
+        match self {
+            Notification::AssocChange { assoc_id, .. }
+            | Notification::PaddrChange { assoc_id, .. }
+            | Notification::RemoteError { assoc_id, .. }
+            | Notification::SendFailed { assoc_id, .. }
+            | Notification::ShutdownEvent { assoc_id }
+            | Notification::AdaptationEvent { assoc_id, .. }
+            | Notification::PdapiEvent { assoc_id } => *assoc_id,
+        }
+    }
+
     /// OTP reports these three as errors: `sctp_error` when active, `{error, _}` when passive.
     pub fn is_error(&self) -> bool {
         matches!(

@@ -230,6 +230,9 @@ impl Poller {
             match cmd {
                 Command::Watch(socket) => {
                     let mut st = socket.state();
+                    if st.has_early_delivery() {
+                        self.deliver(&socket, &mut st, false);
+                    }
                     self.rearm(&socket, &mut st);
                 }
                 Command::Forget(id, waiters) => {
@@ -298,6 +301,8 @@ impl Poller {
                 wake(reader);
             } else if st.active != Active::False {
                 self.deliver(&socket, &mut st, hangup);
+            } else if !socket.read_ahead(&mut st, &mut self.scratch) && hangup {
+                st.hangup = true;
             }
         }
         if flags & ffi::EPOLLOUT != 0 || failed {
@@ -322,6 +327,11 @@ impl Poller {
         if hangup && !delivered_any {
             // Nothing left to read on a hung-up socket: stop watching it for input.
             st.hangup = true;
+        }
+        if st.has_early_delivery() {
+            // Out of budget with messages read ahead, which epoll will not report: go on
+            // after the other sockets' turn.
+            watch(socket.clone());
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The socket resource: the fd, and the per-socket state machine (owner, active mode,
 //! waiters, a message being reassembled) behind one lock.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -56,6 +56,110 @@ struct Partial {
     notification: bool,
 }
 
+/// A message, or the error that ended reading, taken from the kernel before the owner asked.
+enum Early {
+    Message {
+        bytes: Vec<u8>,
+        from: Option<SocketAddr>,
+        anc: Vec<Ancillary>,
+        notification: bool,
+    },
+    Failed(Error),
+}
+
+impl Early {
+    /// The association the entry belongs to, where it says: from its `sctp_sndrcvinfo` or
+    /// its notification.
+    fn assoc_id(&self) -> Option<AssocId> {
+        let Early::Message {
+            bytes,
+            anc,
+            notification,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        if *notification {
+            return notification::decode(bytes).map(|n| n.assoc_id());
+        }
+        anc.iter().find_map(|a| match a {
+            Ancillary::SndRcv(info) => Some(info.sinfo_assoc_id),
+            _ => None,
+        })
+    }
+}
+
+/// Messages the poller read ahead while the socket was passive. With small messages the
+/// kernel's receive buffer, charged per message, fills long before the receive window it
+/// offers the peer closes; what arrives then is dropped and waits for a retransmission
+/// timeout (a second at least). Reading ahead while the owner is busy between `recv`s or
+/// re-arming `{active, N}` keeps that buffer empty.
+#[derive(Default)]
+pub struct ReadAhead {
+    queue: VecDeque<Early>,
+    /// Payload bytes queued, plus `EARLY_OVERHEAD` per entry.
+    bytes: usize,
+    /// As much as the socket's `recbuf`, read when reading ahead (None: not yet), so that
+    /// a small `recbuf` still pushes back on the peer early.
+    limit: Option<usize>,
+}
+
+/// What each entry counts on top of its payload.
+const EARLY_OVERHEAD: usize = 64;
+
+impl ReadAhead {
+    fn push(&mut self, early: Early) {
+        self.bytes += early_size(&early);
+        self.queue.push_back(early);
+    }
+
+    fn pop(&mut self) -> Option<Early> {
+        let early = self.queue.pop_front()?;
+        self.bytes -= early_size(&early);
+        Some(early)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Room for more, and no error waiting to be reported.
+    fn open(&self) -> bool {
+        self.bytes < self.limit.unwrap_or(usize::MAX)
+            && !matches!(self.queue.back(), Some(Early::Failed(_)))
+    }
+
+    /// Takes out the entries of one association, in order, as `peeloff` takes the kernel's
+    /// queued messages of that association to the new socket.
+    pub fn split_off_assoc(&mut self, assoc_id: AssocId) -> ReadAhead {
+        let mut taken = ReadAhead::default();
+        let mut kept = ReadAhead {
+            limit: self.limit,
+            ..ReadAhead::default()
+        };
+        while let Some(early) = self.pop() {
+            match early.assoc_id() == Some(assoc_id) {
+                true => taken.push(early),
+                false => kept.push(early),
+            }
+        }
+        *self = kept;
+        taken
+    }
+}
+
+fn early_size(early: &Early) -> usize {
+    match early {
+        Early::Message { bytes, .. } => bytes.len() + EARLY_OVERHEAD,
+        Early::Failed(_) => EARLY_OVERHEAD,
+    }
+}
+
 pub struct State {
     pub owner: LocalPid,
     pub owner_monitor: Option<Monitor>,
@@ -74,6 +178,10 @@ pub struct State {
     pub low_msgq_watermark: u32,
     pub send_timeout: Option<u32>,
     partial: Option<Partial>,
+    /// Whether the poller reads ahead while the socket is passive: once the owner has
+    /// taken a message in passive mode or has had `{active, once | N}` run out.
+    pub reads_ahead: bool,
+    pub ahead: ReadAhead,
     /// The peer hung up and nothing is left to read: input is no longer watched.
     pub hangup: bool,
     /// A listening one-to-one socket: readable means an association to accept, never a
@@ -165,6 +273,8 @@ impl Socket {
                 low_msgq_watermark: 4096,
                 send_timeout: None,
                 partial: None,
+                reads_ahead: false,
+                ahead: ReadAhead::default(),
                 hangup: false,
                 listening: false,
                 closed: false,
@@ -204,6 +314,7 @@ impl Socket {
             st.closed = true;
             st.active = Active::False;
             st.partial = None;
+            st.ahead = ReadAhead::default();
             let mut waiters = std::mem::take(&mut st.writers);
             waiters.extend(st.reader.take());
             // Drop the fd while the state lock is held, so the poller never sees an open
@@ -215,14 +326,69 @@ impl Socket {
         poller::forget(self.id, waiters);
     }
 
-    /// Reads one complete message into `scratch` (grown as needed). `Ok(None)`: would block;
-    /// fragments read so far are kept in the state for the next call.
+    /// Takes the next complete message, read ahead or from the kernel, into `scratch`
+    /// (grown as needed). `Ok(None)`: would block; fragments read so far are kept in the
+    /// state for the next call.
     pub fn read_message(&self, st: &mut State, scratch: &mut Vec<u8>) -> Result<Option<Message>> {
+        match st.ahead.pop() {
+            Some(Early::Message {
+                bytes,
+                from,
+                anc,
+                notification,
+            }) => {
+                scratch.clear();
+                scratch.extend_from_slice(&bytes);
+                Ok(Some(Message {
+                    from,
+                    anc,
+                    notification,
+                    len: bytes.len(),
+                }))
+            }
+            Some(Early::Failed(e)) => Err(e),
+            None => self.read_kernel(st, scratch),
+        }
+    }
+
+    /// Reads ahead while the socket wants it (see `ReadAhead`); true if anything was read.
+    pub fn read_ahead(&self, st: &mut State, scratch: &mut Vec<u8>) -> bool {
+        st.ahead.limit = self.with_fd(|fd| Ok(recbuf(fd))).ok();
+        let mut read = false;
+        while st.wants_read_ahead() {
+            let early = match self.read_kernel(st, scratch) {
+                // An empty read is an end, not a message to queue again and again.
+                Ok(Some(msg)) if msg.len == 0 => break,
+                Ok(Some(msg)) => Early::Message {
+                    bytes: scratch[..msg.len].to_vec(),
+                    from: msg.from,
+                    anc: msg.anc,
+                    notification: msg.notification,
+                },
+                Ok(None) | Err(Error::Closed) => break,
+                Err(e) => Early::Failed(e),
+            };
+            st.ahead.push(early);
+            read = true;
+        }
+        read
+    }
+
+    fn read_kernel(&self, st: &mut State, scratch: &mut Vec<u8>) -> Result<Option<Message>> {
         let msg = self.with_fd(|fd| read_message(fd, st, scratch))?;
         if let Some(m) = msg.as_ref().filter(|m| !m.notification) {
             self.stats.received(m.len);
         }
         Ok(msg)
+    }
+}
+
+/// The `recbuf` set on the socket: Linux reports twice that, its own overhead included.
+fn recbuf(fd: RawFd) -> usize {
+    let mut doubled: i32 = 0;
+    match ffi::getsockopt(fd, libc::SOL_SOCKET, libc::SO_RCVBUF, &mut doubled) {
+        Ok(()) => doubled.max(0) as usize / 2,
+        Err(_) => 0,
     }
 }
 
@@ -283,7 +449,7 @@ impl State {
         }
         let mut events = 0;
         let delivers = self.active != Active::False && !self.listening;
-        if (delivers || self.reader.is_some()) && !self.hangup {
+        if (delivers || self.reader.is_some() || self.wants_read_ahead()) && !self.hangup {
             events |= ffi::EPOLLIN;
         }
         if !self.writers.is_empty() {
@@ -292,16 +458,31 @@ impl State {
         events
     }
 
+    fn wants_read_ahead(&self) -> bool {
+        self.reads_ahead
+            && self.active == Active::False
+            && !self.listening
+            && !self.closed
+            && self.ahead.open()
+    }
+
+    /// Read-ahead messages wait for an active socket to deliver them.
+    pub fn has_early_delivery(&self) -> bool {
+        self.active != Active::False && !self.ahead.is_empty()
+    }
+
     /// Counts one delivered message; true when the socket just turned passive because
     /// `{active, N}` ran out (the caller then sends `{sctp_passive, S}`).
     pub fn count_delivery(&mut self) -> bool {
         match self.active {
             Active::Once => {
                 self.active = Active::False;
+                self.reads_ahead = true;
                 false
             }
             Active::Count(n) if n <= 1 => {
                 self.active = Active::False;
+                self.reads_ahead = true;
                 true
             }
             Active::Count(n) => {
