@@ -151,11 +151,13 @@ throughput(Emit, Server, Clients, Size, Mode, Window) ->
     set_mode(Server, Mode),
     Deadline = now_ms() + ?WARMUP_MS,
     _ = receive_until(Server, Mode, Deadline, 0),
+    Dropped0 = chunks_dropped(),
     Cpu0 = cpu_us(),
     T0 = now_ms(),
     N = receive_until(Server, Mode, T0 + Window, 0),
     T1 = now_ms(),
     Cpu1 = cpu_us(),
+    Dropped1 = chunks_dropped(),
     ok = inet:setopts(Server, [{active, false}]),
     unlink(Sender),
     Sender ! {stop, self()},
@@ -164,6 +166,7 @@ throughput(Emit, Server, Clients, Size, Mode, Window) ->
     Emit(Case, "msgs_per_s", round(N * 1000 / (T1 - T0))),
     Emit(Case, "cpu_us_per_msg", round_to(Cpu1 - Cpu0, max(N, 1))),
     Emit(Case, "eagain", Eagain),
+    Emit(Case, "chunks_dropped", Dropped1 - Dropped0),
     Emit(Case, "sent_total", Sent),
     Emit(Case, "socket_errors", errors()),
     erase(errors).
@@ -356,6 +359,15 @@ rss_bytes() ->
     [_, Rest] = binary:split(Status, <<"VmRSS:">>),
     [Kb | _] = string:lexemes(Rest, " \t\n"),
     binary_to_integer(Kb) * 1024.
+
+%% DATA chunks the kernel dropped on arrival in this network namespace (the run has it
+%% to itself): each costs the sender a retransmission, after a timeout of a second or more
+%% unless fast retransmit catches it.
+chunks_dropped() ->
+    {ok, Snmp} = file:read_file("/proc/net/sctp/snmp"),
+    [_, Rest] = binary:split(Snmp, <<"SctpInDataChunkDiscards">>),
+    [N | _] = string:lexemes(Rest, " \t\n"),
+    binary_to_integer(N).
 
 %% User plus system CPU time of the whole OS process (every thread), in microseconds.
 cpu_us() ->
