@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
+use std::sync::MutexGuard;
 
 use rustler::{Atom, Binary, Encoder, Env, LocalPid, ResourceArc, Term};
 
@@ -204,11 +205,11 @@ fn listen(env: Env, socket: Sock, backlog: i32) -> Term {
 #[rustler::nif]
 fn accept<'a>(env: Env<'a>, socket: Sock, tag: Term<'a>) -> Term<'a> {
     let caller = env.pid();
-    let mut st = socket.state();
+    let st = socket.state();
     if st.closed {
         return Error::Closed.encode(env);
     }
-    if st.reader.as_ref().is_some_and(|w| w.pid != caller) {
+    if other_reader(&st, &caller) {
         return Error::Posix(libc::EALREADY).encode(env);
     }
     let accepted = socket.with_fd(|fd| match ffi::accept(fd) {
@@ -221,14 +222,32 @@ fn accept<'a>(env: Env<'a>, socket: Sock, tag: Term<'a>) -> Term<'a> {
             let child = branch(env, &socket, &st, fd, ReadAhead::default());
             (atoms::ok(), child).encode(env)
         }
-        Ok(None) => {
-            st.reader = Some(Waiter::new(caller, tag));
-            drop(st);
-            poller::watch(socket.clone());
-            atoms::wait().encode(env)
-        }
+        Ok(None) => wait_as_reader(env, &socket, st, tag),
         Err(e) => e.encode(env),
     }
+}
+
+/// Another process already waits to read or accept: as OTP, `{error, ealready}`.
+fn other_reader(st: &State, caller: &LocalPid) -> bool {
+    st.reader.as_ref().is_some_and(|w| w.pid != *caller)
+}
+
+/// Registers the caller as the socket's reader, woken with `{'$gen_sctp_ready', Tag}`,
+/// and answers `wait`.
+fn wait_as_reader<'a>(
+    env: Env<'a>,
+    socket: &Sock,
+    mut st: MutexGuard<State>,
+    tag: Term<'a>,
+) -> Term<'a> {
+    st.reader = Some(Waiter::new(env.pid(), tag));
+    // A socket that reads ahead is watched for input already: the poller finds the reader.
+    let changed = st.interest() != st.armed;
+    drop(st);
+    if changed {
+        poller::watch(socket.clone());
+    }
+    atoms::wait().encode(env)
 }
 
 /// A socket branched off `parent` (by peeloff or accept), owned by the caller and watched
@@ -348,9 +367,11 @@ fn recv<'a>(env: Env<'a>, socket: Sock, tag: Term<'a>) -> Term<'a> {
     if st.active != Active::False {
         return einval().encode(env);
     }
-    if st.reader.as_ref().is_some_and(|w| w.pid != caller) {
+    if other_reader(&st, &caller) {
         return Error::Posix(libc::EALREADY).encode(env);
     }
+    // The reader the poller woke is back: reading ahead may go on.
+    st.reader_woken = false;
     SCRATCH.with(|scratch| {
         let mut scratch = scratch.borrow_mut();
         loop {
@@ -376,10 +397,7 @@ fn recv<'a>(env: Env<'a>, socket: Sock, tag: Term<'a>) -> Term<'a> {
                 Err(e) => return e.encode(env),
             }
         }
-        st.reader = Some(Waiter::new(caller, tag));
-        drop(st);
-        poller::watch(socket.clone());
-        atoms::wait().encode(env)
+        wait_as_reader(env, &socket, st, tag)
     })
 }
 
@@ -387,8 +405,13 @@ fn recv<'a>(env: Env<'a>, socket: Sock, tag: Term<'a>) -> Term<'a> {
 /// wake-up was already sent or is on its way.
 #[rustler::nif]
 fn cancel(env: Env, socket: Sock) -> bool {
-    let removed = socket.state().cancel(&env.pid());
-    if removed {
+    let (removed, changed) = {
+        let mut st = socket.state();
+        let removed = st.cancel(&env.pid());
+        st.reader_woken = false;
+        (removed, st.interest() != st.armed)
+    };
+    if changed {
         poller::watch(socket);
     }
     removed
@@ -410,13 +433,21 @@ fn setopts<'a>(env: Env<'a>, socket: Sock, opts: Vec<Term<'a>>) -> Term<'a> {
         if let Ok(true) = result {
             let _ = env.send(&owner, (atoms::sctp_passive(), terms::socket(env, &socket)));
         }
-        // `{active, once}` re-armed with a message already queued: deliver it from here,
-        // which spares the poller a wake-up and the epoll changes.
-        if result.is_ok() && st.active == Active::Once {
+        // Re-armed with messages already waiting (read ahead, or `{active, once}` with one
+        // in the kernel): deliver them from here, which spares the poller a wake-up and
+        // the owner a wait.
+        if result.is_ok() && (st.active == Active::Once || st.has_early_delivery()) {
             SCRATCH.with(|scratch| {
-                poller::deliver_one(&socket, &mut st, &mut scratch.borrow_mut(), |to, build| {
-                    let _ = env.send(to, build(env));
-                })
+                let mut scratch = scratch.borrow_mut();
+                for _ in 0..poller::DELIVERY_BUDGET {
+                    let delivered =
+                        poller::deliver_one(&socket, &mut st, &mut scratch, |to, build| {
+                            let _ = env.send(to, build(env));
+                        });
+                    if !delivered || !st.has_early_delivery() {
+                        break;
+                    }
+                }
             });
         }
         // The poller has nothing to do when the interest it armed still holds and no

@@ -35,7 +35,7 @@ static POLLER: Lazy<Handle> = Lazy::new(start);
 
 const WAKE_TOKEN: u64 = 0;
 /// Messages delivered from one socket per wake-up, so one busy socket cannot starve others.
-const DELIVERY_BUDGET: usize = 64;
+pub const DELIVERY_BUDGET: usize = 64;
 /// How often waiting senders retry without a sign from epoll. Linux can account send space
 /// per association (`net.sctp.sndbuf_policy = 1`) while epoll reports writability for the
 /// socket's total, so one full association would otherwise hold back the socket's others.
@@ -299,6 +299,7 @@ impl Poller {
         if flags & ffi::EPOLLIN != 0 || failed {
             if let Some(reader) = st.reader.take() {
                 wake(reader);
+                st.reader_woken = true;
             } else if st.active != Active::False {
                 self.deliver(&socket, &mut st, hangup);
             } else if !socket.read_ahead(&mut st, &mut self.scratch) && hangup {
@@ -329,8 +330,8 @@ impl Poller {
             st.hangup = true;
         }
         if st.has_early_delivery() {
-            // Out of budget with messages read ahead, which epoll will not report: go on
-            // after the other sockets' turn.
+            // Out of budget with messages read ahead, which epoll will not report: a
+            // `Watch` to this thread goes on with them.
             watch(socket.clone());
         }
     }

@@ -168,6 +168,9 @@ pub struct State {
     /// Receive buffer size per recvmsg call (the `buffer` option).
     pub buffer: usize,
     pub reader: Option<Waiter>,
+    /// The poller woke the reader, which has not called back yet: reading ahead now would
+    /// race it for the message it was woken for.
+    pub reader_woken: bool,
     pub writers: Vec<Waiter>,
     /// The epoll interest the poller has registered; only the poller writes it.
     pub armed: u32,
@@ -266,6 +269,7 @@ impl Socket {
                 mode: Mode::Binary,
                 buffer: DEFAULT_BUFFER,
                 reader: None,
+                reader_woken: false,
                 writers: Vec::new(),
                 armed: 0,
                 send_defaults: HashMap::new(),
@@ -337,8 +341,7 @@ impl Socket {
                 anc,
                 notification,
             }) => {
-                scratch.clear();
-                scratch.extend_from_slice(&bytes);
+                put_front(scratch, &bytes);
                 Ok(Some(Message {
                     from,
                     anc,
@@ -383,6 +386,15 @@ impl Socket {
     }
 }
 
+/// Copies `bytes` to the front of `scratch`. The buffer only ever grows: shortening it
+/// would have the next read zero a whole `buffer` again.
+fn put_front(scratch: &mut Vec<u8>, bytes: &[u8]) {
+    if scratch.len() < bytes.len() {
+        scratch.resize(bytes.len(), 0);
+    }
+    scratch[..bytes.len()].copy_from_slice(bytes);
+}
+
 /// The `recbuf` set on the socket: Linux reports twice that, its own overhead included.
 fn recbuf(fd: RawFd) -> usize {
     let mut doubled: i32 = 0;
@@ -398,8 +410,7 @@ fn read_message(fd: RawFd, st: &mut State, scratch: &mut Vec<u8>) -> Result<Opti
     let mut filled = 0;
     let mut first: Option<(Option<SocketAddr>, Vec<Ancillary>, bool)> = None;
     if let Some(p) = st.partial.take() {
-        scratch.clear();
-        scratch.extend_from_slice(&p.bytes);
+        put_front(scratch, &p.bytes);
         filled = p.bytes.len();
         first = Some((p.from, p.anc, p.notification));
     }
@@ -460,6 +471,7 @@ impl State {
 
     fn wants_read_ahead(&self) -> bool {
         self.reads_ahead
+            && !self.reader_woken
             && self.active == Active::False
             && !self.listening
             && !self.closed
