@@ -19,7 +19,9 @@
 %% <dt>`{buffer, Bytes}'</dt><dd>The largest message read in one piece; longer messages are
 %%     still delivered whole.</dd>
 %% <dt>`{recbuf, Bytes}', `{sndbuf, Bytes}'</dt><dd>The kernel's buffers
-%%     (`SO_RCVBUF', `SO_SNDBUF'); the kernel default is kept.</dd>
+%%     (`SO_RCVBUF', `SO_SNDBUF'); the kernel default is kept. Once the owner has taken a
+%%     message, the library also reads up to `recbuf' bytes ahead while the socket is
+%%     passive, and hands them out first, in order.</dd>
 %% <dt>`{send_timeout, Ms | infinity}'</dt><dd>New: how long `send' waits for room in a
 %%     full send buffer before `{error, timeout}'. Default `infinity'.</dd>
 %% <dt>`{reuseaddr, Bool}', `{dontroute, Bool}', `{linger, {Bool, Secs}}',
