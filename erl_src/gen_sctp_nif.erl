@@ -7,7 +7,8 @@
          setopts/2, getopts/2, handover_begin/1, handover_end/3,
          sockname/1, peername/1, addresses/3, peeloff/2, getstat/2]).
 %% For the library's own tests only: deliberate faults and counters.
--export([inject_panic/2, poller_panics/0, heap_in_use/0, read_ahead_len/1]).
+-export([inject_panic/2, poller_panics/0, heap_in_use/0, read_ahead_len/1,
+         poller_events/0]).
 
 -on_load(load/0).
 
@@ -52,3 +53,4 @@ inject_panic(_Handle, _Place) -> ?NOT_LOADED.
 poller_panics() -> ?NOT_LOADED.
 heap_in_use() -> ?NOT_LOADED.
 read_ahead_len(_Handle) -> ?NOT_LOADED.
+poller_events() -> ?NOT_LOADED.

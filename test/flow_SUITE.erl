@@ -16,7 +16,7 @@
          full_association_blocks_nothing_else/1, close_wakes_blocked_sender/1,
          concurrent_senders/1, handover_under_load_active_true/1,
          handover_under_load_active_n/1, read_ahead_delivered_when_active/1,
-         read_ahead_follows_peeloff/1]).
+         read_ahead_follows_peeloff/1, end_of_input_stops_watching/1]).
 
 -import(sctp_test, [server/1, pair/1, recv_event/1, full_pair/1, numbered/1, async/1,
                     await/1, await/2, wait_blocked/1]).
@@ -34,7 +34,7 @@ all() ->
     [full_buffer_times_out, blocked_send_resumes, full_association_blocks_nothing_else,
      close_wakes_blocked_sender, concurrent_senders, handover_under_load_active_true,
      handover_under_load_active_n, read_ahead_delivered_when_active,
-     read_ahead_follows_peeloff].
+     read_ahead_follows_peeloff, end_of_input_stops_watching].
 
 %% Linux shares one send buffer among a socket's associations unless
 %% sndbuf_policy is 1; that case needs one buffer per association.
@@ -304,3 +304,45 @@ connect_more(S) ->
     {ok, #sctp_assoc_change{state = comm_up} = CA} = gen_sctp:connect(C, ?L, SPort, [], ?T),
     {_, _, _, #sctp_assoc_change{state = comm_up, assoc_id = Id}} = recv_event(S),
     #{c => C, ca => CA, sa_id => Id}.
+
+%% A one-to-one socket whose peer shut down stays readable, and every read gives
+%% 0 bytes. The poller stops watching it, passive (reading ahead) or active,
+%% instead of handling its event over and over.
+end_of_input_stops_watching(_Config) ->
+    {ok, L} = gen_sctp:open([{type, stream}, {ip, ?L}, {active, false}]),
+    {ok, Port} = inet:port(L),
+    ok = gen_sctp:listen(L, true),
+    {ok, C} = gen_sctp:open([{type, stream}, {ip, ?L}, {active, false}]),
+    {ok, _} = gen_sctp:connect(C, ?L, Port, [], ?T),
+    {ok, A} = gen_sctp:accept(L, ?T),
+    ok = gen_sctp:send(A, 0, 0, <<"hello">>),
+    ok = recv_until(C, fun(Data) -> Data =:= <<"hello">> end),
+    ok = gen_sctp:close(A),
+    ok = recv_until(C, fun(Data) -> Data =:= <<>> end),
+    true = quiet_poller(),
+    ok = inet:setopts(C, [{active, true}]),
+    true = quiet_poller(),
+    receive {sctp, C, _, _, {[], <<>>}} -> ok after 0 -> ok end,
+    [ok = gen_sctp:close(X) || X <- [C, L]].
+
+%% Reads passive socket S, skipping events, until a data message passes Test.
+recv_until(S, Test) ->
+    case gen_sctp:recv(S, ?T) of
+        {ok, {_, _, _, Data}} when is_binary(Data) ->
+            case Test(Data) of
+                true -> ok;
+                false -> recv_until(S, Test)
+            end;
+        {ok, _Event} ->
+            recv_until(S, Test)
+    end.
+
+%% The poller handled almost no socket event over a second: a socket it kept
+%% handling would count thousands.
+quiet_poller() ->
+    ct:sleep(200),
+    E0 = gen_sctp_nif:poller_events(),
+    ct:sleep(1000),
+    Events = gen_sctp_nif:poller_events() - E0,
+    ct:pal("poller events over 1 s: ~p", [Events]),
+    Events < 20.

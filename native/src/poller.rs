@@ -79,6 +79,13 @@ pub fn caught_panics() -> u64 {
     CAUGHT_PANICS.load(Ordering::Relaxed)
 }
 
+/// Socket events the poller has handled, for the tests that show it does not spin.
+static EVENTS: AtomicU64 = AtomicU64::new(0);
+
+pub fn events_handled() -> u64 {
+    EVENTS.load(Ordering::Relaxed)
+}
+
 /// Runs one piece of the poller's work; a panic in it is counted and goes no further, so
 /// one socket's trouble cannot stop the thread serving all the others.
 fn contained(work: impl FnOnce()) {
@@ -285,6 +292,7 @@ impl Poller {
     }
 
     fn ready(&mut self, token: u64, flags: u32) {
+        EVENTS.fetch_add(1, Ordering::Relaxed);
         let Some(socket) = self.watched.get(&token).cloned() else {
             return;
         };

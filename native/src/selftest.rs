@@ -1,8 +1,9 @@
 //! Hooks for the library's own tests. Deliberate faults: a NIF call or the poller panics on
 //! purpose, so a test can show that a panic in a NIF becomes an Erlang exception and that a
 //! panic in the poller ends one wake-up only, never the thread or the node. Counters: the
-//! panics the poller caught, the messages a socket has read ahead, and the heap bytes in use, which tell a leak in this library
-//! from the C allocator keeping freed pages. Nothing else calls these.
+//! panics the poller caught, the socket events it handled, the messages a socket has read
+//! ahead, and the heap bytes in use, which tell a leak in this library from the C
+//! allocator keeping freed pages. Nothing else calls these.
 
 use rustler::{Atom, ResourceArc};
 
@@ -36,6 +37,12 @@ fn inject_panic(socket: ResourceArc<Socket>, place: Atom) -> rustler::NifResult<
 #[rustler::nif]
 fn poller_panics() -> u64 {
     poller::caught_panics()
+}
+
+/// Socket events the poller has handled since the library was loaded.
+#[rustler::nif]
+fn poller_events() -> u64 {
+    poller::events_handled()
 }
 
 /// Messages the poller has read ahead on this socket and not yet handed out.

@@ -360,7 +360,7 @@ impl Socket {
         let mut read = false;
         while st.wants_read_ahead() {
             let early = match self.read_kernel(st, scratch) {
-                // An empty read is an end, not a message to queue again and again.
+                // The end of input, which `recv` reports (see `read_message`).
                 Ok(Some(msg)) if msg.len == 0 => break,
                 Ok(Some(msg)) => Early::Message {
                     bytes: scratch[..msg.len].to_vec(),
@@ -439,6 +439,11 @@ fn read_message(fd: RawFd, st: &mut State, scratch: &mut Vec<u8>) -> Result<Opti
             let anc = notification::ancillary(&control[..got.control_len]);
             let is_notification = got.flags & libc::MSG_NOTIFICATION != 0;
             first = Some((from, anc, is_notification));
+        }
+        if got.len == 0 && filled == 0 && got.flags & libc::MSG_NOTIFICATION == 0 {
+            // End of input: the peer of a one-to-one socket shut down. Such a socket stays
+            // readable, and every read gives 0 bytes: stop watching it for input.
+            st.hangup = true;
         }
         if got.flags & libc::MSG_EOR != 0 || got.len == 0 {
             let (from, anc, notification) = first.unwrap_or((None, Vec::new(), false));
