@@ -117,8 +117,8 @@ lint:
 	cargo fmt --check
 	cargo clippy --all-targets --release --locked -- -D warnings
 	$(MAKE) nif
-	rebar3 xref
-	rebar3 dialyzer
+	rebar3 as lint xref
+	rebar3 as lint dialyzer
 
 clean:
 	rm -rf _build target $(NIF_SO) $(NIF_SO).tmp
