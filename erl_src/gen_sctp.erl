@@ -243,13 +243,14 @@ bindx(S, Op, Addrs) when ?IS_SOCKET(S), (Op =:= add orelse Op =:= remove),
                          is_list(Addrs), Addrs =/= [] ->
     Handle = handle(S),
     Family = gen_sctp_nif:family(Handle),
-    case catch [bindx_addr(Family, A) || A <- Addrs] of
-        SockAddrs when is_list(SockAddrs) ->
+    try [bindx_addr(Family, A) || A <- Addrs] of
+        SockAddrs ->
             case gen_sctp_nif:bindx(Handle, Op =:= add, SockAddrs) of
                 {error, badarg} -> erlang:error(badarg, [S, Op, Addrs]);
                 Result -> Result
-            end;
-        _ ->
+            end
+    catch
+        error:_ ->
             erlang:error(badarg, [S, Op, Addrs])
     end;
 bindx(S, Op, Addrs) ->
@@ -392,16 +393,18 @@ connect_wait(S, Active, IP, Port, Timeout) ->
 -spec connectx_init(sctp_socket(), [sockaddr() | {inet:ip_address(), inet:port_number()} |
                                     {inet | inet6, {inet:ip_address(), inet:port_number()}}],
                     [option()]) -> {ok, assoc_id()} | {error, term()}.
-connectx_init(S, SockAddrs, Opts) when ?IS_SOCKET(S), is_list(SockAddrs), is_list(Opts) ->
+connectx_init(S, SockAddrs, Opts)
+  when ?IS_SOCKET(S), is_list(SockAddrs), SockAddrs =/= [], is_list(Opts) ->
     Handle = handle(S),
     Family = gen_sctp_nif:family(Handle),
-    case catch [sockaddr(Family, A) || A <- SockAddrs] of
-        Peers when is_list(Peers), Peers =/= [] ->
+    try [sockaddr(Family, A) || A <- SockAddrs] of
+        Peers ->
             case lists:max([P || {_, P} <- Peers]) of
                 0 -> erlang:error(badarg, [S, SockAddrs, Opts]);
                 Port -> connectx(Handle, [{IP, Port} || {IP, _} <- Peers], Opts)
-            end;
-        _ ->
+            end
+    catch
+        error:_ ->
             erlang:error(badarg, [S, SockAddrs, Opts])
     end;
 connectx_init(S, SockAddrs, Opts) ->
@@ -740,8 +743,11 @@ netns(Opts) ->
     end.
 
 netns_file(File) ->
-    case catch unicode:characters_to_binary(File, unicode, file:native_name_encoding()) of
-        Bin when is_binary(Bin), Bin =/= <<>> -> Bin;
+    Name = try unicode:characters_to_binary(File, unicode, file:native_name_encoding())
+           catch error:_ -> badarg
+           end,
+    case Name of
+        <<_, _/binary>> -> Name;
         _ -> throw(badarg)
     end.
 
