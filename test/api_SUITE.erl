@@ -147,7 +147,7 @@ open_inet6(_Config) ->
 open_badarg(_Config) ->
     Bad = [fun() -> gen_sctp:open(foo) end,
            fun() -> gen_sctp:open([{type, foo}]) end,
-           fun() -> gen_sctp:open([{active, maybe}]) end,
+           fun() -> gen_sctp:open([{active, 'maybe'}]) end,
            fun() -> gen_sctp:open([{active, 40000}]) end,
            fun() -> gen_sctp:open([nonsense]) end,
            fun() -> gen_sctp:open([{mode, bogus}]) end,
@@ -204,7 +204,7 @@ listen_variants(_Config) ->
     {ok, St} = gen_sctp:open([{type, stream}, {ip, ?L}, {active, false}]),
     ok = gen_sctp:listen(St, true),
     ok = gen_sctp:listen(St, 3),
-    {'EXIT', {badarg, _}} = catch gen_sctp:listen(S, maybe),
+    {'EXIT', {badarg, _}} = catch gen_sctp:listen(S, 'maybe'),
     [ok = gen_sctp:close(X) || X <- [S, C, C2, St]].
 
 connect_passive(_Config) ->
@@ -560,7 +560,7 @@ inet_functions(_Config) ->
     ok = inet:setopts(C, [{active, false}]),
     {ok, [{active, false}]} = inet:getopts(C, [active]),
     {error, einval} = inet:setopts(C, [{bogus_option, 1}]),
-    {error, einval} = inet:setopts(C, [{active, maybe}]),
+    {error, einval} = inet:setopts(C, [{active, 'maybe'}]),
     {error, einval} = inet:setopts(C, [{deliver, term}]),
     %% inet:close.
     ok = inet:close(P),

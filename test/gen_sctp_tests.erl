@@ -31,7 +31,7 @@ not_a_socket_test_() ->
     Port = erlang:list_to_port("#Port<0.1>"),
     [?_assertError(badarg, gen_sctp:close(Port)),
      ?_assertError(badarg, gen_sctp:listen(Port, true)),
-     ?_assertError(badarg, gen_sctp:listen(?FAKE, maybe)),
+     ?_assertError(badarg, gen_sctp:listen(?FAKE, 'maybe')),
      ?_assertError(badarg, gen_sctp:recv(Port)),
      ?_assertEqual({error, einval}, gen_sctp:recv(?FAKE, -1)),
      ?_assertError(badarg, gen_sctp:send(Port, 1, 0, <<>>)),

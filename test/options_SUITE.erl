@@ -673,7 +673,7 @@ bad_values() ->
      {tos, foo},
      {tclass, 16},
      {ipv6_v6only, true},
-     {linger, {maybe, 1}},
+     {linger, {'maybe', 1}},
      {linger, true},
      {buffer, foo},
      {mode, foo},
