@@ -69,7 +69,7 @@ modes_at(_) -> [passive, true].
 
 check_impl(Impl) ->
     Which = code:which(gen_sctp),
-    Kernel = filename:join(code:lib_dir(kernel, ebin), "gen_sctp.beam"),
+    Kernel = filename:join([code:lib_dir(kernel), "ebin", "gen_sctp.beam"]),
     case {Impl, Which =:= Kernel} of
         {otp, true} -> ok;
         {nif, false} when is_list(Which) ->

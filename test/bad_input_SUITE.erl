@@ -96,7 +96,7 @@ outcome(N, Call) ->
                   " C~b:E~b -> {raised, C~b, E~b} end", [Call, N, N, N, N, N, N]).
 
 expand_records(Exprs) ->
-    Hrl = filename:join(code:lib_dir(kernel, include), "inet_sctp.hrl"),
+    Hrl = filename:join([code:lib_dir(kernel), "include", "inet_sctp.hrl"]),
     {ok, HrlForms} = epp:parse_file(Hrl, []),
     Records = [F || {attribute, _, record, _} = F <- HrlForms],
     Forms = [{attribute, 1, module, bad_input_rows}] ++ Records ++

@@ -142,7 +142,7 @@ start_server(Port) ->
 %% code path, running start_server(Port); also asserts the node uses our
 %% gen_sctp.
 start_server_node(Port) ->
-    Ebin = code:lib_dir(gen_sctp_nif, ebin),
+    Ebin = filename:join(code:lib_dir(gen_sctp_nif), "ebin"),
     {ok, Peer, _} = peer:start(#{connection => standard_io,
                                  env => [{"ERL_LIBS", false}],
                                  wait_boot => ?T,

@@ -8,7 +8,7 @@
 
 %% Not kernel's gen_sctp, nor a stale copy elsewhere on the code path.
 ours_test() ->
-    ?assertEqual(filename:join(code:lib_dir(gen_sctp_nif, ebin), "gen_sctp.beam"),
+    ?assertEqual(filename:join([code:lib_dir(gen_sctp_nif), "ebin", "gen_sctp.beam"]),
                  code:which(gen_sctp)).
 
 error_string_test_() ->

@@ -62,7 +62,7 @@ post_end_per_testcase(_Suite, _Case, _Config, Return, State) ->
 %% application's ebin, or the suite would test something else.
 gen_sctp_source() ->
     Which = code:which(gen_sctp),
-    Ours = filename:join(code:lib_dir(gen_sctp_nif, ebin), "gen_sctp.beam"),
+    Ours = filename:join([code:lib_dir(gen_sctp_nif), "ebin", "gen_sctp.beam"]),
     case Which =:= Ours of
         true -> {ours, Which};
         false -> {not_our_gen_sctp, Which, expected, Ours}

@@ -16,7 +16,7 @@
 run(Port) ->
     Which = code:which(gen_sctp),
     io:format("gen_sctp: ~s (code loading mode: ~s)~n", [Which, code:get_mode()]),
-    Ours = filename:join(code:lib_dir(gen_sctp_nif, ebin), "gen_sctp.beam"),
+    Ours = filename:join([code:lib_dir(gen_sctp_nif), "ebin", "gen_sctp.beam"]),
     Which =:= Ours orelse error({not_gen_sctp_nif, Which}),
     Capture = spawn_link(fun() -> capture([]) end),
     Server = spawn(fun() ->
