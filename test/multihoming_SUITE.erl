@@ -97,7 +97,7 @@ teardown() ->
     _ = ip("netns del mh_a; ip netns del mh_b"),
     ok.
 
-link(Dev, UpDown) ->
+set_link(Dev, UpDown) ->
     ok = ip(lists:concat(["-n mh_a link set ", Dev, " ", UpDown])).
 
 ip(Args) ->
@@ -164,11 +164,11 @@ failover(Family, Link, {A1, A2}, {B1, B2}) ->
     Collector = collector(S),
     Sender = sender(C, Id, 5),
     wait_collected(Collector, ?PHASE),
-    ok = link(Link, down),
+    ok = set_link(Link, down),
     Down = collected_count(Collector),
     unreachable = await_paddr(C, {SA1, SPort}, addr_unreachable),
     wait_collected(Collector, Down + ?PHASE),
-    ok = link(Link, up),
+    ok = set_link(Link, up),
     available = await_paddr(C, {SA1, SPort}, addr_available),
     Up = collected_count(Collector),
     wait_collected(Collector, Up + ?PHASE),
@@ -301,7 +301,7 @@ heartbeat_params(_Config) ->
     #sctp_paddrparams{pathmaxrxt = 1, flags = Off} = paddrparams(C, Id, Path),
     true = lists:member(hb_disable, Off),
     flush_paddr(C),
-    ok = link(a1, down),
+    ok = set_link(a1, down),
     [] = paddr_events(C, Path, 3000),
     #sctp_paddrinfo{state = active} = paddrinfo(C, Id, Path),
     T0 = erlang:monotonic_time(millisecond),
@@ -314,7 +314,7 @@ heartbeat_params(_Config) ->
     ct:pal("path reported unreachable ~p ms after heartbeats were turned on",
            [erlang:monotonic_time(millisecond) - T0]),
     #sctp_paddrinfo{state = inactive} = paddrinfo(C, Id, Path),
-    ok = link(a1, up),
+    ok = set_link(a1, up),
     available = await_paddr(C, Path, addr_available),
     #sctp_paddrinfo{state = active} = paddrinfo(C, Id, Path),
     close_all([C, S]).
