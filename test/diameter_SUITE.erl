@@ -153,7 +153,7 @@ start_server_node(Port) ->
     {Peer, OsPid}.
 
 stop_server_node({Peer, _OsPid}) ->
-    catch peer:stop(Peer),
+    try peer:stop(Peer) catch exit:_ -> ok end,
     ok.
 
 kill_os_process(OsPid) ->

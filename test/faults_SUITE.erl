@@ -62,8 +62,10 @@ close_pair(#{s := S, c := C}) ->
 %% error in the caller; the node, the socket and its lock stay usable.
 nif_panic_becomes_exception(_Config) ->
     #{s := S} = Pair = pair([]),
-    {'EXIT', {nif_panicked, _}} = (catch gen_sctp_nif:inject_panic(handle(S), nif)),
-    {'EXIT', {badarg, _}} = (catch gen_sctp_nif:inject_panic(handle(S), elsewhere)),
+    {error, nif_panicked} =
+        sctp_test:raised(fun() -> gen_sctp_nif:inject_panic(handle(S), nif) end),
+    {error, badarg} =
+        sctp_test:raised(fun() -> gen_sctp_nif:inject_panic(handle(S), elsewhere) end),
     {ok, [{active, false}]} = inet:getopts(S, [active]),
     assert_pair_works(Pair),
     close_pair(Pair).

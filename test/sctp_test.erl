@@ -13,7 +13,7 @@
 -export([assert_gen_sctp_is_ours/0,
          server/1, server/2, pair/1, initmsg/0, recv_event/1, peer_sees_end/2, assert_empty_mailbox/0,
          full_pair/1, numbered/1, free_port/0, async/1, await/1, await/2, wait_blocked/1,
-         localhost/0, timeout/0, streams/0]).
+         localhost/0, timeout/0, streams/0, raised/1]).
 
 -define(L, {127, 0, 0, 1}).
 %% How long to wait for something that should happen (the VM is slow).
@@ -187,6 +187,15 @@ await({_Pid, Ref}, Timeout) ->
         {Ref, Result} -> Result
     after Timeout ->
             ct:fail(await_timeout)
+    end.
+
+%% How calling F ends: `{Class, Reason}' for an exception, `{returned, Value}'
+%% otherwise; `{error, badarg} = raised(F)' asserts that F raises error:badarg.
+raised(F) ->
+    try F() of
+        Value -> {returned, Value}
+    catch
+        Class:Reason -> {Class, Reason}
     end.
 
 %% Waits until Pid is blocked in a receive (and stays so for a moment).
