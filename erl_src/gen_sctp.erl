@@ -122,15 +122,90 @@
 %% Called by inet for `{'$inet', gen_sctp, _}' sockets.
 -export([setopts/2, getopts/2, sockname/1, peername/1, getstat/2]).
 
--export_type([assoc_id/0, sctp_socket/0]).
+%% OTP's gen_sctp exports these types under these names: specs written against it hold
+%% for this module too.
+-export_type([assoc_id/0, option/0, option_name/0, option_value/0, sctp_socket/0]).
 
--type assoc_id() :: integer().
--opaque sctp_socket() :: {'$inet', gen_sctp, reference()}.
-%% An option of the module documentation's list: `binary', `inet6', `{active, once}'...
--type option() :: atom() | {atom(), term()}.
+%% A plain tuple, as inet's functions take it (`inet:socket()').
+-type sctp_socket() :: {'$inet', gen_sctp, reference()}.
+%% The `assoc_id' of the records; 0 stands for the whole endpoint.
+-type assoc_id() :: term().
+%% An option to set, as in the module documentation's list.
+-type option() :: elementary_option() | record_option().
+%% What `inet:getopts/2' takes: a name, or a record that names the association.
+-type option_name() :: elementary_option_name() | record_option() | ro_option().
+%% What `inet:getopts/2' gives.
+-type option_value() :: elementary_option() | record_option() | ro_option().
+%% OTP's options, then this library's own.
+-type elementary_option() :: {active, boolean() | once | -32768..32767}
+                           | {mode, binary | list} | binary | list
+                           | {buffer, non_neg_integer()}
+                           | {recbuf, non_neg_integer()}
+                           | {sndbuf, non_neg_integer()}
+                           | {high_msgq_watermark, pos_integer()}
+                           | {low_msgq_watermark, pos_integer()}
+                           | {non_block_send, boolean()}
+                           | {debug, boolean()}
+                           | {reuseaddr, boolean()}
+                           | {reuseport, boolean()}
+                           | {reuseport_lb, boolean()}
+                           | {exclusiveaddruse, boolean()}
+                           | {dontroute, boolean()}
+                           | {linger, {boolean(), non_neg_integer()}}
+                           | {priority, non_neg_integer()}
+                           | {tos, non_neg_integer()}
+                           | {tclass, non_neg_integer()}
+                           | {ttl, non_neg_integer()}
+                           | {recvtos, boolean()}
+                           | {recvtclass, boolean()}
+                           | {recvttl, boolean()}
+                           | {ipv6_v6only, boolean()}
+                           | {sctp_autoclose, non_neg_integer()}
+                           | {sctp_disable_fragments, boolean()}
+                           | {sctp_i_want_mapped_v4_addr, boolean()}
+                           | {sctp_maxseg, non_neg_integer()}
+                           | {sctp_nodelay, boolean()}
+                           | {send_timeout, timeout()}
+                           | {bind_to_device, binary()}.
+-type elementary_option_name() :: active | mode | buffer | recbuf | sndbuf
+                                | high_msgq_watermark | low_msgq_watermark
+                                | non_block_send | debug
+                                | reuseaddr | reuseport | reuseport_lb | exclusiveaddruse
+                                | dontroute | linger | priority
+                                | tos | tclass | ttl | recvtos | recvtclass | recvttl
+                                | ipv6_v6only
+                                | sctp_autoclose | sctp_disable_fragments
+                                | sctp_i_want_mapped_v4_addr | sctp_maxseg | sctp_nodelay
+                                | send_timeout | bind_to_device.
+-type record_option() :: {sctp_rtoinfo, #sctp_rtoinfo{}}
+                       | {sctp_associnfo, #sctp_assocparams{}}
+                       | {sctp_initmsg, #sctp_initmsg{}}
+                       | {sctp_primary_addr, #sctp_prim{}}
+                       | {sctp_set_peer_primary_addr, #sctp_setpeerprim{}}
+                       | {sctp_adaptation_layer, #sctp_setadaptation{}}
+                       | {sctp_peer_addr_params, #sctp_paddrparams{}}
+                       | {sctp_default_send_param, #sctp_sndrcvinfo{}}
+                       | {sctp_events, #sctp_event_subscribe{}}
+                       | {sctp_delayed_ack_time, #sctp_assoc_value{}}.
+%% Read-only.
+-type ro_option() :: {sctp_status, #sctp_status{}}
+                   | {sctp_get_peer_addr_info, #sctp_paddrinfo{}}.
+%% What `open/1,2' take besides the options to set.
+-type open_option() :: {ip, inet:ip_address() | any | loopback}
+                     | {ifaddr, inet:ip_address() | any | loopback | sockaddr()}
+                     | {port, inet:port_number()}
+                     | inet:address_family()
+                     | {type, seqpacket | stream}
+                     | {netns, file:filename_all()}
+                     | {sctp_module, module()}
+                     | option().
 -type sockaddr() :: socket:sockaddr_in() | socket:sockaddr_in6().
 -type host() :: inet:ip_address() | inet:hostname().
--type connect_result() :: {ok, #sctp_assoc_change{}} | {error, #sctp_assoc_change{} | term()}.
+%% `cant_assoc' when the association could not be set up; otherwise, for example, another
+%% event or message from the peer, `closed', `timeout' or what the name lookup gives.
+-type connect_result() :: {ok, #sctp_assoc_change{state :: comm_up}}
+                        | {error, #sctp_assoc_change{state :: cant_assoc}}
+                        | {error, term()}.
 -type addresses_result() :: {ok, [{inet:ip_address(), inet:port_number()}]}
                           | {error, inet:posix()}.
 
@@ -152,7 +227,7 @@ open() ->
 %% @doc Opens a socket bound to `Port', or with the options `Opts': `{ip, IP}' and
 %% `{ifaddr, IP | SockAddr}' (repeatable, for multi-homing), `{port, Port}',
 %% `{type, seqpacket | stream}', `inet | inet6', `{netns, File}', and any socket option.
--spec open(inet:port_number() | [term()]) -> {ok, sctp_socket()} | {error, inet:posix()}.
+-spec open(inet:port_number() | [open_option()]) -> {ok, sctp_socket()} | {error, inet:posix()}.
 open(Opts) when is_list(Opts) ->
     case open_opts(Opts) of
         {ok, Family, Type, Netns, Addrs, SockOpts} ->
@@ -171,14 +246,15 @@ open(X) ->
     erlang:error(badarg, [X]).
 
 %% @doc Opens a socket bound to `Port' with the options `Opts'.
--spec open(inet:port_number(), [term()]) -> {ok, sctp_socket()} | {error, inet:posix()}.
+-spec open(inet:port_number(), [open_option()]) -> {ok, sctp_socket()} | {error, inet:posix()}.
 open(Port, Opts) when is_integer(Port), is_list(Opts) ->
     open([{port, Port} | Opts]);
 open(Port, Opts) ->
     erlang:error(badarg, [Port, Opts]).
 
-%% @doc Closes the socket; `ok' also for a socket already closed.
--spec close(sctp_socket()) -> ok.
+%% @doc Closes the socket; `ok' also for a socket already closed. (OTP's close may also
+%% return an error.)
+-spec close(sctp_socket()) -> ok | {error, inet:posix()}.
 close(S) when ?IS_SOCKET(S) ->
     gen_sctp_nif:close(handle(S));
 close(S) ->
@@ -386,12 +462,11 @@ connect_wait(S, Active, IP, Port, Timeout) ->
             end
     end.
 
-%% @equiv connectx_init(S, SockAddrs, Opts)
 %% @doc Starts an association to several addresses of one peer (multi-homing) and returns
 %% its id at once: `connectx_init(S, SockAddrs, Opts)' with `{IP, Port}', `{Family, {IP,
 %% Port}}' or sockaddr maps.
 -spec connectx_init(sctp_socket(), [sockaddr() | {inet:ip_address(), inet:port_number()} |
-                                    {inet | inet6, {inet:ip_address(), inet:port_number()}}],
+                                    inet:family_address()],
                     [option()]) -> {ok, assoc_id()} | {error, term()}.
 connectx_init(S, SockAddrs, Opts)
   when ?IS_SOCKET(S), is_list(SockAddrs), SockAddrs =/= [], is_list(Opts) ->
@@ -411,15 +486,20 @@ connectx_init(S, SockAddrs, Opts) ->
     erlang:error(badarg, [S, SockAddrs, Opts]).
 
 %% @equiv connectx_init(S, Addrs, Port, Opts, infinity)
--spec connectx_init(sctp_socket(), [host()], inet:port_number(), [option()]) ->
+-spec connectx_init(sctp_socket(), [host()], inet:port_number() | atom(), [option()]) ->
           {ok, assoc_id()} | {error, term()}.
 connectx_init(S, Addrs, Port, Opts) ->
     connectx_init(S, Addrs, Port, Opts, infinity).
 
 %% @doc Starts an association to the addresses `Addrs' (IPs or host names) of one peer at
-%% `Port' and returns its id at once.
--spec connectx_init(sctp_socket(), [host()], inet:port_number(), [option()], timeout()) ->
-          {ok, assoc_id()} | {error, term()}.
+%% `Port' (a number or a service name) and returns its id at once.
+-spec connectx_init(sctp_socket(), [host()], inet:port_number() | atom(), [option()],
+                    timeout()) -> {ok, assoc_id()} | {error, term()}.
+connectx_init(S, Addrs, Service, Opts, Timeout) when ?IS_SOCKET(S), is_atom(Service) ->
+    case inet:getservbyname(Service, sctp) of
+        {ok, Port} -> connectx_init(S, Addrs, Port, Opts, Timeout);
+        {error, _} = Error -> Error
+    end;
 connectx_init(S, Addrs, Port, Opts, Timeout)
   when ?IS_SOCKET(S), is_list(Addrs), is_integer(Port), is_list(Opts) ->
     Handle = handle(S),
