@@ -111,7 +111,8 @@ bench:
 	tools/with-sctp-kernel bench/run $(BENCH_RUN) $(BENCH_ROUNDS) $(BENCH_SECONDS) $(BENCH_MAX_ASSOCS)
 	bench/report $(BENCH_RUN) bench/results README.md
 
-# Rust formatting and clippy (library and test builds), then dialyzer and xref.
+# Rust formatting and clippy (library and test builds), then xref, dialyzer, and
+# dialyzer on code written against OTP's gen_sctp (tools/dialyze-fixture).
 lint:
 	tools/install-deps
 	cargo fmt --check
@@ -119,6 +120,7 @@ lint:
 	$(MAKE) nif
 	rebar3 as lint xref
 	rebar3 as lint dialyzer
+	tools/dialyze-fixture
 
 clean:
 	rm -rf _build target $(NIF_SO) $(NIF_SO).tmp
