@@ -16,7 +16,7 @@ RUST_HOST := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p' | tr 'a-z-' '
 MEMCHECK := valgrind --error-exitcode=1 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect -q
 
-.PHONY: all nif test test-all-otp test-releases adoption demo lint memcheck fuzz soak bench clean
+.PHONY: all nif test test-all-otp test-releases adoption demo lint lint-erlang memcheck fuzz soak bench clean
 
 all: nif
 
@@ -134,14 +134,22 @@ bench:
 	tools/with-sctp-kernel bench/run $(BENCH_RUN) $(BENCH_ROUNDS) $(BENCH_SECONDS) $(BENCH_MAX_ASSOCS)
 	bench/report $(BENCH_RUN) bench/results README.md
 
-# Rust formatting and clippy (library and test builds), then dialyzer and xref.
+# Rust formatting and clippy (library and test builds), then, on each release of
+# OTP_RELEASES, xref, dialyzer, and dialyzer on code written against OTP's
+# gen_sctp (tools/dialyze-fixture).
 lint:
 	tools/install-deps
 	cargo fmt --check
 	cargo clippy --all-targets --release --locked -- -D warnings
 	$(MAKE) nif
-	rebar3 xref
-	rebar3 dialyzer
+	$(MAKE) lint-erlang
+
+# `make lint` once the tools are installed, so that the host's release can be asked.
+lint-erlang:
+	for r in $(OTP_RELEASES); do \
+	  tools/otp-run $$r bash -c 'rebar3 as lint xref && rebar3 as lint dialyzer && tools/dialyze-fixture' \
+	    || exit 1; \
+	done
 
 clean:
 	rm -rf _build target $(NIF_SO) $(NIF_SO).tmp
