@@ -132,9 +132,8 @@ fn decode_active(term: Term) -> Result<Active> {
     if term.decode::<Atom>().ok() == Some(atoms::once()) {
         return Ok(Active::Once);
     }
-    term.decode::<i32>()
-        .map(Active::Count)
-        .map_err(|_| einval())
+    // As OTP's type check: N itself is a 16-bit integer, whatever the sum.
+    strict_int::<i16>(term).map(|n| Active::Count(i32::from(n)))
 }
 
 pub fn set_active(c: &mut Ctx, v: Term) -> Result<()> {
