@@ -325,7 +325,16 @@ connect_init(S, Addr, Port, Opts, Timeout) ->
         Result -> Result
     end.
 
-do_connect(S, Peer, Opts, Timeout, Wait) when ?IS_SOCKET(S), is_list(Opts) ->
+do_connect(S, {Addr, Service}, Opts, Timeout, Wait) when ?IS_SOCKET(S), is_list(Opts) ->
+    %% As OTP: the port is checked before the timeout and the address.
+    case open_service(handle(S), Service) of
+        {ok, Port} -> connect_to(S, {Addr, Port}, Opts, Timeout, Wait);
+        {error, _} = Error -> Error
+    end;
+do_connect(S, Peer, Opts, Timeout, Wait) ->
+    connect_to(S, Peer, Opts, Timeout, Wait).
+
+connect_to(S, Peer, Opts, Timeout, Wait) when ?IS_SOCKET(S), is_list(Opts) ->
     Handle = handle(S),
     case valid_timeout(Timeout) andalso resolve_peer(Handle, Peer) of
         false ->
@@ -340,8 +349,21 @@ do_connect(S, Peer, Opts, Timeout, Wait) when ?IS_SOCKET(S), is_list(Opts) ->
         badarg ->
             badarg
     end;
-do_connect(_S, _Peer, _Opts, _Timeout, _Wait) ->
+connect_to(_S, _Peer, _Opts, _Timeout, _Wait) ->
     badarg.
+
+%% `{error, closed}' for a closed socket, else the port that `Service' names.
+open_service(Handle, Service) ->
+    case gen_sctp_nif:getopts(Handle, []) of
+        {ok, []} -> service(Service);
+        {error, _} = Error -> Error
+    end.
+
+%% A port, or a service name looked up for sctp; as OTP's inet_sctp:getserv/1, anything
+%% else is {error, einval}.
+service(Port) when is_integer(Port) -> {ok, Port};
+service(Name) when is_atom(Name) -> inet:getservbyname(Name, sctp);
+service(_) -> {error, einval}.
 
 %% The mode is read before connecting, as OTP does: a comm_up that arrives at once turns
 %% an {active, once} socket passive.
@@ -417,15 +439,24 @@ connectx_init(S, Addrs, Port, Opts) ->
 %% `Port' and returns its id at once.
 -spec connectx_init(sctp_socket(), [host()], inet:port_number(), [option()], timeout()) ->
           {ok, assoc_id()} | {error, term()}.
-connectx_init(S, Addrs, Port, Opts, Timeout)
-  when ?IS_SOCKET(S), is_list(Addrs), is_integer(Port), is_list(Opts) ->
+connectx_init(S, Addrs, Service, Opts, Timeout)
+  when ?IS_SOCKET(S), is_list(Addrs), is_list(Opts) ->
     Handle = handle(S),
     Family = gen_sctp_nif:family(Handle),
-    Resolved = [inet:getaddr(A, Family) || A <- Addrs],
-    case valid_timeout(Timeout) andalso lists:all(fun({ok, _}) -> true; (_) -> false end,
-                                                 Resolved) of
-        true when Addrs =/= [] -> connectx(Handle, [{IP, Port} || {ok, IP} <- Resolved], Opts);
-        _ -> erlang:error(badarg, [S, Addrs, Port, Opts, Timeout])
+    %% As OTP: a closed socket first, then the port ({error, einval} for one that is no
+    %% port or service name), then the timeout and the addresses (badarg).
+    case open_service(Handle, Service) of
+        {ok, Port} ->
+            Resolved = [inet:getaddr(A, Family) || A <- Addrs],
+            case valid_timeout(Timeout)
+                andalso lists:all(fun({ok, _}) -> true; (_) -> false end, Resolved) of
+                true when Addrs =/= [] ->
+                    connectx(Handle, [{IP, Port} || {ok, IP} <- Resolved], Opts);
+                _ ->
+                    erlang:error(badarg, [S, Addrs, Service, Opts, Timeout])
+            end;
+        {error, _} = Error ->
+            Error
     end;
 connectx_init(S, Addrs, Port, Opts, Timeout) ->
     erlang:error(badarg, [S, Addrs, Port, Opts, Timeout]).
@@ -692,11 +723,6 @@ resolve_peer(_Handle, #{}) ->
 resolve_peer(Handle, {Addr, Port}) when is_integer(Port), Port >= 0, Port =< 65535 ->
     case inet:getaddr(translate(Addr, gen_sctp_nif:family(Handle)), gen_sctp_nif:family(Handle)) of
         {ok, IP} -> {ok, {IP, Port}};
-        {error, _} = Error -> Error
-    end;
-resolve_peer(Handle, {Addr, Service}) when is_atom(Service) ->
-    case inet:getservbyname(Service, sctp) of
-        {ok, Port} -> resolve_peer(Handle, {Addr, Port});
         {error, _} = Error -> Error
     end;
 resolve_peer(_Handle, {_Addr, Port}) when is_integer(Port) ->
