@@ -510,8 +510,14 @@ retry_send(Handle, Send) ->
     Tag = make_ref(),
     case Send(Tag) of
         wait ->
-            {ok, [{send_timeout, Timeout}]} = gen_sctp_nif:getopts(Handle, [send_timeout]),
-            wait_ready(Handle, Tag, deadline(Timeout), Send);
+            case gen_sctp_nif:getopts(Handle, [send_timeout]) of
+                {ok, [{send_timeout, Timeout}]} ->
+                    wait_ready(Handle, Tag, deadline(Timeout), Send);
+                {error, closed} ->
+                    %% Closed since: the close wakes this sender, whose retry then
+                    %% returns {error, closed}.
+                    wait_ready(Handle, Tag, deadline(0), Send)
+            end;
         {error, badarg} ->
             erlang:error(badarg);
         Result ->
