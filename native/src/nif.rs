@@ -309,6 +309,9 @@ fn send_with(
         if st.closed {
             return Err(Error::Closed);
         }
+        if st.non_block_send {
+            return Err(Error::Posix(libc::EAGAIN));
+        }
         st.writers.push(Waiter::new(env.pid(), tag));
     }
     poller::watch(socket.clone());

@@ -910,6 +910,16 @@ static TABLE: &[Row] = &[
     },
     int_row!("sndbuf", libc::SOL_SOCKET, libc::SO_SNDBUF),
     bool_row!("reuseaddr", libc::SOL_SOCKET, libc::SO_REUSEADDR),
+    // As OTP's driver on Linux: both are SO_REUSEPORT, which balances there already.
+    bool_row!("reuseport", libc::SOL_SOCKET, libc::SO_REUSEPORT),
+    bool_row!("reuseport_lb", libc::SOL_SOCKET, libc::SO_REUSEPORT),
+    Row {
+        // Windows only: OTP's driver accepts a boolean and does nothing; getopts leaves
+        // it out of the result.
+        name: "exclusiveaddruse",
+        set: Some(|_, v| v.decode::<bool>().map(drop).map_err(Error::from)),
+        get: Some(|_, _, _| Err(Error::Posix(libc::ENOPROTOOPT))),
+    },
     bool_row!("dontroute", libc::SOL_SOCKET, libc::SO_DONTROUTE),
     int_row!("priority", libc::SOL_SOCKET, libc::SO_PRIORITY),
     Row {
@@ -944,6 +954,14 @@ static TABLE: &[Row] = &[
         name: "debug",
         set: Some(|_, v| v.decode::<bool>().map(drop).map_err(Error::from)),
         get: Some(|_, env, _| Ok(false.encode(env))),
+    },
+    Row {
+        name: "non_block_send",
+        set: Some(|c, v| {
+            c.st.non_block_send = v.decode::<bool>()?;
+            Ok(())
+        }),
+        get: Some(|c, env, _| Ok(c.st.non_block_send.encode(env))),
     },
     Row {
         name: "send_timeout",
