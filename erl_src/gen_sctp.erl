@@ -92,7 +92,13 @@
 %% <li>The kernel's default receive buffer is kept (OTP 25 shrinks it to 1024 bytes).</li>
 %% <li>`controlling_process/2' also moves already delivered `sctp_error' and
 %%     `sctp_passive' messages, in order, not only `sctp' ones.</li>
-%% <li>`peeloff/2' gives a socket that keeps the parent's `active' mode.</li>
+%% <li>`peeloff/2' gives a socket with the parent's `active' mode and, as OTP 27.2 and
+%%     later, its `sctp_nodelay', `priority', `linger', `reuseaddr', `tos', `ttl',
+%%     `recvtos' and `recvttl' (IPv6: `tclass' and `recvtclass' for the IP-level ones).
+%%     OTP 25 gives a passive socket with none of them copied; in OTP 27 the IPv6 copy
+%%     sets them back on the parent instead, fixed in 29. `tos' is copied before
+%%     `priority', so that the copy keeps the parent's priority (OTP sets `priority' first,
+%%     and Linux derives a priority from a new TOS).</li>
 %% <li>The options OTP added after 25, `non_block_send', `reuseport', `reuseport_lb' and
 %%     `exclusiveaddruse', are accepted on every OTP release; OTP 25 refuses them
 %%     (`badarg' in `open', `{error, einval}' in `inet:setopts/2').</li>

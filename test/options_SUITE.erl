@@ -13,7 +13,8 @@
          unknown_assoc_is_omitted/1, inet6_options/1, adaptation_layer_on_the_wire/1,
          set_peer_primary_addr/1, bad_values_setopts/1, bad_values_open/1,
          reuseport_shares_port/1, exclusiveaddruse_accepted/1, sctp_module_picks_family/1,
-         new_options_at_connect/1]).
+         new_options_at_connect/1, peeloff_inherits_options/1,
+         peeloff_inherits_options_inet6/1]).
 
 -define(LOCALHOST, {127, 0, 0, 1}).
 -define(MAPPED_LOCALHOST, {0, 0, 0, 0, 0, 16#ffff, 16#7f00, 1}).
@@ -27,7 +28,8 @@ all() ->
      bare_getopts_shapes, association_status, association_records,
      unknown_assoc_is_omitted, inet6_options, adaptation_layer_on_the_wire,
      set_peer_primary_addr, bad_values_setopts, bad_values_open, reuseport_shares_port,
-     exclusiveaddruse_accepted, sctp_module_picks_family, new_options_at_connect].
+     exclusiveaddruse_accepted, sctp_module_picks_family, new_options_at_connect,
+     peeloff_inherits_options, peeloff_inherits_options_inet6].
 
 %%% The option table: {Option, Value, Expected}; Expected is the value getopts must give
 %%% back, or a fun that must return true for it.
@@ -822,6 +824,48 @@ new_options_at_connect(_Config) ->
         [gen_sctp:close(Y) || Y <- [C, X, Server]]
     end.
 
+%% After peeloff the new socket has the parent's values of the options OTP 27.2+
+%% copies, read back from the kernel; each differs from a fresh socket's.
+peeloff_inherits_options(_Config) ->
+    %% tos before priority: setting the TOS also sets a priority derived from it.
+    peeloff_inherits(inet, [{tos, 16}, {priority, 3}, {sctp_nodelay, true},
+                            {linger, {true, 7}}, {ttl, 33}, {recvtos, true}, {recvttl, true},
+                            {reuseaddr, true}]).
+
+peeloff_inherits_options_inet6(_Config) ->
+    peeloff_inherits(inet6, [{priority, 3}, {sctp_nodelay, true}, {linger, {true, 7}},
+                             {tclass, 32}, {recvtclass, true}, {reuseaddr, true}]).
+
+peeloff_inherits(Family, Opts) ->
+    Names = [N || {N, _} <- Opts],
+    {ok, Fresh} = gen_sctp:open([Family]),
+    {ok, Defaults} = inet:getopts(Fresh, Names),
+    ok = gen_sctp:close(Fresh),
+    [] = [D || D <- Defaults, lists:member(D, Opts)],
+    {Server, SPort} = listener(Family, Opts),
+    {ok, C} = gen_sctp:open([Family, {active, false}]),
+    try
+        Loopback = case Family of
+                       inet -> ?LOCALHOST;
+                       inet6 -> {0, 0, 0, 0, 0, 0, 0, 1}
+                   end,
+        ok = gen_sctp:connect_init(C, Loopback, SPort, []),
+        Id = any_comm_up(Server),
+        %% The kernel may have added ECN bits to the TOS since: compare with the
+        %% parent's values now.
+        {ok, Parent} = inet:getopts(Server, Names),
+        Names = [N || {N, _} <- Parent],
+        [] = [D || D <- Defaults, lists:member(D, Parent)],
+        {ok, P} = gen_sctp:peeloff(Server, Id),
+        try
+            {ok, Parent} = inet:getopts(P, Names)
+        after
+            gen_sctp:close(P)
+        end
+    after
+        [gen_sctp:close(Y) || Y <- [C, Server]]
+    end.
+
 %%% Helpers
 
 %% A passive one-to-many socket listening on loopback (`any' for inet6) and its port.
@@ -847,6 +891,14 @@ wait_comm_up(S, IP, Port, Out) ->
             wait_comm_up(S, IP, Port, Out);
         Other ->
             ct:fail({no_comm_up, {IP, Port, Out}, Other})
+    end.
+
+%% The id of the next association that comes up on S, from anywhere.
+any_comm_up(S) ->
+    case gen_sctp:recv(S, 20000) of
+        {ok, {_, _, _, #sctp_assoc_change{state = comm_up, assoc_id = Id}}} -> Id;
+        {ok, {_, _, _, #sctp_paddr_change{}}} -> any_comm_up(S);
+        Other -> ct:fail({no_comm_up, Other})
     end.
 
 wait_adaptation(_S, 0) ->

@@ -1060,6 +1060,51 @@ static TABLE: &[Row] = &[
     },
 ];
 
+/// The options a peeled-off socket takes from its parent, after OTP 27.2's
+/// `inet_sctp:peeloff_opts/2` (`inet6_sctp`'s for IPv6); `active` comes with
+/// `State::inherit`. `tos` goes before `priority`, as setting it changes the priority
+/// (Linux derives one from the TOS).
+const PEELOFF_INET: &[&str] = &[
+    "sctp_nodelay",
+    "linger",
+    "reuseaddr",
+    "tos",
+    "priority",
+    "ttl",
+    "recvtos",
+    "recvttl",
+];
+const PEELOFF_INET6: &[&str] = &[
+    "sctp_nodelay",
+    "linger",
+    "reuseaddr",
+    "priority",
+    "tclass",
+    "recvtclass",
+];
+
+/// Copies the options of `PEELOFF_INET(6)` from the parent's context to the child's, each
+/// read from the parent's kernel socket and set on the child's. One the parent cannot read
+/// is skipped, as `getopts` leaves it out; one the child refuses fails the copy.
+pub fn copy_peeloff(env: Env, parent: &mut Ctx, child: &mut Ctx, family: i32) -> Result<()> {
+    let names = if family == libc::AF_INET6 {
+        PEELOFF_INET6
+    } else {
+        PEELOFF_INET
+    };
+    for row in names.iter().filter_map(|name| row(name)) {
+        let (Some(get), Some(set)) = (row.get, row.set) else {
+            continue;
+        };
+        match get(parent, env, None) {
+            Ok(value) => set(child, value)?,
+            Err(Error::Posix(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 fn row(name: &str) -> Option<&'static Row> {
     TABLE.iter().find(|r| r.name == name)
 }
