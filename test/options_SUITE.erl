@@ -14,7 +14,7 @@
          set_peer_primary_addr/1, bad_values_setopts/1, bad_values_open/1,
          reuseport_shares_port/1, exclusiveaddruse_accepted/1, sctp_module_picks_family/1,
          new_options_at_connect/1, peeloff_inherits_options/1,
-         peeloff_inherits_options_inet6/1]).
+         peeloff_inherits_options_inet6/1, recv_options_add_no_ancillary_data/1]).
 
 -define(LOCALHOST, {127, 0, 0, 1}).
 -define(MAPPED_LOCALHOST, {0, 0, 0, 0, 0, 16#ffff, 16#7f00, 1}).
@@ -29,7 +29,8 @@ all() ->
      unknown_assoc_is_omitted, inet6_options, adaptation_layer_on_the_wire,
      set_peer_primary_addr, bad_values_setopts, bad_values_open, reuseport_shares_port,
      exclusiveaddruse_accepted, sctp_module_picks_family, new_options_at_connect,
-     peeloff_inherits_options, peeloff_inherits_options_inet6].
+     peeloff_inherits_options, peeloff_inherits_options_inet6,
+     recv_options_add_no_ancillary_data].
 
 %%% The option table: {Option, Value, Expected}; Expected is the value getopts must give
 %%% back, or a fun that must return true for it.
@@ -864,6 +865,35 @@ peeloff_inherits(Family, Opts) ->
         end
     after
         [gen_sctp:close(Y) || Y <- [C, Server]]
+    end.
+
+%% Linux's SCTP recvmsg delivers no IP-level control messages: with recvtos, recvttl
+%% (and recvtclass on IPv6) on, a message's ancillary data is its #sctp_sndrcvinfo{} only.
+recv_options_add_no_ancillary_data(_Config) ->
+    lists:foreach(
+      fun({Family, Loopback, Opts}) ->
+              {Server, SPort} = listener(Family, Opts),
+              {ok, C} = gen_sctp:open([Family, {active, false}]),
+              try
+                  {ok, Opts} = inet:getopts(Server, [N || {N, _} <- Opts]),
+                  ok = gen_sctp:connect_init(C, Loopback, SPort, []),
+                  Id = wait_comm_up(C, Loopback, SPort, any),
+                  _ = any_comm_up(Server),
+                  ok = gen_sctp:send(C, Id, 0, <<"tos">>),
+                  {ok, {_, _, [#sctp_sndrcvinfo{}], <<"tos">>}} = recv_data(Server)
+              after
+                  [gen_sctp:close(Y) || Y <- [C, Server]]
+              end
+      end,
+      [{inet, ?LOCALHOST, [{recvtos, true}, {recvttl, true}]},
+       {inet6, {0, 0, 0, 0, 0, 0, 0, 1}, [{recvtclass, true}]}]).
+
+%% The next data message on passive socket S; notifications are skipped.
+recv_data(S) ->
+    case gen_sctp:recv(S, 20000) of
+        {ok, {_, _, _, Data}} = Result when is_binary(Data) -> Result;
+        {ok, {_, _, _, _Event}} -> recv_data(S);
+        Other -> ct:fail({no_data, Other})
     end.
 
 %%% Helpers
