@@ -16,42 +16,65 @@ RUST_HOST := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p' | tr 'a-z-' '
 MEMCHECK := valgrind --error-exitcode=1 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect -q
 
-.PHONY: all nif test adoption demo lint memcheck fuzz soak bench clean
+.PHONY: all nif test test-all-otp test-releases adoption demo lint lint-erlang memcheck fuzz soak bench clean
 
 all: nif
 
 nif: $(NIF_SO)
 
 # Copied to a new file rather than over the old one, which a running Erlang
-# node may have mapped. Cargo's CARGO_TARGET_DIR is honoured.
+# node may have mapped. Cargo's CARGO_TARGET_DIR is honoured. GEN_SCTP_NIF_SO
+# names a NIF already built from the same sources (on a machine without Rust,
+# say): it is copied instead of built.
 $(NIF_SO): $(NIF_SRC)
-	@if [ -n "$${GEN_SCTP_IN_VM:-}" ]; then \
-	  echo "$@ is older than its sources; run 'make nif' on the host first" >&2; exit 1; fi
-	cargo build --release --locked
 	@mkdir -p priv
-	cp $${CARGO_TARGET_DIR:-target}/release/libgen_sctp_nif.so $@.tmp && mv -f $@.tmp $@
+	@if [ -n "$${GEN_SCTP_NIF_SO:-}" ]; then \
+	  echo "cp $$GEN_SCTP_NIF_SO $@"; cp "$$GEN_SCTP_NIF_SO" $@.tmp && mv -f $@.tmp $@; \
+	elif [ -n "$${GEN_SCTP_IN_VM:-}" ]; then \
+	  echo "$@ is older than its sources; run 'make nif' on the host first" >&2; exit 1; \
+	else \
+	  echo "cargo build --release --locked"; cargo build --release --locked && \
+	  cp $${CARGO_TARGET_DIR:-target}/release/libgen_sctp_nif.so $@.tmp && mv -f $@.tmp $@; \
+	fi
+
+# The Erlang/OTP releases that `make test` runs the Erlang suites on: the
+# host's own and the newest, 29. `make test-all-otp` adds 27. A release that
+# is not the host's runs in a Debian root that tools/otp-root makes once.
+HOST_OTP = $(shell erl -noshell -eval 'io:format("~s", [erlang:system_info(otp_release)]), halt().' 2>/dev/null)
+OTP_RELEASES ?= $(sort $(HOST_OTP) 29)
 
 # EUnit, Common Test and the projects that use this library (see adoption) all
-# run in one VM boot; the summary comes last. Narrow a run with e.g.
-# `make test CT_ARGS="--suite examples_SUITE"`.
+# run in one VM boot, on each release in turn; the summary comes last, a line
+# per runner and release. Narrow a run with e.g.
+# `make test CT_ARGS="--suite examples_SUITE" OTP_RELEASES=29`.
 test:
 	tools/install-deps
+	$(MAKE) test-releases
+
+test-all-otp:
+	tools/install-deps
+	$(MAKE) test-releases OTP_RELEASES="25 27 29"
+
+# `make test` once the tools are installed, so that the host's release can be asked.
+test-releases:
 	$(MAKE) nif
 	rebar3 compile
 	cargo test --release --locked
 	$(MAKE) memcheck
-	tools/adoption-build
+	for r in $(OTP_RELEASES); do tools/otp-run $$r rebar3 as test compile || exit 1; done
+	tools/adoption-build $(OTP_RELEASES)
 	rm -rf $(TEST_LOGS)
-	tools/with-sctp-kernel bash -c 'tools/erlang-tests; rc=$$?; tools/adoption-test || rc=1; exit $$rc'; \
-	  rc=$$?; tools/test-summary $(TEST_LOGS) || rc=1; exit $$rc
+	tools/with-sctp-kernel tools/test-releases $(OTP_RELEASES); \
+	  rc=$$?; tools/test-summary $(TEST_LOGS) $(OTP_RELEASES) || rc=1; exit $$rc
 
 # Projects that use this library as a git dependency, from _checkouts/, as a
 # release and from Elixir, built here from this repository's HEAD and run on a
-# kernel with SCTP (tools/adoption-build, tools/adoption-test).
+# kernel with SCTP (tools/adoption-build, tools/adoption-test), on the host's
+# release; ADOPTION_OTP=29 picks another.
 adoption:
 	tools/install-deps
-	tools/adoption-build
-	tools/with-sctp-kernel tools/adoption-test
+	tools/adoption-build $${ADOPTION_OTP:-}
+	tools/with-sctp-kernel tools/otp-run $${ADOPTION_OTP:-$(HOST_OTP)} tools/adoption-test
 
 # The sctp_server/sctp_client pair from OTP's gen_sctp reference page, over
 # this library.
@@ -85,7 +108,7 @@ soak:
 	GEN_SCTP_ASSOC_CYCLES=$${GEN_SCTP_ASSOC_CYCLES:-100000} \
 	EUNIT_ARGS="--module gen_sctp_tests" CT_ARGS="--suite lifecycle_SUITE" \
 	  tools/with-sctp-kernel tools/erlang-tests; rc=$$?; \
-	  tools/test-summary $(TEST_LOGS) || rc=1; exit $$rc
+	  tools/test-summary $(TEST_LOGS) $(HOST_OTP) || rc=1; exit $$rc
 
 # OTP's gen_sctp against this library, side by side in one VM boot (see bench/run), with
 # a C program as the kernel's ceiling. Writes bench/results/ and the README's table.
@@ -111,16 +134,22 @@ bench:
 	tools/with-sctp-kernel bench/run $(BENCH_RUN) $(BENCH_ROUNDS) $(BENCH_SECONDS) $(BENCH_MAX_ASSOCS)
 	bench/report $(BENCH_RUN) bench/results README.md
 
-# Rust formatting and clippy (library and test builds), then xref, dialyzer, and
-# dialyzer on code written against OTP's gen_sctp (tools/dialyze-fixture).
+# Rust formatting and clippy (library and test builds), then, on each release of
+# OTP_RELEASES, xref, dialyzer, and dialyzer on code written against OTP's
+# gen_sctp (tools/dialyze-fixture).
 lint:
 	tools/install-deps
 	cargo fmt --check
 	cargo clippy --all-targets --release --locked -- -D warnings
 	$(MAKE) nif
-	rebar3 as lint xref
-	rebar3 as lint dialyzer
-	tools/dialyze-fixture
+	$(MAKE) lint-erlang
+
+# `make lint` once the tools are installed, so that the host's release can be asked.
+lint-erlang:
+	for r in $(OTP_RELEASES); do \
+	  tools/otp-run $$r bash -c 'rebar3 as lint xref && rebar3 as lint dialyzer && tools/dialyze-fixture' \
+	    || exit 1; \
+	done
 
 clean:
 	rm -rf _build target $(NIF_SO) $(NIF_SO).tmp

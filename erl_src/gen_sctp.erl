@@ -24,14 +24,27 @@
 %%     passive, and hands them out first, in order.</dd>
 %% <dt>`{send_timeout, Ms | infinity}'</dt><dd>New: how long `send' waits for room in a
 %%     full send buffer before `{error, timeout}'. Default `infinity'.</dd>
+%% <dt>`{non_block_send, Bool}'</dt><dd>As OTP 26.2.5.4 and 27.1.2+: with `true', a send
+%%     that would wait for room returns `{error, eagain}' at once. Default `false'.
+%%     `inet:getopts/2' reads it back as `{non_block_send, Bool}' (OTP 29.1.2 returns the
+%%     bare value, without the name).</dd>
 %% <dt>`{reuseaddr, Bool}', `{dontroute, Bool}', `{linger, {Bool, Secs}}',
-%%     `{priority, Int}', `{tos, Int}', `{ipv6_v6only, Bool}'</dt><dd>The socket-level
-%%     options of the same name.</dd>
+%%     `{priority, Int}', `{tos, Int}', `{ttl, Int}', `{tclass, Int}', `{recvtos, Bool}',
+%%     `{recvttl, Bool}', `{recvtclass, Bool}', `{ipv6_v6only, Bool}'</dt><dd>The socket-
+%%     and IP-level options of the same name. Linux delivers no IP-level ancillary data on
+%%     SCTP sockets, so the `recv*' options add nothing to received messages (as with
+%%     OTP on Linux).</dd>
+%% <dt>`{reuseport, Bool}', `{reuseport_lb, Bool}'</dt><dd>Both are `SO_REUSEPORT' on
+%%     Linux, as in OTP's driver: sockets that all set it may bind the same port.</dd>
+%% <dt>`{exclusiveaddruse, Bool}'</dt><dd>Windows only: accepted and ignored, and left out
+%%     of `inet:getopts/2' results, as OTP does on other systems.</dd>
 %% <dt>`{high_msgq_watermark, Bytes}', `{low_msgq_watermark, Bytes}'</dt><dd>Accepted and
 %%     read back as OTP does; they have no effect on a NIF socket.</dd>
 %% <dt>`{bind_to_device, Ifname}'</dt><dd>`SO_BINDTODEVICE'.</dd>
 %% <dt>`{ip, IP}', `{ifaddr, IP | SockAddr}', `{port, Port}', `{type, seqpacket | stream}',
-%%     `inet', `inet6', `{netns, File}'</dt><dd>Open-only. Several `ip'/`ifaddr' bind all the
+%%     `inet', `inet6', `{sctp_module, inet_sctp | inet6_sctp}', `{netns, File}'</dt><dd>
+%%     Open-only. `sctp_module' picks the family over `inet' and `inet6' (any other module's
+%%     `open/1' is called, as OTP does). Several `ip'/`ifaddr' bind all the
 %%     addresses (multi-homing); `bindx/3' changes them later. `netns' opens the socket in
 %%     the network namespace that `File' names (such as `"/var/run/netns/blue"'; needs
 %%     `CAP_SYS_ADMIN'). `{fd, _}' is not supported.</dd>
@@ -70,14 +83,25 @@
 %%
 %% == Differences from OTP 25 ==
 %% <ul>
-%% <li>`send' never returns `{error, eagain}': on a full send buffer it waits for room,
-%%     bounded by the `send_timeout' option (default `infinity'), without blocking other
-%%     callers. Other associations of the socket keep sending when the kernel gives each
-%%     its own send buffer (`net.sctp.sndbuf_policy = 1'); by default Linux shares one.</li>
+%% <li>`send' waits for room on a full send buffer, as OTP 26.2.5 and later do, where
+%%     OTP 25 returns `{error, eagain}'; `{non_block_send, true}' gives `{error, eagain}'
+%%     again. The wait is bounded by the `send_timeout' option (default `infinity') and
+%%     blocks no other caller. Other associations of the socket keep sending when the
+%%     kernel gives each its own send buffer (`net.sctp.sndbuf_policy = 1'); by default
+%%     Linux shares one.</li>
 %% <li>The kernel's default receive buffer is kept (OTP 25 shrinks it to 1024 bytes).</li>
 %% <li>`controlling_process/2' also moves already delivered `sctp_error' and
 %%     `sctp_passive' messages, in order, not only `sctp' ones.</li>
-%% <li>`peeloff/2' gives a socket that keeps the parent's `active' mode.</li>
+%% <li>`peeloff/2' gives a socket with the parent's `active' mode and, as OTP 27.2 and
+%%     later, its `sctp_nodelay', `priority', `linger', `reuseaddr', `tos', `ttl',
+%%     `recvtos' and `recvttl' (IPv6: `tclass' and `recvtclass' for the IP-level ones).
+%%     OTP 25 gives a passive socket with none of them copied; in OTP 27 the IPv6 copy
+%%     sets them back on the parent instead, fixed in 29. `tos' is copied before
+%%     `priority', so that the copy keeps the parent's priority (OTP sets `priority' first,
+%%     and Linux derives a priority from a new TOS).</li>
+%% <li>The options OTP added after 25, `non_block_send', `reuseport', `reuseport_lb' and
+%%     `exclusiveaddruse', are accepted on every OTP release; OTP 25 refuses them
+%%     (`badarg' in `open', `{error, einval}' in `inet:setopts/2').</li>
 %% <li>`inet:peernames/1,2' and `inet:socknames/2' accept only ports in OTP 25: use
 %%     `gen_sctp:peernames/1,2' and `gen_sctp:socknames/1,2'.</li>
 %% <li>Malformed option records and send parameters give `{error, einval}', not OTP's
@@ -228,8 +252,39 @@ open() ->
 %% `{ifaddr, IP | SockAddr}' (repeatable, for multi-homing), `{port, Port}',
 %% `{type, seqpacket | stream}', `inet | inet6', `{netns, File}', and any socket option.
 -spec open(inet:port_number() | [open_option()]) -> {ok, sctp_socket()} | {error, inet:posix()}.
-open(Opts) when is_list(Opts) ->
-    case open_opts(Opts) of
+open(Opts0) when is_list(Opts0) ->
+    case sctp_module(Opts0) of
+        {default, Opts} -> open_family(Opts, default);
+        {inet_sctp, Opts} -> open_family(Opts, inet);
+        {inet6_sctp, Opts} -> open_family(Opts, inet6);
+        %% As OTP: any other module's open/1 is called.
+        {Mod, Opts} -> other_module_open(Mod, Opts)
+    end;
+open(Port) when is_integer(Port) ->
+    open([{port, Port}]);
+open(X) ->
+    erlang:error(badarg, [X]).
+
+other_module_open(Mod, Opts) ->
+    case Mod:open(Opts) of
+        {error, badarg} -> erlang:error(badarg, [Opts]);
+        {error, einval} -> erlang:error(badarg, [Opts]);
+        Result -> Result
+    end.
+
+%% `{sctp_module, Mod}' as OTP's inet:sctp_module/1 reads it: the last one wins, and
+%% takes the place of the `inet' and `inet6' options, which are dropped.
+sctp_module(Opts) ->
+    case [M || {sctp_module, M} <- Opts] of
+        [] -> {default, Opts};
+        Mods -> {lists:last(Mods), [O || O <- Opts, not module_opt(O)]}
+    end.
+
+module_opt({sctp_module, _}) -> true;
+module_opt(Family) -> Family =:= inet orelse Family =:= inet6.
+
+open_family(Opts, Forced) ->
+    case open_opts(Opts, Forced) of
         {ok, Family, Type, Netns, Addrs, SockOpts} ->
             case gen_sctp_nif:open(Family, Type, Netns, Addrs, SockOpts) of
                 {ok, Handle} -> {ok, socket(Handle)};
@@ -239,11 +294,7 @@ open(Opts) when is_list(Opts) ->
             end;
         badarg ->
             erlang:error(badarg, [Opts])
-    end;
-open(Port) when is_integer(Port) ->
-    open([{port, Port}]);
-open(X) ->
-    erlang:error(badarg, [X]).
+    end.
 
 %% @doc Opens a socket bound to `Port' with the options `Opts'.
 -spec open(inet:port_number(), [open_option()]) -> {ok, sctp_socket()} | {error, inet:posix()}.
@@ -402,7 +453,16 @@ connect_init(S, Addr, Port, Opts, Timeout) ->
         Result -> Result
     end.
 
-do_connect(S, Peer, Opts, Timeout, Wait) when ?IS_SOCKET(S), is_list(Opts) ->
+do_connect(S, {Addr, Service}, Opts, Timeout, Wait) when ?IS_SOCKET(S), is_list(Opts) ->
+    %% As OTP: the port is checked before the timeout and the address.
+    case open_service(handle(S), Service) of
+        {ok, Port} -> connect_to(S, {Addr, Port}, Opts, Timeout, Wait);
+        {error, _} = Error -> Error
+    end;
+do_connect(S, Peer, Opts, Timeout, Wait) ->
+    connect_to(S, Peer, Opts, Timeout, Wait).
+
+connect_to(S, Peer, Opts, Timeout, Wait) when ?IS_SOCKET(S), is_list(Opts) ->
     Handle = handle(S),
     case valid_timeout(Timeout) andalso resolve_peer(Handle, Peer) of
         false ->
@@ -417,8 +477,21 @@ do_connect(S, Peer, Opts, Timeout, Wait) when ?IS_SOCKET(S), is_list(Opts) ->
         badarg ->
             badarg
     end;
-do_connect(_S, _Peer, _Opts, _Timeout, _Wait) ->
+connect_to(_S, _Peer, _Opts, _Timeout, _Wait) ->
     badarg.
+
+%% `{error, closed}' for a closed socket, else the port that `Service' names.
+open_service(Handle, Service) ->
+    case gen_sctp_nif:getopts(Handle, []) of
+        {ok, []} -> service(Service);
+        {error, _} = Error -> Error
+    end.
+
+%% A port, or a service name looked up for sctp; as OTP's inet_sctp:getserv/1, anything
+%% else is {error, einval}.
+service(Port) when is_integer(Port) -> {ok, Port};
+service(Name) when is_atom(Name) -> inet:getservbyname(Name, sctp);
+service(_) -> {error, einval}.
 
 %% The mode is read before connecting, as OTP does: a comm_up that arrives at once turns
 %% an {active, once} socket passive.
@@ -495,20 +568,24 @@ connectx_init(S, Addrs, Port, Opts) ->
 %% `Port' (a number or a service name) and returns its id at once.
 -spec connectx_init(sctp_socket(), [host()], inet:port_number() | atom(), [option()],
                     timeout()) -> {ok, assoc_id()} | {error, term()}.
-connectx_init(S, Addrs, Service, Opts, Timeout) when ?IS_SOCKET(S), is_atom(Service) ->
-    case inet:getservbyname(Service, sctp) of
-        {ok, Port} -> connectx_init(S, Addrs, Port, Opts, Timeout);
-        {error, _} = Error -> Error
-    end;
-connectx_init(S, Addrs, Port, Opts, Timeout)
-  when ?IS_SOCKET(S), is_list(Addrs), is_integer(Port), is_list(Opts) ->
+connectx_init(S, Addrs, Service, Opts, Timeout)
+  when ?IS_SOCKET(S), is_list(Addrs), is_list(Opts) ->
     Handle = handle(S),
     Family = gen_sctp_nif:family(Handle),
-    Resolved = [inet:getaddr(A, Family) || A <- Addrs],
-    case valid_timeout(Timeout) andalso lists:all(fun({ok, _}) -> true; (_) -> false end,
-                                                 Resolved) of
-        true when Addrs =/= [] -> connectx(Handle, [{IP, Port} || {ok, IP} <- Resolved], Opts);
-        _ -> erlang:error(badarg, [S, Addrs, Port, Opts, Timeout])
+    %% As OTP: a closed socket first, then the port ({error, einval} for one that is no
+    %% port or service name), then the timeout and the addresses (badarg).
+    case open_service(Handle, Service) of
+        {ok, Port} ->
+            Resolved = [inet:getaddr(A, Family) || A <- Addrs],
+            case valid_timeout(Timeout)
+                andalso lists:all(fun({ok, _}) -> true; (_) -> false end, Resolved) of
+                true when Addrs =/= [] ->
+                    connectx(Handle, [{IP, Port} || {ok, IP} <- Resolved], Opts);
+                _ ->
+                    erlang:error(badarg, [S, Addrs, Service, Opts, Timeout])
+            end;
+        {error, _} = Error ->
+            Error
     end;
 connectx_init(S, Addrs, Port, Opts, Timeout) ->
     erlang:error(badarg, [S, Addrs, Port, Opts, Timeout]).
@@ -562,8 +639,14 @@ retry_send(Handle, Send) ->
     Tag = make_ref(),
     case Send(Tag) of
         wait ->
-            {ok, [{send_timeout, Timeout}]} = gen_sctp_nif:getopts(Handle, [send_timeout]),
-            wait_ready(Handle, Tag, deadline(Timeout), Send);
+            case gen_sctp_nif:getopts(Handle, [send_timeout]) of
+                {ok, [{send_timeout, Timeout}]} ->
+                    wait_ready(Handle, Tag, deadline(Timeout), Send);
+                {error, closed} ->
+                    %% Closed since: the close wakes this sender, whose retry then
+                    %% returns {error, closed}.
+                    wait_ready(Handle, Tag, deadline(0), Send)
+            end;
         {error, badarg} ->
             erlang:error(badarg);
         Result ->
@@ -777,11 +860,6 @@ resolve_peer(Handle, {Addr, Port}) when is_integer(Port), Port >= 0, Port =< 655
         {ok, IP} -> {ok, {IP, Port}};
         {error, _} = Error -> Error
     end;
-resolve_peer(Handle, {Addr, Service}) when is_atom(Service) ->
-    case inet:getservbyname(Service, sctp) of
-        {ok, Port} -> resolve_peer(Handle, {Addr, Port});
-        {error, _} = Error -> Error
-    end;
 resolve_peer(_Handle, {_Addr, Port}) when is_integer(Port) ->
     {error, einval};
 resolve_peer(_Handle, _) ->
@@ -800,9 +878,13 @@ sockaddr(Family, #{family := _} = SockAddr) ->
     {translate(IP, Family), Port}.
 
 %% Splits open/1's options into the family, type, bind addresses and socket options.
-open_opts(Opts) ->
+open_opts(Opts, Forced) ->
     try lists:foldl(fun open_opt/2, {inet, seqpacket, [], 0, []}, Opts) of
-        {Family, Type, IPs, Port, AllOpts} ->
+        {Chosen, Type, IPs, Port, AllOpts} ->
+            Family = case Forced of
+                         default -> Chosen;
+                         _ -> Forced
+                     end,
             {Netns, SockOpts} = netns(AllOpts),
             Addrs = case IPs of
                         [] -> [{translate(any, Family), Port}];

@@ -163,6 +163,9 @@ active_n_arithmetic(_Config) ->
     32767 = active(S),
     {error, einval} = inet:setopts(S, [{active, 1}]),
     32767 = active(S),
+    %% N itself must be a 16-bit integer, even where the sum would be in range.
+    {error, einval} = inet:setopts(S, [{active, -32769}]),
+    32767 = active(S),
     ok = inet:setopts(S, [{active, -32766}]),
     1 = active(S),
     assert_empty_mailbox(),

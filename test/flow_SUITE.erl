@@ -16,7 +16,8 @@
          full_association_blocks_nothing_else/1, close_wakes_blocked_sender/1,
          concurrent_senders/1, handover_under_load_active_true/1,
          handover_under_load_active_n/1, read_ahead_delivered_when_active/1,
-         read_ahead_follows_peeloff/1, end_of_input_stops_watching/1]).
+         read_ahead_follows_peeloff/1, end_of_input_stops_watching/1,
+         non_block_send_eagain/1]).
 
 -import(sctp_test, [server/1, pair/1, recv_event/1, full_pair/1, numbered/1, async/1,
                     await/1, await/2, wait_blocked/1]).
@@ -34,7 +35,7 @@ all() ->
     [full_buffer_times_out, blocked_send_resumes, full_association_blocks_nothing_else,
      close_wakes_blocked_sender, concurrent_senders, handover_under_load_active_true,
      handover_under_load_active_n, read_ahead_delivered_when_active,
-     read_ahead_follows_peeloff, end_of_input_stops_watching].
+     read_ahead_follows_peeloff, end_of_input_stops_watching, non_block_send_eagain].
 
 %% Linux shares one send buffer among a socket's associations unless
 %% sndbuf_policy is 1; that case needs one buffer per association.
@@ -346,3 +347,39 @@ quiet_poller() ->
     Events = gen_sctp_nif:poller_events() - E0,
     ct:pal("poller events over 1 s: ~p", [Events]),
     Events < 20.
+
+%% {non_block_send, true}: a send on a full buffer returns {error, eagain} at once
+%% (send_timeout is infinity, so a wait would never end), with send/4 and send/3, and
+%% sends nothing. Back to false, send waits again and completes once the peer reads.
+non_block_send_eagain(_Config) ->
+    #{s := S, c := C, ca := CA, last := Last} = full_pair(300),
+    #sctp_assoc_change{assoc_id = Id} = CA,
+    {ok, [{non_block_send, false}]} = inet:getopts(C, [non_block_send]),
+    ok = inet:setopts(C, [{send_timeout, infinity}, {non_block_send, true}]),
+    {ok, [{non_block_send, true}]} = inet:getopts(C, [non_block_send]),
+    %% Acknowledgements may free some room meanwhile: each form sends until refused.
+    N1 = until_eagain(fun(D) -> gen_sctp:send(C, CA, 0, D) end, Last + 1),
+    N2 = until_eagain(fun(D) -> gen_sctp:send(C, Id, 0, D) end, N1),
+    N3 = until_eagain(fun(D) -> gen_sctp:send(C, #sctp_sndrcvinfo{assoc_id = Id}, D) end, N2),
+    ok = inet:setopts(C, [{non_block_send, false}]),
+    {Pid, _} = Sender = async(fun() -> gen_sctp:send(C, CA, 0, numbered(N3)) end),
+    wait_blocked(Pid),
+    %% Every number once, in order: the refused sends left nothing behind.
+    ok = drain(S, 1, N3),
+    ok = await(Sender, ?LONG),
+    {error, timeout} = gen_sctp:recv(S, 200),
+    [ok = gen_sctp:close(X) || X <- [C, S]].
+
+%% Sends numbered messages from I on with Send until one is refused with
+%% {error, eagain}; returns that message's number (it was not sent).
+until_eagain(Send, I) ->
+    until_eagain(Send, I, 1000).
+
+until_eagain(_Send, I, 0) ->
+    ct:fail({never_eagain, I});
+until_eagain(Send, I, Budget) ->
+    case Send(numbered(I)) of
+        ok -> until_eagain(Send, I + 1, Budget - 1);
+        {error, eagain} -> I;
+        Other -> ct:fail({send, I, Other})
+    end.

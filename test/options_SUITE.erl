@@ -11,7 +11,10 @@
 -export([open_time/1, setopts_time/1, connect_time/1, undefined_fields_keep_current/1,
          bare_getopts_shapes/1, association_status/1, association_records/1,
          unknown_assoc_is_omitted/1, inet6_options/1, adaptation_layer_on_the_wire/1,
-         set_peer_primary_addr/1, bad_values_setopts/1, bad_values_open/1]).
+         set_peer_primary_addr/1, bad_values_setopts/1, bad_values_open/1,
+         reuseport_shares_port/1, exclusiveaddruse_accepted/1, sctp_module_picks_family/1,
+         new_options_at_connect/1, peeloff_inherits_options/1,
+         peeloff_inherits_options_inet6/1, recv_options_add_no_ancillary_data/1]).
 
 -define(LOCALHOST, {127, 0, 0, 1}).
 -define(MAPPED_LOCALHOST, {0, 0, 0, 0, 0, 16#ffff, 16#7f00, 1}).
@@ -24,7 +27,10 @@ all() ->
     [open_time, setopts_time, connect_time, undefined_fields_keep_current,
      bare_getopts_shapes, association_status, association_records,
      unknown_assoc_is_omitted, inet6_options, adaptation_layer_on_the_wire,
-     set_peer_primary_addr, bad_values_setopts, bad_values_open].
+     set_peer_primary_addr, bad_values_setopts, bad_values_open, reuseport_shares_port,
+     exclusiveaddruse_accepted, sctp_module_picks_family, new_options_at_connect,
+     peeloff_inherits_options, peeloff_inherits_options_inet6,
+     recv_options_add_no_ancillary_data].
 
 %%% The option table: {Option, Value, Expected}; Expected is the value getopts must give
 %%% back, or a fun that must return true for it.
@@ -43,6 +49,10 @@ settable_options() ->
      %% After recbuf, which raises buffer to at least its size (as OTP).
      {buffer, 4096, 4096},
      {reuseaddr, true, true},
+     %% OTP 26.2.5.4+ and 29's options; both reuseport options are Linux's SO_REUSEPORT.
+     {reuseport, true, true},
+     {reuseport_lb, true, true},
+     {non_block_send, true, true},
      {sctp_autoclose, 30, 30},
      {sctp_disable_fragments, true, true},
      {sctp_i_want_mapped_v4_addr, false, false},
@@ -279,7 +289,8 @@ bare_getopts_shapes(_Config) ->
     {ok, S} = gen_sctp:open([{ip, ?LOCALHOST}, {active, false}]),
     try
         Names = [active, buffer, debug, dontroute, high_msgq_watermark, linger,
-                 low_msgq_watermark, mode, priority, recbuf, reuseaddr, sndbuf,
+                 low_msgq_watermark, mode, priority, recbuf, reuseaddr, reuseport,
+                 reuseport_lb, non_block_send, sndbuf,
                  sctp_autoclose, sctp_disable_fragments, sctp_i_want_mapped_v4_addr,
                  sctp_maxseg, sctp_nodelay, tos, ttl, recvtos, recvttl, bind_to_device,
                  sctp_rtoinfo, sctp_associnfo, sctp_initmsg, sctp_events,
@@ -293,6 +304,8 @@ bare_getopts_shapes(_Config) ->
                    ({bind_to_device, <<>>}) -> true;
                    ({sctp_i_want_mapped_v4_addr, true}) -> true;
                    ({N, V}) when N =:= debug; N =:= dontroute; N =:= reuseaddr;
+                                 N =:= reuseport; N =:= reuseport_lb;
+                                 N =:= non_block_send;
                                  N =:= sctp_disable_fragments; N =:= sctp_nodelay;
                                  N =:= recvtos; N =:= recvttl -> V =:= false;
                    ({N, V}) when N =:= buffer; N =:= high_msgq_watermark;
@@ -633,7 +646,11 @@ read_sysctl(File) ->
     V.
 
 bad_values() ->
-    [{sctp_rtoinfo, foo},
+    [{reuseport, 1},
+     {reuseport_lb, yes},
+     {exclusiveaddruse, 0},
+     {non_block_send, 1},
+     {sctp_rtoinfo, foo},
      {sctp_rtoinfo, {sctp_rtoinfo, 0, 1}},
      {sctp_rtoinfo, #sctp_rtoinfo{initial = -1}},
      {sctp_rtoinfo, #sctp_rtoinfo{initial = 1 bsl 32}},
@@ -716,6 +733,169 @@ bad_values_open(_Config) ->
     {ok, S} = gen_sctp:open([inet6, {tclass, 16}, {ipv6_v6only, true}]),
     gen_sctp:close(S).
 
+%% Two sockets bind one port only when both set reuseport (or reuseport_lb, the same
+%% SO_REUSEPORT on Linux); otherwise the second open fails with eaddrinuse.
+reuseport_shares_port(_Config) ->
+    {ok, A} = gen_sctp:open([{ip, ?LOCALHOST}, {reuseport, true}]),
+    {ok, Port} = inet:port(A),
+    try
+        {error, eaddrinuse} = gen_sctp:open([{ip, ?LOCALHOST}, {port, Port}]),
+        {ok, B} = gen_sctp:open([{ip, ?LOCALHOST}, {port, Port}, {reuseport, true}]),
+        {ok, Port} = inet:port(B),
+        ok = gen_sctp:close(B),
+        {ok, L} = gen_sctp:open([{ip, ?LOCALHOST}, {port, Port}, {reuseport_lb, true}]),
+        {ok, [{reuseport, true}]} = inet:getopts(L, [reuseport]),
+        ok = gen_sctp:close(L)
+    after
+        gen_sctp:close(A)
+    end,
+    %% The first socket without the option: the port is not shared.
+    {ok, C} = gen_sctp:open([{ip, ?LOCALHOST}]),
+    {ok, CPort} = inet:port(C),
+    try
+        {error, eaddrinuse} =
+            gen_sctp:open([{ip, ?LOCALHOST}, {port, CPort}, {reuseport, true}])
+    after
+        gen_sctp:close(C)
+    end,
+    %% Cleared again, the kernel reads it back off.
+    {ok, D} = gen_sctp:open([{ip, ?LOCALHOST}, {reuseport_lb, true}]),
+    ok = inet:setopts(D, [{reuseport, false}]),
+    {ok, [{reuseport, false}, {reuseport_lb, false}]} =
+        inet:getopts(D, [reuseport, reuseport_lb]),
+    ok = gen_sctp:close(D).
+
+%% exclusiveaddruse is Windows-only: elsewhere OTP takes a boolean, does nothing and
+%% leaves it out of getopts.
+exclusiveaddruse_accepted(_Config) ->
+    {ok, S} = gen_sctp:open([{ip, ?LOCALHOST}, {exclusiveaddruse, true}]),
+    try
+        ok = inet:setopts(S, [{exclusiveaddruse, false}]),
+        {ok, []} = inet:getopts(S, [exclusiveaddruse]),
+        {ok, [{reuseaddr, false}]} = inet:getopts(S, [exclusiveaddruse, reuseaddr]),
+        {error, einval} = inet:setopts(S, [{exclusiveaddruse, 1}])
+    after
+        gen_sctp:close(S)
+    end.
+
+%% {sctp_module, inet_sctp | inet6_sctp} picks the family, over inet and inet6 in any
+%% place; the last one wins. Another module's open/1 is called, as OTP does.
+sctp_module_picks_family(_Config) ->
+    Family = fun(Opts) ->
+                     {ok, S} = gen_sctp:open(Opts),
+                     {ok, {IP, _}} = inet:sockname(S),
+                     ok = gen_sctp:close(S),
+                     tuple_size(IP)
+             end,
+    8 = Family([{sctp_module, inet6_sctp}]),
+    8 = Family([inet, {sctp_module, inet6_sctp}]),
+    4 = Family([{sctp_module, inet_sctp}, inet6]),
+    4 = Family([{sctp_module, inet6_sctp}, {sctp_module, inet_sctp}]),
+    4 = Family([{sctp_module, inet_sctp}, {ip, ?LOCALHOST}]),
+    {raised, badarg, _} = try_open([{sctp_module, inet_sctp}, {ip, {0, 0, 0, 0, 0, 0, 0, 1}}]),
+    {raised, undef, [{no_such_module, open, _, _} | _]} =
+        try_open([{sctp_module, no_such_module}]),
+    {raised, badarg, _} = try_open([{sctp_module, 17}]),
+    ok.
+
+try_open(Opts) ->
+    try gen_sctp:open(Opts)
+    catch error:Reason:Stack -> {raised, Reason, Stack}
+    end.
+
+%% The new options are taken at connect_init/connect and connectx_init too.
+new_options_at_connect(_Config) ->
+    {Server, SPort} = listener(inet, []),
+    {ok, C} = gen_sctp:open([{ip, ?LOCALHOST}, {active, false}]),
+    {ok, X} = gen_sctp:open([{ip, ?LOCALHOST}, {active, false}]),
+    try
+        ok = gen_sctp:connect_init(C, ?LOCALHOST, SPort, [{non_block_send, true},
+                                                          {reuseport, true}]),
+        {ok, [{non_block_send, true}, {reuseport, true}]} =
+            inet:getopts(C, [non_block_send, reuseport]),
+        {ok, _} = gen_sctp:connectx_init(X, [?LOCALHOST], SPort, [{non_block_send, true},
+                                                                  {reuseport_lb, true}]),
+        {ok, [{non_block_send, true}, {reuseport_lb, true}]} =
+            inet:getopts(X, [non_block_send, reuseport_lb]),
+        {error, einval} =
+            gen_sctp:connectx_init(X, [?LOCALHOST], SPort, [{non_block_send, 1}]),
+        _ = wait_comm_up(C, ?LOCALHOST, SPort, any),
+        _ = wait_comm_up(X, ?LOCALHOST, SPort, any)
+    after
+        [gen_sctp:close(Y) || Y <- [C, X, Server]]
+    end.
+
+%% After peeloff the new socket has the parent's values of the options OTP 27.2+
+%% copies, read back from the kernel; each differs from a fresh socket's.
+peeloff_inherits_options(_Config) ->
+    %% tos before priority: setting the TOS also sets a priority derived from it.
+    peeloff_inherits(inet, [{tos, 16}, {priority, 3}, {sctp_nodelay, true},
+                            {linger, {true, 7}}, {ttl, 33}, {recvtos, true}, {recvttl, true},
+                            {reuseaddr, true}]).
+
+peeloff_inherits_options_inet6(_Config) ->
+    peeloff_inherits(inet6, [{priority, 3}, {sctp_nodelay, true}, {linger, {true, 7}},
+                             {tclass, 32}, {recvtclass, true}, {reuseaddr, true}]).
+
+peeloff_inherits(Family, Opts) ->
+    Names = [N || {N, _} <- Opts],
+    {ok, Fresh} = gen_sctp:open([Family]),
+    {ok, Defaults} = inet:getopts(Fresh, Names),
+    ok = gen_sctp:close(Fresh),
+    [] = [D || D <- Defaults, lists:member(D, Opts)],
+    {Server, SPort} = listener(Family, Opts),
+    {ok, C} = gen_sctp:open([Family, {active, false}]),
+    try
+        Loopback = case Family of
+                       inet -> ?LOCALHOST;
+                       inet6 -> {0, 0, 0, 0, 0, 0, 0, 1}
+                   end,
+        ok = gen_sctp:connect_init(C, Loopback, SPort, []),
+        Id = any_comm_up(Server),
+        %% The kernel may have added ECN bits to the TOS since: compare with the
+        %% parent's values now.
+        {ok, Parent} = inet:getopts(Server, Names),
+        Names = [N || {N, _} <- Parent],
+        [] = [D || D <- Defaults, lists:member(D, Parent)],
+        {ok, P} = gen_sctp:peeloff(Server, Id),
+        try
+            {ok, Parent} = inet:getopts(P, Names)
+        after
+            gen_sctp:close(P)
+        end
+    after
+        [gen_sctp:close(Y) || Y <- [C, Server]]
+    end.
+
+%% Linux's SCTP recvmsg delivers no IP-level control messages: with recvtos, recvttl
+%% (and recvtclass on IPv6) on, a message's ancillary data is its #sctp_sndrcvinfo{} only.
+recv_options_add_no_ancillary_data(_Config) ->
+    lists:foreach(
+      fun({Family, Loopback, Opts}) ->
+              {Server, SPort} = listener(Family, Opts),
+              {ok, C} = gen_sctp:open([Family, {active, false}]),
+              try
+                  {ok, Opts} = inet:getopts(Server, [N || {N, _} <- Opts]),
+                  ok = gen_sctp:connect_init(C, Loopback, SPort, []),
+                  Id = wait_comm_up(C, Loopback, SPort, any),
+                  _ = any_comm_up(Server),
+                  ok = gen_sctp:send(C, Id, 0, <<"tos">>),
+                  {ok, {_, _, [#sctp_sndrcvinfo{}], <<"tos">>}} = recv_data(Server)
+              after
+                  [gen_sctp:close(Y) || Y <- [C, Server]]
+              end
+      end,
+      [{inet, ?LOCALHOST, [{recvtos, true}, {recvttl, true}]},
+       {inet6, {0, 0, 0, 0, 0, 0, 0, 1}, [{recvtclass, true}]}]).
+
+%% The next data message on passive socket S; notifications are skipped.
+recv_data(S) ->
+    case gen_sctp:recv(S, 20000) of
+        {ok, {_, _, _, Data}} = Result when is_binary(Data) -> Result;
+        {ok, {_, _, _, _Event}} -> recv_data(S);
+        Other -> ct:fail({no_data, Other})
+    end.
+
 %%% Helpers
 
 %% A passive one-to-many socket listening on loopback (`any' for inet6) and its port.
@@ -741,6 +921,14 @@ wait_comm_up(S, IP, Port, Out) ->
             wait_comm_up(S, IP, Port, Out);
         Other ->
             ct:fail({no_comm_up, {IP, Port, Out}, Other})
+    end.
+
+%% The id of the next association that comes up on S, from anywhere.
+any_comm_up(S) ->
+    case gen_sctp:recv(S, 20000) of
+        {ok, {_, _, _, #sctp_assoc_change{state = comm_up, assoc_id = Id}}} -> Id;
+        {ok, {_, _, _, #sctp_paddr_change{}}} -> any_comm_up(S);
+        Other -> ct:fail({no_comm_up, Other})
     end.
 
 wait_adaptation(_S, 0) ->

@@ -309,6 +309,9 @@ fn send_with(
         if st.closed {
             return Err(Error::Closed);
         }
+        if st.non_block_send {
+            return Err(Error::Posix(libc::EAGAIN));
+        }
         st.writers.push(Waiter::new(env.pid(), tag));
     }
     poller::watch(socket.clone());
@@ -574,8 +577,42 @@ fn peeloff(env: Env, socket: Sock, assoc_id: AssocId) -> Term {
         .map(|fd| {
             let early = parent.ahead.split_off_assoc(assoc_id);
             (atoms::ok(), branch(env, &socket, &parent, fd, early))
+        })
+        .and_then(|(ok, child)| {
+            inherit_peeloff_options(env, &socket, &mut parent, &child)?;
+            Ok((ok, child))
         });
     reply(env, result)
+}
+
+/// The socket options a peeled-off socket takes from its parent, as OTP 27.2+ copies them
+/// (`options::copy_peeloff`). If that fails the new socket is closed and the call fails.
+fn inherit_peeloff_options(
+    env: Env,
+    parent: &Sock,
+    parent_st: &mut State,
+    child: &Sock,
+) -> Result<()> {
+    let copied = parent.with_fd(|parent_fd| {
+        child.with_fd(|child_fd| {
+            let mut child_st = child.state();
+            let mut from = Ctx {
+                st: parent_st,
+                fd: parent_fd,
+                passive_now: false,
+            };
+            let mut to = Ctx {
+                st: &mut child_st,
+                fd: child_fd,
+                passive_now: false,
+            };
+            options::copy_peeloff(env, &mut from, &mut to, parent.family)
+        })
+    });
+    if copied.is_err() {
+        child.close();
+    }
+    copied
 }
 
 /// The socket's address family, `inet` or `inet6`, for resolving peer names.

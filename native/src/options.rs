@@ -132,9 +132,8 @@ fn decode_active(term: Term) -> Result<Active> {
     if term.decode::<Atom>().ok() == Some(atoms::once()) {
         return Ok(Active::Once);
     }
-    term.decode::<i32>()
-        .map(Active::Count)
-        .map_err(|_| einval())
+    // As OTP's type check: N itself is a 16-bit integer, whatever the sum.
+    strict_int::<i16>(term).map(|n| Active::Count(i32::from(n)))
 }
 
 pub fn set_active(c: &mut Ctx, v: Term) -> Result<()> {
@@ -911,6 +910,16 @@ static TABLE: &[Row] = &[
     },
     int_row!("sndbuf", libc::SOL_SOCKET, libc::SO_SNDBUF),
     bool_row!("reuseaddr", libc::SOL_SOCKET, libc::SO_REUSEADDR),
+    // As OTP's driver on Linux: both are SO_REUSEPORT, which balances there already.
+    bool_row!("reuseport", libc::SOL_SOCKET, libc::SO_REUSEPORT),
+    bool_row!("reuseport_lb", libc::SOL_SOCKET, libc::SO_REUSEPORT),
+    Row {
+        // Windows only: OTP's driver accepts a boolean and does nothing; getopts leaves
+        // it out of the result.
+        name: "exclusiveaddruse",
+        set: Some(|_, v| v.decode::<bool>().map(drop).map_err(Error::from)),
+        get: Some(|_, _, _| Err(Error::Posix(libc::ENOPROTOOPT))),
+    },
     bool_row!("dontroute", libc::SOL_SOCKET, libc::SO_DONTROUTE),
     int_row!("priority", libc::SOL_SOCKET, libc::SO_PRIORITY),
     Row {
@@ -945,6 +954,14 @@ static TABLE: &[Row] = &[
         name: "debug",
         set: Some(|_, v| v.decode::<bool>().map(drop).map_err(Error::from)),
         get: Some(|_, env, _| Ok(false.encode(env))),
+    },
+    Row {
+        name: "non_block_send",
+        set: Some(|c, v| {
+            c.st.non_block_send = v.decode::<bool>()?;
+            Ok(())
+        }),
+        get: Some(|c, env, _| Ok(c.st.non_block_send.encode(env))),
     },
     Row {
         name: "send_timeout",
@@ -1042,6 +1059,51 @@ static TABLE: &[Row] = &[
         get: Some(get_bind_to_device),
     },
 ];
+
+/// The options a peeled-off socket takes from its parent, after OTP 27.2's
+/// `inet_sctp:peeloff_opts/2` (`inet6_sctp`'s for IPv6); `active` comes with
+/// `State::inherit`. `tos` goes before `priority`, as setting it changes the priority
+/// (Linux derives one from the TOS).
+const PEELOFF_INET: &[&str] = &[
+    "sctp_nodelay",
+    "linger",
+    "reuseaddr",
+    "tos",
+    "priority",
+    "ttl",
+    "recvtos",
+    "recvttl",
+];
+const PEELOFF_INET6: &[&str] = &[
+    "sctp_nodelay",
+    "linger",
+    "reuseaddr",
+    "priority",
+    "tclass",
+    "recvtclass",
+];
+
+/// Copies the options of `PEELOFF_INET(6)` from the parent's context to the child's, each
+/// read from the parent's kernel socket and set on the child's. One the parent cannot read
+/// is skipped, as `getopts` leaves it out; one the child refuses fails the copy.
+pub fn copy_peeloff(env: Env, parent: &mut Ctx, child: &mut Ctx, family: i32) -> Result<()> {
+    let names = if family == libc::AF_INET6 {
+        PEELOFF_INET6
+    } else {
+        PEELOFF_INET
+    };
+    for row in names.iter().filter_map(|name| row(name)) {
+        let (Some(get), Some(set)) = (row.get, row.set) else {
+            continue;
+        };
+        match get(parent, env, None) {
+            Ok(value) => set(child, value)?,
+            Err(Error::Posix(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
 
 fn row(name: &str) -> Option<&'static Row> {
     TABLE.iter().find(|r| r.name == name)

@@ -180,6 +180,8 @@ pub struct State {
     pub high_msgq_watermark: u32,
     pub low_msgq_watermark: u32,
     pub send_timeout: Option<u32>,
+    /// `{non_block_send, true}`: a send on a full buffer fails with `eagain` at once.
+    pub non_block_send: bool,
     partial: Option<Partial>,
     /// Whether the poller reads ahead while the socket is passive: once the owner has
     /// taken a message in passive mode or has had `{active, once | N}` run out.
@@ -276,6 +278,7 @@ impl Socket {
                 high_msgq_watermark: 8192,
                 low_msgq_watermark: 4096,
                 send_timeout: None,
+                non_block_send: false,
                 partial: None,
                 reads_ahead: false,
                 ahead: ReadAhead::default(),
