@@ -86,8 +86,12 @@
 %%     `function_clause', `undef' or similar; `controlling_process/2' on a closed socket
 %%     returns `{error, closed}' where OTP 25 crashes. BAD_INPUT.md lists every case.</li>
 %% <li>A passive socket that nothing references any more is closed when garbage
-%%     collected; an OTP port stays open until closed or its owner exits.</li>
-%% <li>`{fd, _}' open option and `inet:monitor/1' are not supported.</li>
+%%     collected, unless `inet:monitor/1' monitors it; an OTP port stays open until closed
+%%     or its owner exits.</li>
+%% <li>`{fd, _}' open option is not supported.</li>
+%% <li>`inet:monitor/1' gives `{'DOWN', MRef, socket, S, closed}' as OTP's module-based
+%%     sockets do (`nosock' for a socket already closed), not a port's
+%%     `{'DOWN', MRef, port, Port, Reason}'.</li>
 %% </ul>
 %%
 %% == Beyond OTP 25 ==
@@ -121,6 +125,7 @@
 -export([peernames/1, peernames/2, socknames/1, socknames/2]).
 %% Called by inet for `{'$inet', gen_sctp, _}' sockets.
 -export([setopts/2, getopts/2, sockname/1, peername/1, getstat/2]).
+-export([monitor/1, cancel_monitor/1]).
 
 -export_type([assoc_id/0, sctp_socket/0]).
 
@@ -576,6 +581,26 @@ move_messages(S, Pid) ->
     after 0 ->
             ok
     end.
+
+%%% Socket monitors (reached through inet:monitor/1 and inet:cancel_monitor/1)
+
+%% @doc Starts a monitor of the socket. When it closes, in any way (`close/1', its owner's
+%% exit), the caller gets `{'DOWN', MRef, socket, S, closed}' once, as from OTP's
+%% module-based sockets; a socket already closed gives `{'DOWN', MRef, socket, S, nosock}'
+%% at once. One monitor per call; a monitored socket is not closed by garbage collection.
+-spec monitor(sctp_socket()) -> reference().
+monitor(S) when ?IS_SOCKET(S) ->
+    gen_sctp_nif:monitor(handle(S));
+monitor(S) ->
+    erlang:error(badarg, [S]).
+
+%% @doc Removes the caller's monitor `MRef': `true' if it had not fired (no `'DOWN'' comes),
+%% `false' otherwise, also for another process's monitor or an unknown reference.
+-spec cancel_monitor(reference()) -> boolean().
+cancel_monitor(MRef) when is_reference(MRef) ->
+    gen_sctp_nif:cancel_monitor(MRef);
+cancel_monitor(MRef) ->
+    erlang:error(badarg, [MRef]).
 
 %%% Options and addresses (also reached through inet)
 

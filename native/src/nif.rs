@@ -15,6 +15,7 @@ use crate::addr;
 use crate::atoms;
 use crate::error::{einval, Error, Result};
 use crate::ffi::{self, AssocId};
+use crate::monitors;
 use crate::options::{self, Ctx};
 use crate::poller;
 use crate::socket::{Active, ReadAhead, Socket, State, Waiter};
@@ -183,6 +184,18 @@ fn close(env: Env, socket: Sock) -> Atom {
     }
     socket.close();
     atoms::ok()
+}
+
+/// `inet:monitor/1`: a monitor of the socket for the caller; its reference.
+#[rustler::nif]
+fn monitor(env: Env, socket: Sock) -> Term {
+    monitors::monitor(env, &socket)
+}
+
+/// `inet:cancel_monitor/1`: true if the caller's monitor was removed before it fired.
+#[rustler::nif]
+fn cancel_monitor<'a>(env: Env<'a>, mref: Term<'a>) -> bool {
+    monitors::cancel(env, mref)
 }
 
 #[rustler::nif]
