@@ -77,7 +77,9 @@
 %% <li>The kernel's default receive buffer is kept (OTP 25 shrinks it to 1024 bytes).</li>
 %% <li>`controlling_process/2' also moves already delivered `sctp_error' and
 %%     `sctp_passive' messages, in order, not only `sctp' ones.</li>
-%% <li>`peeloff/2' gives a socket that keeps the parent's `active' mode.</li>
+%% <li>`peeloff/2' gives a socket that starts with the parent's `active' value as
+%%     `inet:getopts/2' reports it then (the count left of `{active, N}', or `false' once
+%%     it ran out), as OTP 27.2 and later do; OTP 25's starts passive.</li>
 %% <li>`inet:peernames/1,2' and `inet:socknames/2' accept only ports in OTP 25: use
 %%     `gen_sctp:peernames/1,2' and `gen_sctp:socknames/1,2'.</li>
 %% <li>Malformed option records and send parameters give `{error, einval}', not OTP's
