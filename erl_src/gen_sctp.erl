@@ -32,7 +32,10 @@
 %% <dt>`{bind_to_device, Ifname}'</dt><dd>`SO_BINDTODEVICE'.</dd>
 %% <dt>`{ip, IP}', `{ifaddr, IP | SockAddr}', `{port, Port}', `{type, seqpacket | stream}',
 %%     `inet', `inet6', `{netns, File}'</dt><dd>Open-only. Several `ip'/`ifaddr' bind all the
-%%     addresses (multi-homing); `bindx/3' changes them later. `netns' opens the socket in
+%%     addresses (multi-homing); `bindx/3' changes them later. An IPv6 sockaddr map's
+%%     `scope_id' and `flowinfo' are used as given, here and in `connect', `connectx_init'
+%%     and `bindx/3': a link-local address needs the index of its interface as `scope_id'
+%%     (as `net:getifaddrs/0' gives it). `netns' opens the socket in
 %%     the network namespace that `File' names (such as `"/var/run/netns/blue"'; needs
 %%     `CAP_SYS_ADMIN'). `{fd, _}' is not supported.</dd>
 %% <dt>`{sctp_rtoinfo, #sctp_rtoinfo{}}'</dt><dd>Retransmission timeout: initial, max,
@@ -337,9 +340,9 @@ do_connect(S, Peer, Opts, Timeout, Wait) when ?IS_SOCKET(S), is_list(Opts) ->
     case valid_timeout(Timeout) andalso resolve_peer(Handle, Peer) of
         false ->
             badarg;
-        {ok, {IP, Port}} ->
+        {ok, Addr} ->
             case change_opts(Handle, Opts) of
-                ok -> start_assoc(S, Handle, IP, Port, Timeout, Wait);
+                ok -> start_assoc(S, Handle, Addr, Timeout, Wait);
                 Error -> Error
             end;
         {error, _} = Error ->
@@ -352,11 +355,13 @@ do_connect(_S, _Peer, _Opts, _Timeout, _Wait) ->
 
 %% The mode is read before connecting, as OTP does: a comm_up that arrives at once turns
 %% an {active, once} socket passive.
-start_assoc(S, Handle, IP, Port, Timeout, Wait) ->
+%% `Addr' is `{IP, Port}', or `{IP, Port, FlowInfo, ScopeId}' for an IPv6 sockaddr map.
+start_assoc(S, Handle, Addr, Timeout, Wait) ->
     case gen_sctp_nif:getopts(Handle, [active]) of
         {ok, [{active, Active}]} ->
-            case gen_sctp_nif:connect(Handle, {IP, Port}) of
-                ok when Wait -> connect_wait(S, Active, IP, Port, Timeout);
+            case gen_sctp_nif:connect(Handle, Addr) of
+                ok when Wait ->
+                    connect_wait(S, Active, element(1, Addr), element(2, Addr), Timeout);
                 Result -> Result
             end;
         Error ->
@@ -404,9 +409,9 @@ connectx_init(S, SockAddrs, Opts) when ?IS_SOCKET(S), is_list(SockAddrs), is_lis
     Family = gen_sctp_nif:family(Handle),
     case catch [sockaddr(Family, A) || A <- SockAddrs] of
         Peers when is_list(Peers), Peers =/= [] ->
-            case lists:max([P || {_, P} <- Peers]) of
+            case lists:max([element(2, P) || P <- Peers]) of
                 0 -> erlang:error(badarg, [S, SockAddrs, Opts]);
-                Port -> connectx(Handle, [{IP, Port} || {IP, _} <- Peers], Opts)
+                Port -> connectx(Handle, [setelement(2, P, Port) || P <- Peers], Opts)
             end;
         _ ->
             erlang:error(badarg, [S, SockAddrs, Opts])
@@ -707,9 +712,15 @@ change_opts(Handle, Opts) ->
         {error, _} -> {error, einval}
     end.
 
-%% `{Addr, Port}' or a sockaddr map to `{ok, {IP, Port}}'.
+%% `{Addr, Port}' or a sockaddr map to `{ok, {IP, Port}}'; an IPv6 map keeps its flow label
+%% and scope: `{ok, {IP, Port, FlowInfo, ScopeId}}'.
 resolve_peer(Handle, #{family := F} = SockAddr) when F =:= inet; F =:= inet6 ->
     try inet:ensure_sockaddr(SockAddr) of
+        #{family := inet6, addr := IP, port := Port, flowinfo := Flow, scope_id := Scope} ->
+            case resolve_peer(Handle, {IP, Port}) of
+                {ok, {IP6, Port}} -> {ok, {IP6, Port, Flow, Scope}};
+                Other -> Other
+            end;
         #{addr := IP, port := Port} -> resolve_peer(Handle, {IP, Port})
     catch
         error:_ -> badarg
@@ -740,19 +751,27 @@ translate(Addr, _) -> Addr.
 sockaddr(_Family, {IP, Port}) when is_tuple(IP), is_integer(Port) -> {IP, Port};
 sockaddr(_Family, {F, {IP, Port}}) when F =:= inet; F =:= inet6 -> {IP, Port};
 sockaddr(Family, #{family := _} = SockAddr) ->
-    #{addr := IP, port := Port} = inet:ensure_sockaddr(SockAddr),
-    {translate(IP, Family), Port}.
+    case inet:ensure_sockaddr(SockAddr) of
+        #{family := inet6, addr := IP, port := Port, flowinfo := Flow, scope_id := Scope} ->
+            {translate(IP, Family), Port, Flow, Scope};
+        #{addr := IP, port := Port} ->
+            {translate(IP, Family), Port}
+    end.
 
 %% Splits open/1's options into the family, type, bind addresses and socket options.
 open_opts(Opts) ->
     try lists:foldl(fun open_opt/2, {inet, seqpacket, [], 0, []}, Opts) of
         {Family, Type, IPs, Port, AllOpts} ->
             {Netns, SockOpts} = netns(AllOpts),
+            %% Each address is `{IP, Port}', or `{IP, Port, FlowInfo, ScopeId}' from an
+            %% IPv6 sockaddr map.
             Addrs = case IPs of
                         [] -> [{translate(any, Family), Port}];
-                        _ -> [{translate(IP, Family), P} || {IP, P} <- lists:reverse(IPs)]
+                        _ -> [setelement(1, A, translate(element(1, A), Family))
+                              || A <- lists:reverse(IPs)]
                     end,
-            {ok, Family, Type, Netns, [{IP, default_port(P, Port)} || {IP, P} <- Addrs],
+            {ok, Family, Type, Netns,
+             [setelement(2, A, default_port(element(2, A), Port)) || A <- Addrs],
              lists:reverse(SockOpts)}
     catch
         throw:badarg -> badarg
@@ -784,8 +803,13 @@ open_opt({port, Port}, {F, Type, IPs, _, SO})
     {F, Type, IPs, Port, SO};
 open_opt({Key, #{family := _} = SockAddr}, {_, Type, IPs, Port, SO})
   when Key =:= ifaddr ->
-    #{family := Family, addr := IP} = Map = inet:ensure_sockaddr(SockAddr),
-    {Family, Type, [{IP, maps:get(port, Map, undefined)} | IPs], Port, SO};
+    Addr = case inet:ensure_sockaddr(SockAddr) of
+               #{family := inet6, addr := IP, port := P, flowinfo := Flow, scope_id := Scope} ->
+                   {IP, P, Flow, Scope};
+               #{addr := IP} = Map ->
+                   {IP, maps:get(port, Map, undefined)}
+           end,
+    {maps:get(family, SockAddr), Type, [Addr | IPs], Port, SO};
 open_opt({Key, IP}, {F, Type, IPs, Port, SO}) when Key =:= ip; Key =:= ifaddr ->
     Family = case IP of
                  {_, _, _, _, _, _, _, _} -> inet6;

@@ -42,7 +42,7 @@ fn ok_reply<'a>(env: Env<'a>, result: Result<()>) -> Term<'a> {
 fn decode_sockaddrs(terms: Vec<Term>, family: i32) -> Result<Vec<SocketAddr>> {
     terms
         .into_iter()
-        .map(|t| options::decode_sockaddr(t, family))
+        .map(|t| options::decode_endpoint(t, family))
         .collect()
 }
 
@@ -83,7 +83,14 @@ fn bindx_addrs(fd: i32, addrs: &[SocketAddr], add: bool) -> Result<()> {
         .map_or(0, |sa| sa.port());
     let addrs: Vec<SocketAddr> = addrs
         .iter()
-        .map(|sa| SocketAddr::new(sa.ip(), if sa.port() == 0 { port } else { sa.port() }))
+        .map(|sa| {
+            // A copy keeps an IPv6 address's flow label and scope.
+            let mut sa = *sa;
+            if sa.port() == 0 {
+                sa.set_port(port);
+            }
+            sa
+        })
         .collect();
     Ok(ffi::bindx(fd, &addr::pack(&addrs), add)?)
 }
@@ -280,7 +287,7 @@ fn branch(env: Env, parent: &Sock, parent_st: &State, fd: OwnedFd, early: ReadAh
 
 #[rustler::nif]
 fn connect<'a>(env: Env<'a>, socket: Sock, peer: Term<'a>) -> Term<'a> {
-    let result = options::decode_sockaddr(peer, socket.family).and_then(|sa| {
+    let result = options::decode_endpoint(peer, socket.family).and_then(|sa| {
         let (raw, len) = addr::to_raw(&sa);
         socket.with_fd(|fd| Ok(ffi::connect(fd, &raw, len)?))
     });
