@@ -45,7 +45,10 @@
 %%     `inet', `inet6', `{sctp_module, inet_sctp | inet6_sctp}', `{netns, File}'</dt><dd>
 %%     Open-only. `sctp_module' picks the family over `inet' and `inet6' (any other module's
 %%     `open/1' is called, as OTP does). Several `ip'/`ifaddr' bind all the
-%%     addresses (multi-homing); `bindx/3' changes them later. `netns' opens the socket in
+%%     addresses (multi-homing); `bindx/3' changes them later. An IPv6 sockaddr map's
+%%     `scope_id' and `flowinfo' are used as given, here and in `connect', `connectx_init'
+%%     and `bindx/3': a link-local address needs the index of its interface as `scope_id'
+%%     (as `net:getifaddrs/0' gives it). `netns' opens the socket in
 %%     the network namespace that `File' names (such as `"/var/run/netns/blue"'; needs
 %%     `CAP_SYS_ADMIN'). `{fd, _}' is not supported.</dd>
 %% <dt>`{sctp_rtoinfo, #sctp_rtoinfo{}}'</dt><dd>Retransmission timeout: initial, max,
@@ -92,7 +95,9 @@
 %% <li>The kernel's default receive buffer is kept (OTP 25 shrinks it to 1024 bytes).</li>
 %% <li>`controlling_process/2' also moves already delivered `sctp_error' and
 %%     `sctp_passive' messages, in order, not only `sctp' ones.</li>
-%% <li>`peeloff/2' gives a socket with the parent's `active' mode and, as OTP 27.2 and
+%% <li>`peeloff/2' gives a socket that starts with the parent's `active' value as
+%%     `inet:getopts/2' reports it then (the count left of `{active, N}', or `false' once
+%%     it ran out) and, as OTP 27.2 and
 %%     later, its `sctp_nodelay', `priority', `linger', `reuseaddr', `tos', `ttl',
 %%     `recvtos' and `recvttl' (IPv6: `tclass' and `recvtclass' for the IP-level ones).
 %%     OTP 25 gives a passive socket with none of them copied; in OTP 27 the IPv6 copy
@@ -110,8 +115,12 @@
 %%     `function_clause', `undef' or similar; `controlling_process/2' on a closed socket
 %%     returns `{error, closed}' where OTP 25 crashes. BAD_INPUT.md lists every case.</li>
 %% <li>A passive socket that nothing references any more is closed when garbage
-%%     collected; an OTP port stays open until closed or its owner exits.</li>
-%% <li>`{fd, _}' open option and `inet:monitor/1' are not supported.</li>
+%%     collected, unless `inet:monitor/1' monitors it; an OTP port stays open until closed
+%%     or its owner exits.</li>
+%% <li>`{fd, _}' open option is not supported.</li>
+%% <li>`inet:monitor/1' gives `{'DOWN', MRef, socket, S, closed}' as OTP's module-based
+%%     sockets do (`nosock' for a socket already closed), not a port's
+%%     `{'DOWN', MRef, port, Port, Reason}'.</li>
 %% </ul>
 %%
 %% == Beyond OTP 25 ==
@@ -145,6 +154,7 @@
 -export([peernames/1, peernames/2, socknames/1, socknames/2]).
 %% Called by inet for `{'$inet', gen_sctp, _}' sockets.
 -export([setopts/2, getopts/2, sockname/1, peername/1, getstat/2]).
+-export([monitor/1, cancel_monitor/1]).
 
 %% OTP's gen_sctp exports these types under these names: specs written against it hold
 %% for this module too.
@@ -467,9 +477,9 @@ connect_to(S, Peer, Opts, Timeout, Wait) when ?IS_SOCKET(S), is_list(Opts) ->
     case valid_timeout(Timeout) andalso resolve_peer(Handle, Peer) of
         false ->
             badarg;
-        {ok, {IP, Port}} ->
+        {ok, Addr} ->
             case change_opts(Handle, Opts) of
-                ok -> start_assoc(S, Handle, IP, Port, Timeout, Wait);
+                ok -> start_assoc(S, Handle, Addr, Timeout, Wait);
                 Error -> Error
             end;
         {error, _} = Error ->
@@ -495,11 +505,13 @@ service(_) -> {error, einval}.
 
 %% The mode is read before connecting, as OTP does: a comm_up that arrives at once turns
 %% an {active, once} socket passive.
-start_assoc(S, Handle, IP, Port, Timeout, Wait) ->
+%% `Addr' is `{IP, Port}', or `{IP, Port, FlowInfo, ScopeId}' for an IPv6 sockaddr map.
+start_assoc(S, Handle, Addr, Timeout, Wait) ->
     case gen_sctp_nif:getopts(Handle, [active]) of
         {ok, [{active, Active}]} ->
-            case gen_sctp_nif:connect(Handle, {IP, Port}) of
-                ok when Wait -> connect_wait(S, Active, IP, Port, Timeout);
+            case gen_sctp_nif:connect(Handle, Addr) of
+                ok when Wait ->
+                    connect_wait(S, Active, element(1, Addr), element(2, Addr), Timeout);
                 Result -> Result
             end;
         Error ->
@@ -547,9 +559,9 @@ connectx_init(S, SockAddrs, Opts)
     Family = gen_sctp_nif:family(Handle),
     try [sockaddr(Family, A) || A <- SockAddrs] of
         Peers ->
-            case lists:max([P || {_, P} <- Peers]) of
+            case lists:max([element(2, P) || P <- Peers]) of
                 0 -> erlang:error(badarg, [S, SockAddrs, Opts]);
-                Port -> connectx(Handle, [{IP, Port} || {IP, _} <- Peers], Opts)
+                Port -> connectx(Handle, [setelement(2, P, Port) || P <- Peers], Opts)
             end
     catch
         error:_ ->
@@ -743,6 +755,26 @@ move_messages(S, Pid) ->
             ok
     end.
 
+%%% Socket monitors (reached through inet:monitor/1 and inet:cancel_monitor/1)
+
+%% @doc Starts a monitor of the socket. When it closes, in any way (`close/1', its owner's
+%% exit), the caller gets `{'DOWN', MRef, socket, S, closed}' once, as from OTP's
+%% module-based sockets; a socket already closed gives `{'DOWN', MRef, socket, S, nosock}'
+%% at once. One monitor per call; a monitored socket is not closed by garbage collection.
+-spec monitor(sctp_socket()) -> reference().
+monitor(S) when ?IS_SOCKET(S) ->
+    gen_sctp_nif:monitor(handle(S));
+monitor(S) ->
+    erlang:error(badarg, [S]).
+
+%% @doc Removes the caller's monitor `MRef': `true' if it had not fired (no `'DOWN'' comes),
+%% `false' otherwise, also for another process's monitor or an unknown reference.
+-spec cancel_monitor(reference()) -> boolean().
+cancel_monitor(MRef) when is_reference(MRef) ->
+    gen_sctp_nif:cancel_monitor(MRef);
+cancel_monitor(MRef) ->
+    erlang:error(badarg, [MRef]).
+
 %%% Options and addresses (also reached through inet)
 
 %% @doc Sets socket options; `{error, einval}' for an unknown option or a bad value.
@@ -846,9 +878,15 @@ change_opts(Handle, Opts) ->
         {error, _} -> {error, einval}
     end.
 
-%% `{Addr, Port}' or a sockaddr map to `{ok, {IP, Port}}'.
+%% `{Addr, Port}' or a sockaddr map to `{ok, {IP, Port}}'; an IPv6 map keeps its flow label
+%% and scope: `{ok, {IP, Port, FlowInfo, ScopeId}}'.
 resolve_peer(Handle, #{family := F} = SockAddr) when F =:= inet; F =:= inet6 ->
     try inet:ensure_sockaddr(SockAddr) of
+        #{family := inet6, addr := IP, port := Port, flowinfo := Flow, scope_id := Scope} ->
+            case resolve_peer(Handle, {IP, Port}) of
+                {ok, {IP6, Port}} -> {ok, {IP6, Port, Flow, Scope}};
+                Other -> Other
+            end;
         #{addr := IP, port := Port} -> resolve_peer(Handle, {IP, Port})
     catch
         error:_ -> badarg
@@ -874,8 +912,12 @@ translate(Addr, _) -> Addr.
 sockaddr(_Family, {IP, Port}) when is_tuple(IP), is_integer(Port) -> {IP, Port};
 sockaddr(_Family, {F, {IP, Port}}) when F =:= inet; F =:= inet6 -> {IP, Port};
 sockaddr(Family, #{family := _} = SockAddr) ->
-    #{addr := IP, port := Port} = inet:ensure_sockaddr(SockAddr),
-    {translate(IP, Family), Port}.
+    case inet:ensure_sockaddr(SockAddr) of
+        #{family := inet6, addr := IP, port := Port, flowinfo := Flow, scope_id := Scope} ->
+            {translate(IP, Family), Port, Flow, Scope};
+        #{addr := IP, port := Port} ->
+            {translate(IP, Family), Port}
+    end.
 
 %% Splits open/1's options into the family, type, bind addresses and socket options.
 open_opts(Opts, Forced) ->
@@ -886,11 +928,15 @@ open_opts(Opts, Forced) ->
                          _ -> Forced
                      end,
             {Netns, SockOpts} = netns(AllOpts),
+            %% Each address is `{IP, Port}', or `{IP, Port, FlowInfo, ScopeId}' from an
+            %% IPv6 sockaddr map.
             Addrs = case IPs of
                         [] -> [{translate(any, Family), Port}];
-                        _ -> [{translate(IP, Family), P} || {IP, P} <- lists:reverse(IPs)]
+                        _ -> [setelement(1, A, translate(element(1, A), Family))
+                              || A <- lists:reverse(IPs)]
                     end,
-            {ok, Family, Type, Netns, [{IP, default_port(P, Port)} || {IP, P} <- Addrs],
+            {ok, Family, Type, Netns,
+             [setelement(2, A, default_port(element(2, A), Port)) || A <- Addrs],
              lists:reverse(SockOpts)}
     catch
         throw:badarg -> badarg
@@ -925,8 +971,13 @@ open_opt({port, Port}, {F, Type, IPs, _, SO})
     {F, Type, IPs, Port, SO};
 open_opt({Key, #{family := _} = SockAddr}, {_, Type, IPs, Port, SO})
   when Key =:= ifaddr ->
-    #{family := Family, addr := IP} = Map = inet:ensure_sockaddr(SockAddr),
-    {Family, Type, [{IP, maps:get(port, Map, undefined)} | IPs], Port, SO};
+    Addr = case inet:ensure_sockaddr(SockAddr) of
+               #{family := inet6, addr := IP, port := P, flowinfo := Flow, scope_id := Scope} ->
+                   {IP, P, Flow, Scope};
+               #{addr := IP} = Map ->
+                   {IP, maps:get(port, Map, undefined)}
+           end,
+    {maps:get(family, SockAddr), Type, [Addr | IPs], Port, SO};
 open_opt({Key, IP}, {F, Type, IPs, Port, SO}) when Key =:= ip; Key =:= ifaddr ->
     Family = case IP of
                  {_, _, _, _, _, _, _, _} -> inet6;

@@ -16,7 +16,7 @@
          connect_active_true/1, connect_active_once/1, connect_active_n/1,
          connect_active_no_listener/1, connect_active_once_after_owner_death/1,
          many_in_order/1, many_in_order_active_n/1,
-         peeloff_keeps_active/1, close_active_no_message/1]).
+         peeloff_keeps_active/1, peeloff_active_n/1, close_active_no_message/1]).
 
 -import(sctp_test, [server/1, pair/1, initmsg/0, recv_event/1, assert_empty_mailbox/0,
                     free_port/0]).
@@ -32,7 +32,8 @@ all() ->
      active_zero_sends_passive, active_reset, getopts_active, notifications_counted,
      setopts_from_other_process, connect_active_true, connect_active_once,
      connect_active_n, connect_active_no_listener, connect_active_once_after_owner_death,
-     many_in_order, many_in_order_active_n, peeloff_keeps_active, close_active_no_message].
+     many_in_order, many_in_order_active_n, peeloff_keeps_active, peeloff_active_n,
+     close_active_no_message].
 
 %%% Helpers
 
@@ -435,6 +436,38 @@ peeloff_keeps_active(_Config) ->
 inet_port(S) ->
     {ok, Port} = inet:port(S),
     Port.
+
+%% A socket peeled off an {active, N} socket starts with the parent's active value as
+%% getopts reports it at that moment (OTP 27.2 on): the count left, or false once the
+%% count has run out; setopts then adds to that count.
+peeloff_active_n(_Config) ->
+    #{s := S, c := C, ca := CA, sa := SA} = pair([]),
+    ok = inet:setopts(S, [{active, 5}]),
+    {ok, P} = gen_sctp:peeloff(S, SA),
+    5 = active(P),
+    5 = active(S),
+    ok = inet:setopts(P, [{active, 1}]),
+    6 = active(P),
+    [ok = gen_sctp:send(C, CA, 0, <<I>>) || I <- lists:seq(1, 6)],
+    [{_, _, _, <<I>>} = next_data(P) || I <- lists:seq(1, 6)],
+    {sctp_passive, P} = next(P),
+    false = active(P),
+    5 = active(S),
+    %% A parent whose count ran out hands on false, not the count it was opened with.
+    ok = inet:setopts(S, [{active, -4}]),
+    {ok, C2} = gen_sctp:open([{ip, ?L}, {active, false}]),
+    {ok, CA2} = gen_sctp:connect(C2, ?L, inet_port(S), [], ?T),
+    {sctp, S, _, _, {_, #sctp_assoc_change{state = comm_up} = SA2}} = next(S),
+    {sctp_passive, S} = next(S),
+    {ok, P2} = gen_sctp:peeloff(S, SA2),
+    false = active(P2),
+    ok = inet:setopts(P2, [binary, {active, 1}]),
+    1 = active(P2),
+    ok = gen_sctp:send(C2, CA2, 0, <<"p2">>),
+    {_, _, _, <<"p2">>} = next_data(P2),
+    {sctp_passive, P2} = next(P2),
+    assert_empty_mailbox(),
+    [ok = gen_sctp:close(X) || X <- [P, P2, S, C, C2]].
 
 %% Closing an active socket sends no message, and none arrives later.
 close_active_no_message(_Config) ->

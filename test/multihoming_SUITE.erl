@@ -4,6 +4,8 @@
 %%   mh_a  a1 10.1.0.1/24 fd00:1::1/64 <---- link 1 ----> b1 10.1.0.2/24 fd00:1::2/64  mh_b
 %%         a2 10.2.0.1/24 fd00:2::1/64 <---- link 2 ----> b2 10.2.0.2/24 fd00:2::2/64
 %%
+%% link_local_v6 gives link 1 the link-local addresses fe80::a1 (a1) and fe80::b1 (b1).
+%%
 %% Sockets are opened in either namespace with the `netns' open option, so one node plays
 %% both hosts while every packet crosses a real link between two network stacks. A link
 %% fails with `ip link set a1 down'. It needs root (namespaces, links) and runs in the test
@@ -18,7 +20,7 @@
          primary_switch/1, peer_primary_switch/1, heartbeat_params/1,
          bindx_addresses/1, peeloff_under_traffic/1, accept_backlog/1,
          accept_inherits_active/1, many_associations/1, connectx_several_addresses/1,
-         v6only/1]).
+         v6only/1, link_local_v6/1]).
 
 -define(T, sctp_test:timeout()).
 -define(A1, {10, 1, 0, 1}).
@@ -31,6 +33,8 @@
 -define(A2_6, {16#fd00, 2, 0, 0, 0, 0, 0, 1}).
 -define(B1_6, {16#fd00, 1, 0, 0, 0, 0, 0, 2}).
 -define(B2_6, {16#fd00, 2, 0, 0, 0, 0, 0, 2}).
+-define(A1_LL, {16#fe80, 0, 0, 0, 0, 0, 0, 16#a1}).
+-define(B1_LL, {16#fe80, 0, 0, 0, 0, 0, 0, 16#b1}).
 -define(STREAMS, 5).
 %% Messages that must cross each phase of a failover.
 -define(PHASE, 40).
@@ -42,7 +46,7 @@ all() ->
     [failover_v4, failover_v6, failover_mixed, v4_mapped, primary_switch,
      peer_primary_switch, heartbeat_params, bindx_addresses, peeloff_under_traffic,
      accept_backlog, accept_inherits_active, many_associations, connectx_several_addresses,
-     v6only].
+     v6only, link_local_v6].
 
 init_per_suite(Config) ->
     case os:cmd("id -u") of
@@ -243,6 +247,65 @@ v6only(_Config) ->
     {ok, #sctp_assoc_change{state = comm_up}} = gen_sctp:connect(C6, ?B1_6, SPort, [], ?T),
     {?A1_6, C6Port, _, #sctp_assoc_change{state = comm_up}} = sctp_test:recv_event(S),
     close_all([C4, C6, S]).
+
+%% A link-local address names an interface only with its scope: the sockaddr map that
+%% net:getifaddrs/0 gives in the namespace, scope_id and all, binds a socket to it, and a
+%% peer's link-local address with the scope of the link to it is reached by connect and
+%% connectx_init; data then goes both ways. Without the scope the address is not available.
+link_local_v6(_Config) ->
+    AAddr = link_local("mh_a", "a1", ?A1_LL),
+    BAddr = link_local("mh_b", "b1", ?B1_LL),
+    #{scope_id := AIndex} = AAddr,
+    #{scope_id := BIndex} = BAddr,
+    true = AIndex > 0 andalso BIndex > 0,
+    {error, eaddrnotavail} = gen_sctp:open([inet6, {netns, ns(b)}, {ifaddr, BAddr#{scope_id => 0}}]),
+    {ok, S} = gen_sctp:open([inet6, {netns, ns(b)}, {ifaddr, BAddr}, {active, false} | fast()]),
+    ok = gen_sctp:listen(S, true),
+    {ok, {?B1_LL, SPort}} = inet:sockname(S),
+    Peer = #{family => inet6, addr => ?B1_LL, port => SPort, flowinfo => 0, scope_id => AIndex},
+    %% connect/4 with a sockaddr map.
+    {ok, C} = gen_sctp:open([inet6, {netns, ns(a)}, {ifaddr, AAddr}, {active, false} | fast()]),
+    {ok, {?A1_LL, CPort}} = inet:sockname(C),
+    {ok, #sctp_assoc_change{state = comm_up, assoc_id = Id}} =
+        gen_sctp:connect(C, Peer, [], ?T),
+    {?A1_LL, CPort, _, #sctp_assoc_change{state = comm_up, assoc_id = SId}} =
+        sctp_test:recv_event(S),
+    both_ways(C, Id, S, SId, {?B1_LL, SPort}, {?A1_LL, CPort}),
+    %% connectx_init/3 with a sockaddr map.
+    {ok, C2} = gen_sctp:open([inet6, {netns, ns(a)}, {ifaddr, AAddr}, {active, false} | fast()]),
+    {ok, C2Port} = inet:port(C2),
+    {ok, Id2} = gen_sctp:connectx_init(C2, [Peer], []),
+    {?B1_LL, SPort, _, #sctp_assoc_change{state = comm_up, assoc_id = Id2}} =
+        sctp_test:recv_event(C2),
+    {?A1_LL, C2Port, _, #sctp_assoc_change{state = comm_up, assoc_id = SId2}} =
+        sctp_test:recv_event(S),
+    both_ways(C2, Id2, S, SId2, {?B1_LL, SPort}, {?A1_LL, C2Port}),
+    close_all([C, C2, S]).
+
+%% Gives device Dev in namespace NS the link-local address IP (set here: a link that went
+%% down has lost its link-local addresses) and returns its sockaddr map as
+%% net:getifaddrs/0 gives it there, with the device's index as scope_id. (OTP 25's
+%% net:getifaddrs/2, which enters the namespace itself, does not return here.)
+link_local(NS, Dev, IP) ->
+    Addr = inet:ntoa(IP) ++ "/64 dev " ++ Dev,
+    ok = ip("-n " ++ NS ++ " addr replace " ++ Addr ++ " nodad"),
+    Out = os:cmd("ip -n " ++ NS ++ " -o link show " ++ Dev),
+    case string:to_integer(Out) of
+        {Index, ":" ++ _} when Index > 0 ->
+            #{family => inet6, addr => IP, port => 0, flowinfo => 0, scope_id => Index};
+        _ ->
+            ct:fail({no_device, NS, Dev, Out})
+    end.
+
+%% A message from C to S and one back, each from the other's address.
+both_ways(C, Id, S, SId, SAddr, CAddr) ->
+    {SIP, SPort} = SAddr,
+    {CIP, CPort} = CAddr,
+    ok = gen_sctp:send(C, Id, 0, <<"to b">>),
+    {ok, {CIP, CPort, _, <<"to b">>}} = recv_data(S),
+    ok = gen_sctp:send(S, SId, 0, <<"to a">>),
+    {ok, {SIP, SPort, _, <<"to a">>}} = recv_data(C),
+    ok.
 
 %%% Paths
 

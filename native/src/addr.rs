@@ -118,6 +118,17 @@ mod tests {
     }
 
     #[test]
+    fn keeps_flowinfo_and_scope() {
+        let ip = "fe80::b1".parse().unwrap();
+        let sa = SocketAddr::V6(SocketAddrV6::new(ip, 2006, 0x1234, 7));
+        let (raw, len) = to_raw(&sa);
+        assert_eq!(len as usize, SOCKADDR_IN6_LEN);
+        assert_eq!(raw.bytes[24..28], 7u32.to_ne_bytes());
+        assert_eq!(from_raw(&raw, len), Some(sa));
+        assert_eq!(unpack(&pack(&[sa])), vec![sa]);
+    }
+
+    #[test]
     fn rejects_short_and_unknown() {
         assert_eq!(read(&[]), None);
         assert_eq!(read(&AF_INET.to_ne_bytes()), None);

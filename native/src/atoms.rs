@@ -20,6 +20,10 @@ rustler::atoms! {
     gen_sctp,
     gen_sctp_nif,
     ready_tag = "$gen_sctp_ready",
+    // socket monitors
+    down_tag = "DOWN",
+    socket,
+    nosock,
     // #sctp_sndrcvinfo{} flags
     unordered,
     addr_over,

@@ -13,6 +13,8 @@ mod atoms;
 #[cfg(not(test))]
 mod error;
 #[cfg(not(test))]
+mod monitors;
+#[cfg(not(test))]
 mod nif;
 #[cfg(not(test))]
 mod options;

@@ -15,6 +15,7 @@ use crate::addr;
 use crate::atoms;
 use crate::error::{einval, Error, Result};
 use crate::ffi::{self, AssocId};
+use crate::monitors;
 use crate::options::{self, Ctx};
 use crate::poller;
 use crate::socket::{Active, ReadAhead, Socket, State, Waiter};
@@ -41,7 +42,7 @@ fn ok_reply<'a>(env: Env<'a>, result: Result<()>) -> Term<'a> {
 fn decode_sockaddrs(terms: Vec<Term>, family: i32) -> Result<Vec<SocketAddr>> {
     terms
         .into_iter()
-        .map(|t| options::decode_sockaddr(t, family))
+        .map(|t| options::decode_endpoint(t, family))
         .collect()
 }
 
@@ -82,7 +83,14 @@ fn bindx_addrs(fd: i32, addrs: &[SocketAddr], add: bool) -> Result<()> {
         .map_or(0, |sa| sa.port());
     let addrs: Vec<SocketAddr> = addrs
         .iter()
-        .map(|sa| SocketAddr::new(sa.ip(), if sa.port() == 0 { port } else { sa.port() }))
+        .map(|sa| {
+            // A copy keeps an IPv6 address's flow label and scope.
+            let mut sa = *sa;
+            if sa.port() == 0 {
+                sa.set_port(port);
+            }
+            sa
+        })
         .collect();
     Ok(ffi::bindx(fd, &addr::pack(&addrs), add)?)
 }
@@ -185,6 +193,18 @@ fn close(env: Env, socket: Sock) -> Atom {
     atoms::ok()
 }
 
+/// `inet:monitor/1`: a monitor of the socket for the caller; its reference.
+#[rustler::nif]
+fn monitor(env: Env, socket: Sock) -> Term {
+    monitors::monitor(env, &socket)
+}
+
+/// `inet:cancel_monitor/1`: true if the caller's monitor was removed before it fired.
+#[rustler::nif]
+fn cancel_monitor<'a>(env: Env<'a>, mref: Term<'a>) -> bool {
+    monitors::cancel(env, mref)
+}
+
 #[rustler::nif]
 fn listen(env: Env, socket: Sock, backlog: i32) -> Term {
     let result = socket.with_fd(|fd| {
@@ -267,7 +287,7 @@ fn branch(env: Env, parent: &Sock, parent_st: &State, fd: OwnedFd, early: ReadAh
 
 #[rustler::nif]
 fn connect<'a>(env: Env<'a>, socket: Sock, peer: Term<'a>) -> Term<'a> {
-    let result = options::decode_sockaddr(peer, socket.family).and_then(|sa| {
+    let result = options::decode_endpoint(peer, socket.family).and_then(|sa| {
         let (raw, len) = addr::to_raw(&sa);
         socket.with_fd(|fd| Ok(ffi::connect(fd, &raw, len)?))
     });

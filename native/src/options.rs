@@ -4,7 +4,7 @@
 //!
 //! Record fields left `undefined` keep the socket's current value (as OTP's `connect` does).
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::os::fd::RawFd;
 
 use rustler::types::tuple::{get_tuple, make_tuple};
@@ -464,6 +464,25 @@ pub fn decode_sockaddr(term: Term, family: i32) -> Result<SocketAddr> {
         (ip, _) => ip,
     };
     Ok(SocketAddr::new(ip, port))
+}
+
+/// An address for bind, connect or bindx: `{IP, Port}`, or `{IP6, Port, FlowInfo, ScopeId}`
+/// from an IPv6 sockaddr map, whose flow label and scope (the interface of a link-local
+/// address) go to the kernel as given.
+pub fn decode_endpoint(term: Term, family: i32) -> Result<SocketAddr> {
+    let Ok((ip, port, flowinfo, scope_id)) = term.decode::<(Term, Term, Term, Term)>() else {
+        return decode_sockaddr(term, family);
+    };
+    let IpAddr::V6(ip) = decode_ip(ip, libc::AF_INET6)? else {
+        return Err(einval());
+    };
+    let sa = SocketAddrV6::new(
+        ip,
+        strict_int(port)?,
+        strict_int(flowinfo)?,
+        strict_int(scope_id)?,
+    );
+    Ok(SocketAddr::V6(sa))
 }
 
 /// `decode_sockaddr` in the kernel's form.

@@ -16,14 +16,17 @@ use rustler::{Encoder, Env, LocalPid, OwnedEnv, ResourceArc, Term};
 use crate::atoms;
 use crate::error::Error;
 use crate::ffi::{self, Epoll, EventFd};
+use crate::monitors::{self, Down};
 use crate::socket::{Active, Socket, State, Waiter};
 use crate::terms;
 
 enum Command {
     /// Recompute what this socket needs watched.
     Watch(ResourceArc<Socket>),
-    /// The socket closed: drop it and wake its waiters.
-    Forget(u64, Vec<Waiter>),
+    /// The socket closed: drop it, wake its waiters and send its monitors' `'DOWN'`s.
+    Forget(u64, Vec<Waiter>, Vec<Down>),
+    /// References to drop here rather than where they were let go.
+    Release(Vec<ResourceArc<Socket>>),
 }
 
 struct Handle {
@@ -67,9 +70,15 @@ pub fn watch(socket: ResourceArc<Socket>) {
     send(Command::Watch(socket));
 }
 
-/// Tells the poller a socket closed, handing it the waiters to wake.
-pub fn forget(id: u64, waiters: Vec<Waiter>) {
-    send(Command::Forget(id, waiters));
+/// Tells the poller a socket closed, handing it the waiters to wake and the `'DOWN'`s to
+/// send.
+pub fn forget(id: u64, waiters: Vec<Waiter>, downs: Vec<Down>) {
+    send(Command::Forget(id, waiters, downs));
+}
+
+/// Has the poller drop `sockets`, from a resource callback that must not free its own.
+pub fn release(sockets: Vec<ResourceArc<Socket>>) {
+    send(Command::Release(sockets));
 }
 
 /// Panics the poller caught: each ended one wake-up's work on one socket.
@@ -242,11 +251,13 @@ impl Poller {
                     }
                     self.rearm(&socket, &mut st);
                 }
-                Command::Forget(id, waiters) => {
+                Command::Forget(id, waiters, downs) => {
                     self.watched.remove(&id);
                     self.writing.remove(&id);
                     waiters.into_iter().for_each(wake);
+                    downs.into_iter().for_each(monitors::send_down);
                 }
+                Command::Release(sockets) => drop(sockets),
             }
         }
     }

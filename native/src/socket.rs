@@ -13,6 +13,7 @@ use rustler::{Env, LocalPid, Monitor, OwnedEnv, Resource, Term};
 use crate::addr;
 use crate::error::{Error, Result};
 use crate::ffi::{self, sctp_sndrcvinfo, AssocId};
+use crate::monitors::{self, SocketMonitor};
 use crate::notification::{self, Ancillary};
 use crate::poller;
 
@@ -193,6 +194,8 @@ pub struct State {
     /// message, so it is watched only for a waiting `accept`.
     pub listening: bool,
     pub closed: bool,
+    /// `inet:monitor/1`s of this socket, each owed a `'DOWN'` when it closes.
+    pub monitors: Vec<SocketMonitor>,
     /// Set by the fault tests only: the poller panics on this socket's next event.
     pub panic_on_next_event: bool,
 }
@@ -285,6 +288,7 @@ impl Socket {
                 hangup: false,
                 listening: false,
                 closed: false,
+                monitors: Vec::new(),
                 panic_on_next_event: false,
             }),
         }
@@ -310,10 +314,10 @@ impl Socket {
         guard.as_ref().map(|fd| fd.as_raw_fd())
     }
 
-    /// Closes the socket once: wakes every waiter (their retry then sees `closed`) and tells
-    /// the poller to forget it. Later calls do nothing.
+    /// Closes the socket once: wakes every waiter (their retry then sees `closed`), fires its
+    /// monitors and tells the poller to forget it. Later calls do nothing.
     pub fn close(&self) {
-        let waiters = {
+        let (waiters, monitors) = {
             let mut st = self.state();
             if st.closed {
                 return;
@@ -328,9 +332,9 @@ impl Socket {
             // state with a closed fd.
             let fd = self.fd.write().unwrap_or_else(|p| p.into_inner()).take();
             drop(fd);
-            waiters
+            (waiters, std::mem::take(&mut st.monitors))
         };
-        poller::forget(self.id, waiters);
+        poller::forget(self.id, waiters, monitors::fired(monitors));
     }
 
     /// Takes the next complete message, read ahead or from the kernel, into `scratch`
@@ -541,11 +545,13 @@ impl State {
 impl Resource for Socket {
     const IMPLEMENTS_DOWN: bool = true;
 
-    /// The owner died: close, as a port closes when its owner exits.
+    /// The owner died: close, as a port closes when its owner exits. A process that
+    /// monitored the socket died: its monitors go.
     fn down<'a>(&'a self, _env: Env<'a>, pid: LocalPid, _monitor: Monitor) {
         if self.state().owner == pid {
             self.close();
         }
+        monitors::process_exited(self, &pid);
     }
 }
 
