@@ -66,13 +66,19 @@ rows() ->
 unquote(Cell) ->
     string:trim(Cell, both, "`").
 
-%% The table sits at the project's top; rebar3 builds the application four
-%% levels below it (_build/PROFILE/lib/APP).
+%% The table sits at the project's top; rebar3 builds the application some
+%% levels below it (_build/PROFILE/lib/APP, or deeper with REBAR_BASE_DIR).
 table_file() ->
-    App = code:lib_dir(gen_sctp_nif),
-    hd([F || F <- [filename:join(App, ?TABLE),
-                   filename:join([App, "..", "..", "..", "..", ?TABLE])],
-             filelib:is_regular(F)]).
+    table_file(code:lib_dir(gen_sctp_nif)).
+
+table_file(Dir) ->
+    File = filename:join(Dir, ?TABLE),
+    Parent = filename:dirname(Dir),
+    case filelib:is_regular(File) of
+        true -> File;
+        false when Parent =/= Dir -> table_file(Parent);
+        false -> ct:fail({no_table_above, code:lib_dir(gen_sctp_nif)})
+    end.
 
 %% Runs the setup and every row in this node; one result per row.
 run_here(Rows) ->
