@@ -1,9 +1,11 @@
-%% @doc SCTP sockets with OTP 25's gen_sctp interface, backed by a NIF.
+%% @doc SCTP sockets with OTP's gen_sctp interface, backed by a NIF, on OTP 25 to 29.
 %%
-%% Every export of OTP 25's `gen_sctp' behaves as documented there, with the records of
-%% `kernel/include/inet_sctp.hrl'. A socket is `{'$inet', gen_sctp, Handle}', so
-%% `inet:setopts/2', `inet:getopts/2', `inet:sockname/1', `inet:peername/1', `inet:port/1',
-%% `inet:getstat/1,2', `inet:socknames/1' and `inet:close/1' work on it.
+%% Every export, option and exported type of OTP 29's `gen_sctp' behaves as documented
+%% there, on every release from 25, with the records of `kernel/include/inet_sctp.hrl';
+%% where releases differ, this module does what OTP 29 does. A socket is
+%% `{'$inet', gen_sctp, Handle}', so `inet:setopts/2', `inet:getopts/2', `inet:sockname/1',
+%% `inet:peername/1', `inet:port/1', `inet:getstat/1,2', `inet:socknames/1',
+%% `inet:monitor/1', `inet:cancel_monitor/1' and `inet:close/1' work on it.
 %%
 %% == Options ==
 %% Every option can be given to `open/1,2', to `connect/4,5' and the `connect_init' and
@@ -84,7 +86,7 @@
 %%     <dd>Read-only: one peer path's state, window, RTT, RTO and MTU.</dd>
 %% </dl>
 %%
-%% == Differences from OTP 25 ==
+%% == Differences from OTP ==
 %% <ul>
 %% <li>`send' waits for room on a full send buffer, as OTP 26.2.5 and later do, where
 %%     OTP 25 returns `{error, eagain}'; `{non_block_send, true}' gives `{error, eagain}'
@@ -92,7 +94,8 @@
 %%     blocks no other caller. Other associations of the socket keep sending when the
 %%     kernel gives each its own send buffer (`net.sctp.sndbuf_policy = 1'); by default
 %%     Linux shares one.</li>
-%% <li>The kernel's default receive buffer is kept (OTP 25 shrinks it to 1024 bytes).</li>
+%% <li>The kernel's default receive buffer is kept (OTP's driver shrinks it to 1024 bytes,
+%%     25 to 29).</li>
 %% <li>`controlling_process/2' also moves already delivered `sctp_error' and
 %%     `sctp_passive' messages, in order, not only `sctp' ones.</li>
 %% <li>`peeloff/2' gives a socket that starts with the parent's `active' value as
@@ -107,7 +110,7 @@
 %% <li>The options OTP added after 25, `non_block_send', `reuseport', `reuseport_lb' and
 %%     `exclusiveaddruse', are accepted on every OTP release; OTP 25 refuses them
 %%     (`badarg' in `open', `{error, einval}' in `inet:setopts/2').</li>
-%% <li>`inet:peernames/1,2' and `inet:socknames/2' accept only ports in OTP 25: use
+%% <li>`inet:peernames/1,2' and `inet:socknames/2' accept only ports in OTP: use
 %%     `gen_sctp:peernames/1,2' and `gen_sctp:socknames/1,2'.</li>
 %% <li>Malformed option records and send parameters give `{error, einval}', not OTP's
 %%     `{error, {type, ...}}'.</li>
@@ -121,9 +124,15 @@
 %% <li>`inet:monitor/1' gives `{'DOWN', MRef, socket, S, closed}' as OTP's module-based
 %%     sockets do (`nosock' for a socket already closed), not a port's
 %%     `{'DOWN', MRef, port, Port, Reason}'.</li>
+%% <li>`inet:getopts(S, [non_block_send])' gives `{ok, [{non_block_send, V}]}'; OTP 29's
+%%     gives a bare `{ok, [V]}'.</li>
+%% <li>`{sctp_passive, S}' follows the message that ended an `{active, N}' count, before
+%%     any later message of the socket, but as a message of its own from the poller
+%%     thread: a `receive ... after 0' the moment the data arrives can miss it. Wait for
+%%     it with a timeout.</li>
 %% </ul>
 %%
-%% == Beyond OTP 25 ==
+%% == Beyond OTP ==
 %% <ul>
 %% <li>`accept/1,2': a one-to-one (`{type, stream}') socket that listens with a backlog
 %%     hands out each new association as its own socket, as `gen_tcp:accept/1,2' does.</li>
@@ -341,7 +350,7 @@ accept(S) ->
 
 %% @doc Accepts the next association on a listening one-to-one socket (opened with
 %% `{type, stream}', then `listen/2' with `true' or a backlog) as a new one-to-one socket,
-%% shaped like `gen_tcp:accept/2'. Not in OTP 25. The caller owns the new socket, which
+%% shaped like `gen_tcp:accept/2'. Not in OTP. The caller owns the new socket, which
 %% inherits the listening socket's options (`active' included); its first message is the
 %% association's `#sctp_assoc_change{state = comm_up}'. `{error, timeout}' when none
 %% arrives within `Timeout' ms, `{error, closed}' when the socket is closed, also while
@@ -366,7 +375,7 @@ accept(S, Timeout) ->
     erlang:error(badarg, [S, Timeout]).
 
 %% @doc Adds (`add') or removes (`remove') local addresses of an open socket, as
-%% sctp_bindx(3) does. Not in OTP 25, which fixes the addresses at `open'. `Addrs' are IP
+%% sctp_bindx(3) does. Not in OTP, which fixes the addresses at `open'. `Addrs' are IP
 %% tuples, `{IP, Port}' or sockaddr maps; port 0 or none means the socket's port, the only
 %% one it has. New associations use the new set at once; existing ones learn of it only when
 %% both ends have ASCONF enabled (`net.sctp.addip_enable'), and then get an
@@ -672,7 +681,7 @@ recv(S) ->
 
 %% @doc Receives one message from a passive socket: `{ok, {FromIP, FromPort, AncData,
 %% Data}}', where `Data' is a binary (a list in list mode) or a notification record.
-%% Error notifications come back as OTP 25 returns them: `{error, {[Family, PortHi, PortLo |
+%% Error notifications come back as OTP returns them: `{error, {[Family, PortHi, PortLo |
 %% IPBytes], AncData, Event}}'.
 -spec recv(sctp_socket(), timeout()) -> {ok, term()} | {error, term()}.
 recv(S, Timeout) when ?IS_SOCKET(S) ->
