@@ -74,7 +74,7 @@ test-releases:
 adoption:
 	tools/install-deps
 	tools/adoption-build $${ADOPTION_OTP:-}
-	tools/with-sctp-kernel tools/otp-run $${ADOPTION_OTP:-$(HOST_OTP)} tools/adoption-test
+	tools/with-sctp-kernel tools/otp-run $${ADOPTION_OTP:-host} tools/adoption-test
 
 # The sctp_server/sctp_client pair from OTP's gen_sctp reference page, over
 # this library.
@@ -108,7 +108,7 @@ soak:
 	GEN_SCTP_ASSOC_CYCLES=$${GEN_SCTP_ASSOC_CYCLES:-100000} \
 	EUNIT_ARGS="--module gen_sctp_tests" CT_ARGS="--suite lifecycle_SUITE" \
 	  tools/with-sctp-kernel tools/erlang-tests; rc=$$?; \
-	  tools/test-summary $(TEST_LOGS) $(HOST_OTP) || rc=1; exit $$rc
+	  tools/test-summary $(TEST_LOGS) $$(ls $(TEST_LOGS) | sed -n 's/^otp-//p') || rc=1; exit $$rc
 
 # OTP's gen_sctp against this library, side by side in one VM boot (see bench/run), with
 # a C program as the kernel's ceiling. Writes bench/results/ and the README's table.
