@@ -961,7 +961,8 @@ netns(Opts) ->
 
 netns_file(File) ->
     Name = try unicode:characters_to_binary(File, unicode, file:native_name_encoding())
-           catch error:_ -> badarg
+           catch
+               error:_ -> badarg
            end,
     case Name of
         <<_, _/binary>> -> Name;
