@@ -13,6 +13,7 @@
 -export([assert_gen_sctp_is_ours/0,
          server/1, server/2, pair/1, initmsg/0, recv_event/1, peer_sees_end/2, assert_empty_mailbox/0,
          full_pair/1, numbered/1, free_port/0, async/1, await/1, await/2, wait_blocked/1,
+         not_returned/1,
          localhost/0, timeout/0, streams/0, raised/1]).
 
 -define(L, {127, 0, 0, 1}).
@@ -198,19 +199,28 @@ raised(F) ->
         Class:Reason -> {Class, Reason}
     end.
 
-%% Waits until Pid is blocked in a receive (and stays so for a moment).
+%% Waits until Pid waits in gen_sctp for the poller (a send that met a full buffer,
+%% a recv or accept with nothing to take). A wake-up that finds no room yet puts it
+%% back there, so only reaching the wait is asserted, not staying in it.
 wait_blocked(Pid) ->
     wait_blocked(Pid, 200).
 
 wait_blocked(Pid, 0) ->
     ct:fail({not_blocked, Pid, erlang:process_info(Pid)});
 wait_blocked(Pid, N) ->
-    case erlang:process_info(Pid, status) of
-        {status, waiting} ->
-            ct:sleep(50),
-            {status, waiting} = erlang:process_info(Pid, status),
+    case erlang:process_info(Pid, [status, current_function]) of
+        [{status, waiting}, {current_function, {gen_sctp, wait_ready, 4}}] ->
             ok;
         _ ->
             ct:sleep(20),
             wait_blocked(Pid, N - 1)
+    end.
+
+%% Asserts that the call run by async/1 has not returned yet.
+not_returned({Pid, Ref}) ->
+    receive
+        {Ref, Result} -> ct:fail({returned, Pid, Result})
+    after 0 ->
+            true = erlang:is_process_alive(Pid),
+            ok
     end.
