@@ -1,10 +1,12 @@
-//! The option table: one row per option, naming how it is set and read. Adding an option is
-//! adding a row. Rows either map to a socket option (level, name, value codec) or to state
-//! kept in the socket (`active`, `mode`, `buffer`, ...).
+//! The option table: a row per option, found by its name atom, saying how it is set and
+//! read: a kernel integer or boolean, a record option (a `Rec` declaring the record's
+//! fields), or functions for the options kept in the socket (`active`, `mode`, `buffer`,
+//! ...). Adding an option is adding a row, and for a record option a `Rec`.
 //!
 //! Record fields left `undefined` keep the socket's current value (as OTP's `connect` does).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
+use std::ops::BitOr;
 use std::os::fd::RawFd;
 
 use rustler::types::tuple::{get_tuple, make_tuple};
@@ -16,6 +18,32 @@ use crate::error::{einval, Error, Result};
 use crate::ffi::{self, AssocId, Pod, SOL_SCTP};
 use crate::socket::{Active, Mode, State};
 use crate::terms;
+use libc::{IPPROTO_IP, IPPROTO_IPV6, SOL_SOCKET};
+
+/// The atoms of this module only: option names, record names and the atoms in their values.
+mod names {
+    pub use crate::atoms::{closed, tclass, tos, ttl};
+    rustler::atoms! {
+        active, mode, buffer, recbuf, sndbuf, reuseaddr, reuseport, reuseport_lb,
+        exclusiveaddruse, dontroute, priority, linger, recvtos, recvttl, recvtclass,
+        ipv6_v6only, high_msgq_watermark, low_msgq_watermark, debug, non_block_send,
+        send_timeout, sctp_autoclose, sctp_disable_fragments, sctp_i_want_mapped_v4_addr,
+        sctp_maxseg, sctp_nodelay, sctp_events, sctp_initmsg, sctp_default_send_param,
+        sctp_rtoinfo, sctp_associnfo, sctp_delayed_ack_time, sctp_adaptation_layer,
+        sctp_peer_addr_params, sctp_primary_addr, sctp_set_peer_primary_addr, sctp_status,
+        sctp_get_peer_addr_info, bind_to_device,
+        // records
+        sctp_event_subscribe, sctp_assocparams, sctp_assoc_value, sctp_setadaptation,
+        sctp_paddrparams, sctp_prim, sctp_setpeerprim, sctp_paddrinfo,
+        // values
+        infinity, any, loopback,
+        hb_enable, hb_disable, hb_demand, pmtud_enable, pmtud_disable, sackdelay_enable,
+        sackdelay_disable,
+        inactive, unconfirmed,
+        empty, cookie_wait, cookie_echoed, established, shutdown_pending, shutdown_sent,
+        shutdown_received, shutdown_ack_sent,
+    }
+}
 
 /// What an option row works on.
 pub struct Ctx<'s> {
@@ -25,52 +53,56 @@ pub struct Ctx<'s> {
     pub passive_now: bool,
 }
 
+/// An atom, as `rustler::atoms!` gives them.
+type Name = fn() -> Atom;
 type Setter = fn(&mut Ctx, Term) -> Result<()>;
 /// Reads an option; the term is the request's argument (a record naming e.g. an assoc id).
 type Getter = for<'a> fn(&mut Ctx, Env<'a>, Option<Term<'a>>) -> Result<Term<'a>>;
 
-struct Row {
-    name: &'static str,
-    set: Option<Setter>,
-    get: Option<Getter>,
+/// How an option is set and read. The integers are a socket option's level and name.
+enum How {
+    Int(i32, i32),
+    /// OTP type `uint`: negative values are refused before the kernel sees them.
+    Uint(i32, i32),
+    Bool(i32, i32),
+    /// A record at `SOL_SCTP`, see `Rec`.
+    Record(&'static dyn RecordOpt),
+    /// Anything else; no setter for a read-only option.
+    Fns(Option<Setter>, Getter),
 }
 
-macro_rules! int_row {
-    ($name:literal, $level:expr, $opt:expr) => {
-        Row {
-            name: $name,
-            set: Some(|c, v| {
-                ffi::setsockopt(c.fd, $level, $opt, &v.decode::<i32>()?).map_err(Error::from)
-            }),
-            get: Some(|c, env, _| Ok(get_pod::<i32>(c.fd, $level, $opt, 0i32)?.encode(env))),
-        }
-    };
-}
+use How::{Bool, Fns, Int, Record, Uint};
+use Request::{Ignored, Keys};
 
-/// An option of OTP type `uint`: negative values are refused before the kernel sees them.
-macro_rules! uint_row {
-    ($name:literal, $level:expr, $opt:expr) => {
-        Row {
-            name: $name,
-            set: Some(|c, v| {
-                ffi::setsockopt(c.fd, $level, $opt, &v.decode::<u32>()?).map_err(Error::from)
-            }),
-            get: Some(|c, env, _| Ok(get_pod::<i32>(c.fd, $level, $opt, 0i32)?.encode(env))),
+impl How {
+    fn settable(&self) -> bool {
+        match self {
+            Record(r) => r.settable(),
+            Fns(set, _) => set.is_some(),
+            _ => true,
         }
-    };
-}
+    }
 
-macro_rules! bool_row {
-    ($name:literal, $level:expr, $opt:expr) => {
-        Row {
-            name: $name,
-            set: Some(|c, v| {
-                let on = i32::from(v.decode::<bool>()?);
-                ffi::setsockopt(c.fd, $level, $opt, &on).map_err(Error::from)
-            }),
-            get: Some(|c, env, _| Ok((get_pod::<i32>(c.fd, $level, $opt, 0i32)? != 0).encode(env))),
+    fn set(&self, c: &mut Ctx, v: Term) -> Result<()> {
+        match *self {
+            Int(level, name) => set_pod(c.fd, level, name, &v.decode::<i32>()?),
+            Uint(level, name) => set_pod(c.fd, level, name, &v.decode::<u32>()?),
+            Bool(level, name) => set_pod(c.fd, level, name, &i32::from(v.decode::<bool>()?)),
+            Record(r) => r.set(c, v),
+            Fns(set, _) => set.ok_or_else(einval)?(c, v),
         }
-    };
+    }
+
+    fn get<'a>(&self, c: &mut Ctx, env: Env<'a>, arg: Option<Term<'a>>) -> Result<Term<'a>> {
+        match *self {
+            Int(level, name) | Uint(level, name) => {
+                Ok(get_pod(c.fd, level, name, 0i32)?.encode(env))
+            }
+            Bool(level, name) => Ok((get_pod(c.fd, level, name, 0i32)? != 0).encode(env)),
+            Record(r) => r.get(c, env, arg),
+            Fns(_, get) => get(c, env, arg),
+        }
+    }
 }
 
 fn get_pod<T: Pod>(fd: RawFd, level: i32, name: i32, mut value: T) -> Result<T> {
@@ -82,18 +114,22 @@ fn set_pod<T: Pod>(fd: RawFd, level: i32, name: i32, value: &T) -> Result<()> {
     ffi::setsockopt(fd, level, name, value).map_err(Error::from)
 }
 
-/// The fields of record `name` with `arity` fields, or badarg-ish `einval`.
-fn record<'a>(term: Term<'a>, name: &str, arity: usize) -> Result<Vec<Term<'a>>> {
+/// The fields of record `name` with `arity` fields, or `einval`.
+fn record<'a>(term: Term<'a>, name: Atom, arity: usize) -> Result<Vec<Term<'a>>> {
     let items = get_tuple(term).map_err(|_| einval())?;
-    if items.len() != arity + 1 || items[0].atom_to_string().ok().as_deref() != Some(name) {
+    if items.len() != arity + 1 || Atom::from_term(items[0]).ok() != Some(name) {
         return Err(einval());
     }
     Ok(items[1..].to_vec())
 }
 
+fn is_undefined(term: Term) -> bool {
+    Atom::from_term(term).ok() == Some(atoms::undefined())
+}
+
 /// A record field: `undefined` keeps `current`.
-fn field<'a, T: Decoder<'a>>(term: Term<'a>, current: T) -> Result<T> {
-    if term.is_atom() && Atom::from_term(term).ok() == Some(atoms::undefined()) {
+fn decoded<'a, T: Decoder<'a>>(term: Term<'a>, current: T) -> Result<T> {
+    if is_undefined(term) {
         return Ok(current);
     }
     term.decode::<T>().map_err(|_| einval())
@@ -102,27 +138,26 @@ fn field<'a, T: Decoder<'a>>(term: Term<'a>, current: T) -> Result<T> {
 /// A numeric record field: `undefined` keeps `current`; out of `T`'s range is `einval`
 /// (rustler's own decoders of u8/u16 truncate).
 fn num<T: TryFrom<i64> + Copy>(term: Term, current: T) -> Result<T> {
-    if term.is_atom() && Atom::from_term(term).ok() == Some(atoms::undefined()) {
+    if is_undefined(term) {
         return Ok(current);
     }
     strict_int(term)
+}
+
+/// A list of flag atoms to the union of their bits in `table`; anything else is `einval`.
+fn flag_bits<B: Copy + Default + BitOr<Output = B>>(term: Term, table: &[(B, Name)]) -> Result<B> {
+    let mut bits = B::default();
+    for flag in term.decode::<Vec<Atom>>().map_err(|_| einval())? {
+        let (bit, _) = table.iter().find(|(_, n)| n() == flag).ok_or_else(einval)?;
+        bits = bits | *bit;
+    }
+    Ok(bits)
 }
 
 /// An integer in `T`'s range, else `einval`.
 fn strict_int<T: TryFrom<i64>>(term: Term) -> Result<T> {
     let wide = term.decode::<i64>().map_err(|_| einval())?;
     T::try_from(wide).map_err(|_| einval())
-}
-
-fn make_record<'a>(env: Env<'a>, name: &str, fields: &[Term<'a>]) -> Term<'a> {
-    let mut all = Vec::with_capacity(fields.len() + 1);
-    all.push(
-        Atom::from_str(env, name)
-            .map(|a| a.encode(env))
-            .unwrap_or(fields[0]),
-    );
-    all.extend_from_slice(fields);
-    make_tuple(env, &all)
 }
 
 fn decode_active(term: Term) -> Result<Active> {
@@ -192,6 +227,27 @@ fn get_mode<'a>(c: &mut Ctx, env: Env<'a>, _: Option<Term<'a>>) -> Result<Term<'
     })
 }
 
+fn set_buffer(c: &mut Ctx, v: Term) -> Result<()> {
+    // As OTP: any int; below 1 byte becomes 1.
+    c.st.buffer = v.decode::<i32>()?.max(1) as usize;
+    Ok(())
+}
+
+fn set_high_watermark(c: &mut Ctx, v: Term) -> Result<()> {
+    c.st.high_msgq_watermark = v.decode::<u32>()?.max(1);
+    Ok(())
+}
+
+fn set_low_watermark(c: &mut Ctx, v: Term) -> Result<()> {
+    c.st.low_msgq_watermark = v.decode::<u32>()?.max(1);
+    Ok(())
+}
+
+fn set_non_block_send(c: &mut Ctx, v: Term) -> Result<()> {
+    c.st.non_block_send = v.decode::<bool>()?;
+    Ok(())
+}
+
 fn set_recbuf(c: &mut Ctx, v: Term) -> Result<()> {
     // Any int, as OTP: the kernel clamps what it does not like.
     let size = v.decode::<i32>()?;
@@ -201,6 +257,11 @@ fn set_recbuf(c: &mut Ctx, v: Term) -> Result<()> {
         c.st.buffer = c.st.buffer.max(size);
     }
     Ok(())
+}
+
+/// For options OTP accepts a boolean for and does nothing with.
+fn accept_bool(_: &mut Ctx, v: Term) -> Result<()> {
+    v.decode::<bool>().map(drop).map_err(Error::from)
 }
 
 fn set_linger(c: &mut Ctx, v: Term) -> Result<()> {
@@ -213,96 +274,74 @@ fn set_linger(c: &mut Ctx, v: Term) -> Result<()> {
 }
 
 fn get_linger<'a>(c: &mut Ctx, env: Env<'a>, _: Option<Term<'a>>) -> Result<Term<'a>> {
-    let zero = libc::linger {
-        l_onoff: 0,
-        l_linger: 0,
-    };
-    let l = get_pod(c.fd, libc::SOL_SOCKET, libc::SO_LINGER, zero)?;
+    let l: libc::linger = get_pod(c.fd, libc::SOL_SOCKET, libc::SO_LINGER, Pod::zeroed())?;
     Ok((l.l_onoff != 0, l.l_linger).encode(env))
 }
 
-fn set_initmsg(c: &mut Ctx, v: Term) -> Result<()> {
-    let f = record(v, "sctp_initmsg", 4)?;
-    let cur: ffi::sctp_initmsg = get_pod(c.fd, SOL_SCTP, ffi::SCTP_INITMSG, Pod::zeroed())?;
-    let new = ffi::sctp_initmsg {
-        sinit_num_ostreams: num(f[0], cur.sinit_num_ostreams)?,
-        sinit_max_instreams: num(f[1], cur.sinit_max_instreams)?,
-        sinit_max_attempts: num(f[2], cur.sinit_max_attempts)?,
-        sinit_max_init_timeo: num(f[3], cur.sinit_max_init_timeo)?,
+fn set_timeout(c: &mut Ctx, v: Term) -> Result<()> {
+    c.st.send_timeout = if v.decode::<Atom>().ok() == Some(names::infinity()) {
+        None
+    } else {
+        Some(v.decode::<u32>().map_err(|_| einval())?)
     };
-    set_pod(c.fd, SOL_SCTP, ffi::SCTP_INITMSG, &new)
+    Ok(())
 }
 
-fn get_initmsg<'a>(c: &mut Ctx, env: Env<'a>, _: Option<Term<'a>>) -> Result<Term<'a>> {
-    let m: ffi::sctp_initmsg = get_pod(c.fd, SOL_SCTP, ffi::SCTP_INITMSG, Pod::zeroed())?;
-    Ok(make_record(
-        env,
-        "sctp_initmsg",
-        &[
-            m.sinit_num_ostreams.encode(env),
-            m.sinit_max_instreams.encode(env),
-            m.sinit_max_attempts.encode(env),
-            m.sinit_max_init_timeo.encode(env),
-        ],
-    ))
+fn get_timeout<'a>(c: &mut Ctx, env: Env<'a>, _: Option<Term<'a>>) -> Result<Term<'a>> {
+    Ok(match c.st.send_timeout {
+        None => names::infinity().encode(env),
+        Some(ms) => ms.encode(env),
+    })
 }
 
-fn event_fields(e: &mut ffi::sctp_event_subscribe) -> [&mut u8; 9] {
-    [
-        &mut e.sctp_data_io_event,
-        &mut e.sctp_association_event,
-        &mut e.sctp_address_event,
-        &mut e.sctp_send_failure_event,
-        &mut e.sctp_peer_error_event,
-        &mut e.sctp_shutdown_event,
-        &mut e.sctp_partial_delivery_event,
-        &mut e.sctp_adaptation_layer_event,
-        &mut e.sctp_authentication_event,
-    ]
+fn set_maxseg(c: &mut Ctx, v: Term) -> Result<()> {
+    let value = ffi::sctp_assoc_value {
+        assoc_id: 0,
+        assoc_value: v.decode::<u32>()?,
+    };
+    set_pod(c.fd, SOL_SCTP, ffi::SCTP_MAXSEG, &value)
 }
 
-fn set_events(c: &mut Ctx, v: Term) -> Result<()> {
-    let f = record(v, "sctp_event_subscribe", 9)?;
-    let mut e: ffi::sctp_event_subscribe =
-        get_pod(c.fd, SOL_SCTP, ffi::SCTP_EVENTS, Pod::zeroed())?;
-    for (slot, term) in event_fields(&mut e).into_iter().zip(f) {
-        *slot = u8::from(field(term, *slot != 0)?);
+fn get_maxseg<'a>(c: &mut Ctx, env: Env<'a>, _: Option<Term<'a>>) -> Result<Term<'a>> {
+    let v: ffi::sctp_assoc_value = get_pod(c.fd, SOL_SCTP, ffi::SCTP_MAXSEG, Pod::zeroed())?;
+    Ok(v.assoc_value.encode(env))
+}
+
+// {bind_to_device, Binary}: the interface name, `<<>>` for none.
+
+fn set_bind_to_device(c: &mut Ctx, v: Term) -> Result<()> {
+    let name = v.decode::<Binary>().map_err(|_| einval())?;
+    if name.len() >= ffi::IFNAMSIZ {
+        return Err(einval());
     }
-    // Authentication events are not delivered, as in OTP 25.
-    e.sctp_authentication_event = 0;
-    set_pod(c.fd, SOL_SCTP, ffi::SCTP_EVENTS, &e)
+    let mut dev: ffi::IfName = Pod::zeroed();
+    dev.bytes[..name.len()].copy_from_slice(name.as_slice());
+    set_pod(c.fd, libc::SOL_SOCKET, libc::SO_BINDTODEVICE, &dev)
 }
 
-fn get_events<'a>(c: &mut Ctx, env: Env<'a>, _: Option<Term<'a>>) -> Result<Term<'a>> {
-    let mut e: ffi::sctp_event_subscribe =
-        get_pod(c.fd, SOL_SCTP, ffi::SCTP_EVENTS, Pod::zeroed())?;
-    let values: Vec<Term> = event_fields(&mut e)
-        .into_iter()
-        .map(|b| (*b != 0).encode(env))
-        .collect();
-    Ok(make_record(env, "sctp_event_subscribe", &values))
+fn get_bind_to_device<'a>(c: &mut Ctx, env: Env<'a>, _: Option<Term<'a>>) -> Result<Term<'a>> {
+    let mut dev: ffi::IfName = Pod::zeroed();
+    let len = ffi::getsockopt_len(c.fd, libc::SOL_SOCKET, libc::SO_BINDTODEVICE, &mut dev)?;
+    let name = &dev.bytes[..len];
+    let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
+    let mut bin = NewBinary::new(env, name.len());
+    bin.as_mut_slice().copy_from_slice(name);
+    Ok(Term::from(bin))
 }
+
+const SNDRCV_FLAGS: [(u16, Name); 4] = [
+    (ffi::SCTP_UNORDERED, atoms::unordered),
+    (ffi::SCTP_ADDR_OVER, atoms::addr_over),
+    (ffi::SCTP_ABORT, atoms::abort),
+    (ffi::SCTP_EOF, atoms::eof),
+];
 
 /// `#sctp_sndrcvinfo{}` for sending: flags from atoms, ppid to network order. `undefined`
 /// fields take `base`'s values.
 pub fn decode_sndrcvinfo(v: Term, base: &ffi::sctp_sndrcvinfo) -> Result<ffi::sctp_sndrcvinfo> {
-    let f = record(v, "sctp_sndrcvinfo", 9)?;
-    let flags = if field::<Option<Vec<Atom>>>(f[2], None)?.is_some() {
-        let mut bits = 0u16;
-        for flag in f[2].decode::<Vec<Atom>>().map_err(|_| einval())? {
-            bits |= if flag == atoms::unordered() {
-                ffi::SCTP_UNORDERED
-            } else if flag == atoms::addr_over() {
-                ffi::SCTP_ADDR_OVER
-            } else if flag == atoms::abort() {
-                ffi::SCTP_ABORT
-            } else if flag == atoms::eof() {
-                ffi::SCTP_EOF
-            } else {
-                return Err(einval());
-            };
-        }
-        bits
+    let f = record(v, atoms::sctp_sndrcvinfo(), 9)?;
+    let flags = if decoded::<Option<Vec<Atom>>>(f[2], None)?.is_some() {
+        flag_bits(f[2], &SNDRCV_FLAGS)?
     } else {
         base.sinfo_flags
     };
@@ -319,8 +358,8 @@ pub fn decode_sndrcvinfo(v: Term, base: &ffi::sctp_sndrcvinfo) -> Result<ffi::sc
     })
 }
 
-fn set_default_send_param(c: &mut Ctx, v: Term) -> Result<()> {
-    let id = assoc_id(record(v, "sctp_sndrcvinfo", 9)?[8], 0)?;
+fn set_send_param(c: &mut Ctx, v: Term) -> Result<()> {
+    let id = assoc_id(record(v, atoms::sctp_sndrcvinfo(), 9)?[8], 0)?;
     let mut cur: ffi::sctp_sndrcvinfo = Pod::zeroed();
     cur.sinfo_assoc_id = id;
     let cur = get_pod(c.fd, SOL_SCTP, ffi::SCTP_DEFAULT_SEND_PARAM, cur)?;
@@ -330,67 +369,172 @@ fn set_default_send_param(c: &mut Ctx, v: Term) -> Result<()> {
     Ok(())
 }
 
-fn get_default_send_param<'a>(
-    c: &mut Ctx,
-    env: Env<'a>,
-    arg: Option<Term<'a>>,
-) -> Result<Term<'a>> {
+fn get_send_param<'a>(c: &mut Ctx, env: Env<'a>, arg: Option<Term<'a>>) -> Result<Term<'a>> {
     let mut info: ffi::sctp_sndrcvinfo = Pod::zeroed();
-    info.sinfo_assoc_id = match request(arg, "sctp_sndrcvinfo", 9)? {
-        Some(f) => assoc_id(f[8], 0).map_err(|_| Error::Badarg)?,
-        None => 0,
-    };
+    if let Some(arg) = arg {
+        let f = record(arg, atoms::sctp_sndrcvinfo(), 9).map_err(|_| Error::Badarg)?;
+        info.sinfo_assoc_id = assoc_id(f[8], 0).map_err(|_| Error::Badarg)?;
+    }
     let info = get_pod(c.fd, SOL_SCTP, ffi::SCTP_DEFAULT_SEND_PARAM, info)?;
-    Ok(crate::terms::sndrcvinfo(env, &info))
+    Ok(terms::sndrcvinfo(env, &info))
 }
 
-fn set_maxseg(c: &mut Ctx, v: Term) -> Result<()> {
-    let value = ffi::sctp_assoc_value {
-        assoc_id: 0,
-        assoc_value: v.decode::<u32>()?,
+// Record options (OTP's `sctp_set_opts` / `sctp_fill_opts`), each declared once as a `Rec`.
+// Setting: the record's keys (association, address) make a request, read with getsockopt
+// for the current value; the other fields are merged over it (`undefined` keeps it; if the
+// read fails, OTP's default 0) and the result is set. The struct's members that are no
+// field stay as in the request (zero). Reading: the request record names the keys; a
+// malformed request fails the whole `getopts` with `einval` (`Error::Badarg` here), a
+// failing getsockopt leaves the option out of the result (`Error::Posix`).
+
+/// A record option: Erlang record `name`, whose fields in order map to the kernel struct
+/// `T` of SCTP socket option `opt`.
+struct Rec<T: 'static> {
+    name: Name,
+    opt: i32,
+    request: Request,
+    fields: &'static [Field<T>],
+}
+
+/// What `getopts` takes from a request `{Option, Record}`.
+#[derive(Clone, Copy, PartialEq)]
+enum Request {
+    /// Nothing: the record, if any, is not looked at.
+    Ignored,
+    /// The keys; a bare option name asks with every key `undefined` (which a required key
+    /// refuses).
+    Keys,
+}
+
+type Put<T> = fn(new: &mut T, cur: &T, value: Term, fd: RawFd) -> Result<()>;
+
+/// One record field, as the kernel struct member it maps to.
+struct Field<T> {
+    /// A key names what the kernel is asked about and goes into the request.
+    key: bool,
+    /// Decodes the field into `new`, given the current struct (`cur`, zero for a key) and
+    /// the socket (for an address's family); `None` for a read-only field.
+    put: Option<Put<T>>,
+    get: for<'a> fn(&T, Env<'a>) -> Term<'a>,
+}
+
+/// A `Field` for member `$m`: `field!(kind m)`, or with the decoder written out, `field!(value
+/// m |term, current, fd| expression, encoder)` where the encoder is `fn(Env, member) -> Term`.
+macro_rules! field {
+    // A number, range-checked to the member's type.
+    (num $m:ident) => { field!(value $m |t, c, _fd| num(t, c), plain) };
+    // A boolean kept in a byte.
+    (flag $m:ident) => { field!(value $m |t, c, _fd| decoded(t, c != 0).map(u8::from), flag_term) };
+    // The association asked about; `undefined` is 0.
+    (assoc $m:ident) => { field!(@ true, $m |t, c, _fd| assoc_id(t, c), assoc_term) };
+    // An association OTP requires (`[sctp_assoc_id]` in prim_inet's type table).
+    (assoc_required $m:ident) => {
+        field!(@ true, $m |t, _c, _fd| required_assoc_id(t), assoc_term)
     };
-    set_pod(c.fd, SOL_SCTP, ffi::SCTP_MAXSEG, &value)
-}
-
-fn get_maxseg<'a>(c: &mut Ctx, env: Env<'a>, _: Option<Term<'a>>) -> Result<Term<'a>> {
-    let v = get_pod(
-        c.fd,
-        SOL_SCTP,
-        ffi::SCTP_MAXSEG,
-        ffi::sctp_assoc_value::default(),
-    )?;
-    Ok(v.assoc_value.encode(env))
-}
-
-fn set_timeout(c: &mut Ctx, v: Term) -> Result<()> {
-    c.st.send_timeout = if v.decode::<Atom>().ok() == Some(Atom::from_str(v.get_env(), "infinity")?)
-    {
-        None
-    } else {
-        Some(v.decode::<u32>().map_err(|_| einval())?)
+    // The peer address asked about; `undefined` is OTP's default `{any, 0}`.
+    (peer $m:ident) => { field!(@ true, $m |t, _c, fd| addr_field(t, family(fd)), addr_term) };
+    // An address to set.
+    (addr $m:ident) => {
+        field!(value $m |t, c, fd| if is_undefined(t) { Ok(c) } else { decode_addr(t, family(fd)) }, addr_term)
     };
-    Ok(())
+    (out $m:ident) => { field!(out $m, plain) };
+    (out $m:ident, $enc:expr) => { Field { key: false, put: None, get: |s, env| $enc(env, { s.$m }) } };
+    (value $m:ident |$t:ident, $c:ident, $fd:ident| $dec:expr, $enc:expr) => {
+        field!(@ false, $m |$t, $c, $fd| $dec, $enc)
+    };
+    (@ $key:expr, $m:ident |$t:ident, $c:ident, $fd:ident| $dec:expr, $enc:expr) => {
+        Field {
+            key: $key,
+            put: Some(|new, cur, $t, $fd| {
+                let $c = { cur.$m };
+                new.$m = $dec?;
+                Ok(())
+            }),
+            get: |s, env| $enc(env, { s.$m }),
+        }
+    };
 }
 
-fn get_timeout<'a>(c: &mut Ctx, env: Env<'a>, _: Option<Term<'a>>) -> Result<Term<'a>> {
-    Ok(match c.st.send_timeout {
-        None => Atom::from_str(env, "infinity")?.encode(env),
-        Some(ms) => ms.encode(env),
-    })
+/// A record option with its struct type erased, for the table.
+trait RecordOpt: Sync {
+    fn settable(&self) -> bool;
+    fn set(&self, c: &mut Ctx, v: Term) -> Result<()>;
+    fn get<'a>(&self, c: &mut Ctx, env: Env<'a>, arg: Option<Term<'a>>) -> Result<Term<'a>>;
 }
 
-// ---------------------------------------------------------------------------------------
-// Per-association record options (OTP's `sctp_set_opts` / `sctp_fill_opts`).
-//
-// Setters: `undefined` fields keep the current value, read with getsockopt for the same
-// association (and address) first; if that read fails, they take OTP's default, 0.
-// Getters: the request record names the association (and address); a malformed request
-// fails the whole `getopts` with `einval` (`Error::Badarg` here), a failing getsockopt
-// leaves the option out of the result (`Error::Posix`).
-// ---------------------------------------------------------------------------------------
+impl<T: Pod> Rec<T> {
+    const fn new(name: Name, opt: i32, request: Request, fields: &'static [Field<T>]) -> Self {
+        Rec {
+            name,
+            opt,
+            request,
+            fields,
+        }
+    }
 
-fn is_undefined(term: Term) -> bool {
-    Atom::from_term(term).ok() == Some(atoms::undefined())
+    fn values<'a>(&self, term: Term<'a>) -> Result<Vec<Term<'a>>> {
+        record(term, (self.name)(), self.fields.len())
+    }
+
+    /// The keys among `values` in an otherwise zeroed struct.
+    fn request(&self, values: &[Term], fd: RawFd) -> Result<T> {
+        let zero = T::zeroed();
+        let mut req = zero;
+        for (field, &v) in self.fields.iter().zip(values).filter(|(f, _)| f.key) {
+            field.put.ok_or_else(einval)?(&mut req, &zero, v, fd)?;
+        }
+        Ok(req)
+    }
+
+    fn term<'a>(&self, env: Env<'a>, s: &T) -> Term<'a> {
+        let mut all = vec![(self.name)().encode(env)];
+        all.extend(self.fields.iter().map(|f| (f.get)(s, env)));
+        make_tuple(env, &all)
+    }
+}
+
+impl<T: Pod> RecordOpt for Rec<T> {
+    fn settable(&self) -> bool {
+        self.fields.iter().all(|f| f.put.is_some())
+    }
+
+    fn set(&self, c: &mut Ctx, v: Term) -> Result<()> {
+        let values = self.values(v)?;
+        let req = self.request(&values, c.fd)?;
+        let cur = get_pod(c.fd, SOL_SCTP, self.opt, req).unwrap_or(req);
+        let mut new = req;
+        for (field, &v) in self.fields.iter().zip(&values).filter(|(f, _)| !f.key) {
+            field.put.ok_or_else(einval)?(&mut new, &cur, v, c.fd)?;
+        }
+        set_pod(c.fd, SOL_SCTP, self.opt, &new)
+    }
+
+    fn get<'a>(&self, c: &mut Ctx, env: Env<'a>, arg: Option<Term<'a>>) -> Result<Term<'a>> {
+        let values = match arg {
+            _ if self.request == Ignored => vec![],
+            None => vec![atoms::undefined().to_term(env); self.fields.len()],
+            Some(arg) => self.values(arg).map_err(|_| Error::Badarg)?,
+        };
+        let req = self.request(&values, c.fd).map_err(|_| Error::Badarg)?;
+        let s = get_pod(c.fd, SOL_SCTP, self.opt, req)?;
+        Ok(self.term(env, &s))
+    }
+}
+
+fn plain<T: Encoder>(env: Env<'_>, v: T) -> Term<'_> {
+    v.encode(env)
+}
+
+fn flag_term(env: Env<'_>, v: u8) -> Term<'_> {
+    (v != 0).encode(env)
+}
+
+fn from_be(env: Env<'_>, v: u32) -> Term<'_> {
+    u32::from_be(v).encode(env)
+}
+
+fn paddrinfo(env: Env<'_>, p: ffi::sctp_paddrinfo) -> Term<'_> {
+    PADDRINFO.term(env, &p)
 }
 
 /// An `sctp_assoc_id` field: OTP takes 0..2^32-1 and hands it to the kernel as 32 bits.
@@ -398,7 +542,6 @@ fn assoc_id(term: Term, current: AssocId) -> Result<AssocId> {
     Ok(num::<u32>(term, current as u32)? as AssocId)
 }
 
-/// An assoc id field OTP requires (`[sctp_assoc_id]` in prim_inet's type table).
 fn required_assoc_id(term: Term) -> Result<AssocId> {
     if is_undefined(term) {
         return Err(einval());
@@ -406,17 +549,175 @@ fn required_assoc_id(term: Term) -> Result<AssocId> {
     assoc_id(term, 0)
 }
 
-fn assoc_term<'a>(env: Env<'a>, id: AssocId) -> Term<'a> {
+fn assoc_term(env: Env<'_>, id: AssocId) -> Term<'_> {
     (id as u32).encode(env)
 }
 
-/// The fields of a getopts request record `{Name, Record}`; `None` for a bare name.
-fn request<'a>(arg: Option<Term<'a>>, name: &str, arity: usize) -> Result<Option<Vec<Term<'a>>>> {
-    match arg {
-        None => Ok(None),
-        Some(t) => record(t, name, arity).map(Some).map_err(|_| Error::Badarg),
+/// The `spp_flags` OTP 25 knows, in the order `sctp_fill_opts` lists them.
+const SPP_FLAGS: [(u32, Name); 7] = [
+    (ffi::SPP_HB_ENABLE, names::hb_enable),
+    (ffi::SPP_HB_DISABLE, names::hb_disable),
+    (ffi::SPP_HB_DEMAND, names::hb_demand),
+    (ffi::SPP_PMTUD_ENABLE, names::pmtud_enable),
+    (ffi::SPP_PMTUD_DISABLE, names::pmtud_disable),
+    (ffi::SPP_SACKDELAY_ENABLE, names::sackdelay_enable),
+    (ffi::SPP_SACKDELAY_DISABLE, names::sackdelay_disable),
+];
+
+/// A flag list to `spp_flags`, `undefined` keeping the known ones of `current`; as OTP,
+/// enabling and disabling the same thing is `einval`.
+fn spp_flags(term: Term, current: u32) -> Result<u32> {
+    if is_undefined(term) {
+        return Ok(SPP_FLAGS.iter().fold(0, |acc, (bit, _)| acc | bit) & current);
     }
+    let bits = flag_bits(term, &SPP_FLAGS)?;
+    for (on, off) in [
+        (ffi::SPP_HB_ENABLE, ffi::SPP_HB_DISABLE),
+        (ffi::SPP_PMTUD_ENABLE, ffi::SPP_PMTUD_DISABLE),
+        (ffi::SPP_SACKDELAY_ENABLE, ffi::SPP_SACKDELAY_DISABLE),
+    ] {
+        if bits & on != 0 && bits & off != 0 {
+            return Err(einval());
+        }
+    }
+    Ok(bits)
 }
+
+fn spp_flags_term(env: Env<'_>, bits: u32) -> Term<'_> {
+    let list: Vec<Atom> = SPP_FLAGS
+        .iter()
+        .filter(|(bit, _)| bits & bit != 0)
+        .map(|(_, name)| name())
+        .collect();
+    list.encode(env)
+}
+
+fn assoc_state(env: Env<'_>, state: i32) -> Term<'_> {
+    match state {
+        ffi::SCTP_EMPTY => names::empty(),
+        ffi::SCTP_CLOSED => names::closed(),
+        ffi::SCTP_COOKIE_WAIT => names::cookie_wait(),
+        ffi::SCTP_COOKIE_ECHOED => names::cookie_echoed(),
+        ffi::SCTP_ESTABLISHED => names::established(),
+        ffi::SCTP_SHUTDOWN_PENDING => names::shutdown_pending(),
+        ffi::SCTP_SHUTDOWN_SENT => names::shutdown_sent(),
+        ffi::SCTP_SHUTDOWN_RECEIVED => names::shutdown_received(),
+        ffi::SCTP_SHUTDOWN_ACK_SENT => names::shutdown_ack_sent(),
+        _ => atoms::undefined(),
+    }
+    .encode(env)
+}
+
+fn path_state(env: Env<'_>, state: i32) -> Term<'_> {
+    match state {
+        ffi::SCTP_ACTIVE => names::active(),
+        ffi::SCTP_INACTIVE => names::inactive(),
+        ffi::SCTP_UNCONFIRMED => names::unconfirmed(),
+        _ => atoms::undefined(),
+    }
+    .encode(env)
+}
+
+// The record options; each field names the struct member it maps to.
+
+#[rustfmt::skip]
+static INITMSG: Rec<ffi::sctp_initmsg> = Rec::new(names::sctp_initmsg, ffi::SCTP_INITMSG, Ignored, &[
+    field!(num sinit_num_ostreams),
+    field!(num sinit_max_instreams),
+    field!(num sinit_max_attempts),
+    field!(num sinit_max_init_timeo),
+]);
+
+#[rustfmt::skip]
+static EVENTS: Rec<ffi::sctp_event_subscribe> = Rec::new(names::sctp_event_subscribe, ffi::SCTP_EVENTS, Ignored, &[
+    field!(flag sctp_data_io_event),
+    field!(flag sctp_association_event),
+    field!(flag sctp_address_event),
+    field!(flag sctp_send_failure_event),
+    field!(flag sctp_peer_error_event),
+    field!(flag sctp_shutdown_event),
+    field!(flag sctp_partial_delivery_event),
+    field!(flag sctp_adaptation_layer_event),
+    // Authentication events are not delivered, as in OTP 25: the field is only checked.
+    field!(value sctp_authentication_event |t, _c, _fd| decoded(t, false).map(|_| 0), flag_term),
+]);
+
+#[rustfmt::skip]
+static RTOINFO: Rec<ffi::sctp_rtoinfo> = Rec::new(names::sctp_rtoinfo, ffi::SCTP_RTOINFO, Keys, &[
+    field!(assoc srto_assoc_id),
+    field!(num srto_initial),
+    field!(num srto_max),
+    field!(num srto_min),
+]);
+
+#[rustfmt::skip]
+static ASSOCPARAMS: Rec<ffi::sctp_assocparams> = Rec::new(names::sctp_assocparams, ffi::SCTP_ASSOCINFO, Keys, &[
+    field!(assoc sasoc_assoc_id),
+    field!(num sasoc_asocmaxrxt),
+    field!(num sasoc_number_peer_destinations),
+    field!(num sasoc_peer_rwnd),
+    field!(num sasoc_local_rwnd),
+    field!(num sasoc_cookie_life),
+]);
+
+/// SCTP_DELAYED_ACK_TIME, in milliseconds.
+#[rustfmt::skip]
+static DELAYED_ACK: Rec<ffi::sctp_assoc_value> = Rec::new(names::sctp_assoc_value, ffi::SCTP_DELAYED_ACK_TIME, Keys, &[
+    field!(assoc assoc_id),
+    field!(num assoc_value),
+]);
+
+/// OTP htonl's the indication on set and ntohl's it on get.
+#[rustfmt::skip]
+static ADAPTATION: Rec<ffi::sctp_setadaptation> = Rec::new(names::sctp_setadaptation, ffi::SCTP_ADAPTATION_LAYER, Keys, &[
+    field!(value ssb_adaptation_ind |t, c, _fd| num(t, u32::from_be(c)).map(u32::to_be), from_be),
+]);
+
+#[rustfmt::skip]
+static PADDRPARAMS: Rec<ffi::sctp_paddrparams> = Rec::new(names::sctp_paddrparams, ffi::SCTP_PEER_ADDR_PARAMS, Keys, &[
+    field!(assoc spp_assoc_id),
+    field!(peer spp_address),
+    field!(num spp_hbinterval),
+    field!(num spp_pathmaxrxt),
+    field!(num spp_pathmtu),
+    field!(num spp_sackdelay),
+    field!(value spp_flags |t, c, _fd| spp_flags(t, c), spp_flags_term),
+]);
+
+/// `#sctp_prim{}` and `#sctp_setpeerprim{}`. SCTP_SET_PEER_PRIMARY_ADDR cannot be read on
+/// Linux, so getopts leaves it out.
+#[rustfmt::skip]
+static PRIM_FIELDS: &[Field<ffi::sctp_prim>] = &[field!(assoc_required ssp_assoc_id), field!(addr ssp_addr)];
+#[rustfmt::skip]
+static PRIM: Rec<ffi::sctp_prim> = Rec::new(names::sctp_prim, ffi::SCTP_PRIMARY_ADDR, Keys, PRIM_FIELDS);
+#[rustfmt::skip]
+static SETPEERPRIM: Rec<ffi::sctp_prim> = Rec::new(names::sctp_setpeerprim, ffi::SCTP_SET_PEER_PRIMARY_ADDR, Keys, PRIM_FIELDS);
+
+#[rustfmt::skip]
+static PADDRINFO: Rec<ffi::sctp_paddrinfo> = Rec::new(names::sctp_paddrinfo, ffi::SCTP_GET_PEER_ADDR_INFO, Keys, &[
+    field!(assoc spinfo_assoc_id),
+    field!(peer spinfo_address),
+    field!(out spinfo_state, path_state),
+    field!(out spinfo_cwnd),
+    field!(out spinfo_srtt),
+    field!(out spinfo_rto),
+    field!(out spinfo_mtu),
+]);
+
+#[rustfmt::skip]
+static STATUS: Rec<ffi::sctp_status> = Rec::new(names::sctp_status, ffi::SCTP_STATUS, Keys, &[
+    field!(assoc_required sstat_assoc_id),
+    field!(out sstat_state, assoc_state),
+    field!(out sstat_rwnd),
+    field!(out sstat_unackdata),
+    field!(out sstat_penddata),
+    field!(out sstat_instrms),
+    field!(out sstat_outstrms),
+    field!(out sstat_fragmentation_point),
+    field!(out sstat_primary, paddrinfo),
+]);
+
+// Addresses
 
 /// The socket's address family (`SO_DOMAIN`).
 fn family(fd: RawFd) -> i32 {
@@ -424,33 +725,36 @@ fn family(fd: RawFd) -> i32 {
 }
 
 fn decode_ip(term: Term, family: i32) -> Result<IpAddr> {
-    if let Ok(name) = term.atom_to_string() {
+    if let Ok(name) = Atom::from_term(term) {
         let v6 = family == libc::AF_INET6;
-        return match name.as_str() {
-            "any" if v6 => Ok(IpAddr::V6(Ipv6Addr::UNSPECIFIED)),
-            "any" => Ok(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
-            "loopback" if v6 => Ok(IpAddr::V6(Ipv6Addr::LOCALHOST)),
-            "loopback" => Ok(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        return match name {
+            _ if name == names::any() => Ok(any_ip(family)),
+            _ if name == names::loopback() && v6 => Ok(Ipv6Addr::LOCALHOST.into()),
+            _ if name == names::loopback() => Ok(Ipv4Addr::LOCALHOST.into()),
             _ => Err(einval()),
         };
     }
     let parts = get_tuple(term).map_err(|_| einval())?;
     match parts.len() {
-        4 => {
-            let mut o = [0u8; 4];
-            for (slot, t) in o.iter_mut().zip(&parts) {
-                *slot = strict_int(*t)?;
-            }
-            Ok(IpAddr::V4(Ipv4Addr::from(o)))
-        }
-        8 => {
-            let mut w = [0u16; 8];
-            for (slot, t) in w.iter_mut().zip(&parts) {
-                *slot = strict_int(*t)?;
-            }
-            Ok(IpAddr::V6(Ipv6Addr::from(w)))
-        }
+        4 => Ok(IpAddr::from(ints::<u8, 4>(&parts)?)),
+        8 => Ok(IpAddr::from(ints::<u16, 8>(&parts)?)),
         _ => Err(einval()),
+    }
+}
+
+fn ints<T: TryFrom<i64> + Copy + Default, const N: usize>(terms: &[Term]) -> Result<[T; N]> {
+    let mut out = [T::default(); N];
+    for (slot, &t) in out.iter_mut().zip(terms) {
+        *slot = strict_int(t)?;
+    }
+    Ok(out)
+}
+
+fn any_ip(family: i32) -> IpAddr {
+    if family == libc::AF_INET6 {
+        Ipv6Addr::UNSPECIFIED.into()
+    } else {
+        Ipv4Addr::UNSPECIFIED.into()
     }
 }
 
@@ -493,613 +797,82 @@ fn decode_addr(term: Term, family: i32) -> Result<RawSockAddr> {
 /// An address field; `undefined` is OTP's default `{any, 0}`.
 fn addr_field(term: Term, family: i32) -> Result<RawSockAddr> {
     if is_undefined(term) {
-        return decode_addr_any(family);
+        return Ok(addr::to_raw(&SocketAddr::new(any_ip(family), 0)).0);
     }
     decode_addr(term, family)
 }
 
-fn decode_addr_any(family: i32) -> Result<RawSockAddr> {
-    let ip = if family == libc::AF_INET6 {
-        IpAddr::V6(Ipv6Addr::UNSPECIFIED)
-    } else {
-        IpAddr::V4(Ipv4Addr::UNSPECIFIED)
-    };
-    Ok(addr::to_raw(&SocketAddr::new(ip, 0)).0)
-}
-
-fn addr_term<'a>(env: Env<'a>, raw: RawSockAddr) -> Term<'a> {
+fn addr_term(env: Env<'_>, raw: RawSockAddr) -> Term<'_> {
     terms::option_sockaddr(env, &raw.bytes)
 }
 
-/// The socket's current value for a request, or the request itself (all zeros but the
-/// keys) when the kernel has none.
-fn current<T: Pod>(fd: RawFd, name: i32, req: T) -> T {
-    get_pod(fd, SOL_SCTP, name, req).unwrap_or(req)
-}
+// The table
 
-fn atom<'a>(env: Env<'a>, name: &str) -> Term<'a> {
-    Atom::from_str(env, name)
-        .map(|a| a.encode(env))
-        .unwrap_or_else(|_| atoms::undefined().encode(env))
-}
-
-// #sctp_rtoinfo{assoc_id, initial, max, min}
-
-fn set_rtoinfo(c: &mut Ctx, v: Term) -> Result<()> {
-    let f = record(v, "sctp_rtoinfo", 4)?;
-    let req = ffi::sctp_rtoinfo {
-        srto_assoc_id: assoc_id(f[0], 0)?,
-        ..Default::default()
-    };
-    let cur = current(c.fd, ffi::SCTP_RTOINFO, req);
-    let new = ffi::sctp_rtoinfo {
-        srto_assoc_id: req.srto_assoc_id,
-        srto_initial: num(f[1], cur.srto_initial)?,
-        srto_max: num(f[2], cur.srto_max)?,
-        srto_min: num(f[3], cur.srto_min)?,
-    };
-    set_pod(c.fd, SOL_SCTP, ffi::SCTP_RTOINFO, &new)
-}
-
-fn get_rtoinfo<'a>(c: &mut Ctx, env: Env<'a>, arg: Option<Term<'a>>) -> Result<Term<'a>> {
-    let id = match request(arg, "sctp_rtoinfo", 4)? {
-        Some(f) => assoc_id(f[0], 0).map_err(|_| Error::Badarg)?,
-        None => 0,
-    };
-    let req = ffi::sctp_rtoinfo {
-        srto_assoc_id: id,
-        ..Default::default()
-    };
-    let r = get_pod(c.fd, SOL_SCTP, ffi::SCTP_RTOINFO, req)?;
-    Ok(make_record(
-        env,
-        "sctp_rtoinfo",
-        &[
-            assoc_term(env, r.srto_assoc_id),
-            r.srto_initial.encode(env),
-            r.srto_max.encode(env),
-            r.srto_min.encode(env),
-        ],
-    ))
-}
-
-// #sctp_assocparams{assoc_id, asocmaxrxt, number_peer_destinations, peer_rwnd, local_rwnd,
-// cookie_life}
-
-fn set_associnfo(c: &mut Ctx, v: Term) -> Result<()> {
-    let f = record(v, "sctp_assocparams", 6)?;
-    let req = ffi::sctp_assocparams {
-        sasoc_assoc_id: assoc_id(f[0], 0)?,
-        ..Default::default()
-    };
-    let cur = current(c.fd, ffi::SCTP_ASSOCINFO, req);
-    let new = ffi::sctp_assocparams {
-        sasoc_assoc_id: req.sasoc_assoc_id,
-        sasoc_asocmaxrxt: num(f[1], cur.sasoc_asocmaxrxt)?,
-        sasoc_number_peer_destinations: num(f[2], cur.sasoc_number_peer_destinations)?,
-        sasoc_peer_rwnd: num(f[3], cur.sasoc_peer_rwnd)?,
-        sasoc_local_rwnd: num(f[4], cur.sasoc_local_rwnd)?,
-        sasoc_cookie_life: num(f[5], cur.sasoc_cookie_life)?,
-    };
-    set_pod(c.fd, SOL_SCTP, ffi::SCTP_ASSOCINFO, &new)
-}
-
-fn get_associnfo<'a>(c: &mut Ctx, env: Env<'a>, arg: Option<Term<'a>>) -> Result<Term<'a>> {
-    let id = match request(arg, "sctp_assocparams", 6)? {
-        Some(f) => assoc_id(f[0], 0).map_err(|_| Error::Badarg)?,
-        None => 0,
-    };
-    let req = ffi::sctp_assocparams {
-        sasoc_assoc_id: id,
-        ..Default::default()
-    };
-    let p = get_pod(c.fd, SOL_SCTP, ffi::SCTP_ASSOCINFO, req)?;
-    Ok(make_record(
-        env,
-        "sctp_assocparams",
-        &[
-            assoc_term(env, p.sasoc_assoc_id),
-            p.sasoc_asocmaxrxt.encode(env),
-            p.sasoc_number_peer_destinations.encode(env),
-            p.sasoc_peer_rwnd.encode(env),
-            p.sasoc_local_rwnd.encode(env),
-            p.sasoc_cookie_life.encode(env),
-        ],
-    ))
-}
-
-// #sctp_assoc_value{assoc_id, assoc_value} for SCTP_DELAYED_ACK_TIME (milliseconds)
-
-fn set_delayed_ack_time(c: &mut Ctx, v: Term) -> Result<()> {
-    let f = record(v, "sctp_assoc_value", 2)?;
-    let req = ffi::sctp_assoc_value {
-        assoc_id: assoc_id(f[0], 0)?,
-        assoc_value: 0,
-    };
-    let cur = current(c.fd, ffi::SCTP_DELAYED_ACK_TIME, req);
-    let new = ffi::sctp_assoc_value {
-        assoc_id: req.assoc_id,
-        assoc_value: num(f[1], cur.assoc_value)?,
-    };
-    set_pod(c.fd, SOL_SCTP, ffi::SCTP_DELAYED_ACK_TIME, &new)
-}
-
-fn get_delayed_ack_time<'a>(c: &mut Ctx, env: Env<'a>, arg: Option<Term<'a>>) -> Result<Term<'a>> {
-    let id = match request(arg, "sctp_assoc_value", 2)? {
-        Some(f) => assoc_id(f[0], 0).map_err(|_| Error::Badarg)?,
-        None => 0,
-    };
-    let req = ffi::sctp_assoc_value {
-        assoc_id: id,
-        assoc_value: 0,
-    };
-    let v = get_pod(c.fd, SOL_SCTP, ffi::SCTP_DELAYED_ACK_TIME, req)?;
-    Ok(make_record(
-        env,
-        "sctp_assoc_value",
-        &[assoc_term(env, v.assoc_id), v.assoc_value.encode(env)],
-    ))
-}
-
-// #sctp_setadaptation{adaptation_ind}: OTP htonl's on set and ntohl's on get.
-
-fn set_adaptation_layer(c: &mut Ctx, v: Term) -> Result<()> {
-    let f = record(v, "sctp_setadaptation", 1)?;
-    let cur = current(
-        c.fd,
-        ffi::SCTP_ADAPTATION_LAYER,
-        ffi::sctp_setadaptation::default(),
-    );
-    let ind: u32 = num(f[0], u32::from_be(cur.ssb_adaptation_ind))?;
-    let new = ffi::sctp_setadaptation {
-        ssb_adaptation_ind: ind.to_be(),
-    };
-    set_pod(c.fd, SOL_SCTP, ffi::SCTP_ADAPTATION_LAYER, &new)
-}
-
-fn get_adaptation_layer<'a>(c: &mut Ctx, env: Env<'a>, arg: Option<Term<'a>>) -> Result<Term<'a>> {
-    request(arg, "sctp_setadaptation", 1)?;
-    let a = get_pod(
-        c.fd,
-        SOL_SCTP,
-        ffi::SCTP_ADAPTATION_LAYER,
-        ffi::sctp_setadaptation::default(),
-    )?;
-    Ok(make_record(
-        env,
-        "sctp_setadaptation",
-        &[u32::from_be(a.ssb_adaptation_ind).encode(env)],
-    ))
-}
-
-// #sctp_paddrparams{assoc_id, address, hbinterval, pathmaxrxt, pathmtu, sackdelay, flags}
-
-/// The flags OTP 25 knows, in the order `sctp_fill_opts` lists them.
-fn spp_flag_names() -> [(u32, &'static str); 7] {
-    [
-        (ffi::SPP_HB_ENABLE, "hb_enable"),
-        (ffi::SPP_HB_DISABLE, "hb_disable"),
-        (ffi::SPP_HB_DEMAND, "hb_demand"),
-        (ffi::SPP_PMTUD_ENABLE, "pmtud_enable"),
-        (ffi::SPP_PMTUD_DISABLE, "pmtud_disable"),
-        (ffi::SPP_SACKDELAY_ENABLE, "sackdelay_enable"),
-        (ffi::SPP_SACKDELAY_DISABLE, "sackdelay_disable"),
-    ]
-}
-
-/// A flag list to `spp_flags`; as OTP, enabling and disabling the same thing is `einval`.
-fn decode_spp_flags(term: Term) -> Result<u32> {
-    let names = spp_flag_names();
-    let mut bits = 0;
-    for flag in term.decode::<Vec<Term>>().map_err(|_| einval())? {
-        let name = flag.atom_to_string().map_err(|_| einval())?;
-        let (bit, _) = names.iter().find(|(_, n)| *n == name).ok_or_else(einval)?;
-        bits |= bit;
-    }
-    for (on, off) in [
-        (ffi::SPP_HB_ENABLE, ffi::SPP_HB_DISABLE),
-        (ffi::SPP_PMTUD_ENABLE, ffi::SPP_PMTUD_DISABLE),
-        (ffi::SPP_SACKDELAY_ENABLE, ffi::SPP_SACKDELAY_DISABLE),
-    ] {
-        if bits & on != 0 && bits & off != 0 {
-            return Err(einval());
-        }
-    }
-    Ok(bits)
-}
-
-fn spp_flags_term<'a>(env: Env<'a>, bits: u32) -> Term<'a> {
-    let list: Vec<Term> = spp_flag_names()
-        .iter()
-        .filter(|(bit, _)| bits & bit != 0)
-        .map(|(_, name)| atom(env, name))
-        .collect();
-    list.encode(env)
-}
-
-fn paddrparams_request(assoc: AssocId, address: RawSockAddr) -> ffi::sctp_paddrparams {
-    let mut p: ffi::sctp_paddrparams = Pod::zeroed();
-    p.spp_assoc_id = assoc;
-    p.spp_address = address;
-    p
-}
-
-fn set_peer_addr_params(c: &mut Ctx, v: Term) -> Result<()> {
-    let f = record(v, "sctp_paddrparams", 7)?;
-    let req = paddrparams_request(assoc_id(f[0], 0)?, addr_field(f[1], family(c.fd))?);
-    let cur = current(c.fd, ffi::SCTP_PEER_ADDR_PARAMS, req);
-    let known = spp_flag_names().iter().fold(0, |acc, (bit, _)| acc | bit);
-    let flags = if is_undefined(f[6]) {
-        cur.spp_flags & known
-    } else {
-        decode_spp_flags(f[6])?
-    };
-    let mut new = req;
-    new.spp_hbinterval = num(f[2], cur.spp_hbinterval)?;
-    new.spp_pathmaxrxt = num(f[3], cur.spp_pathmaxrxt)?;
-    new.spp_pathmtu = num(f[4], cur.spp_pathmtu)?;
-    new.spp_sackdelay = num(f[5], cur.spp_sackdelay)?;
-    new.spp_flags = flags;
-    set_pod(c.fd, SOL_SCTP, ffi::SCTP_PEER_ADDR_PARAMS, &new)
-}
-
-fn get_peer_addr_params<'a>(c: &mut Ctx, env: Env<'a>, arg: Option<Term<'a>>) -> Result<Term<'a>> {
-    let fam = family(c.fd);
-    let req = match request(arg, "sctp_paddrparams", 7)? {
-        Some(f) => paddrparams_request(
-            assoc_id(f[0], 0).map_err(|_| Error::Badarg)?,
-            addr_field(f[1], fam).map_err(|_| Error::Badarg)?,
-        ),
-        None => paddrparams_request(0, decode_addr_any(fam)?),
-    };
-    let p = get_pod(c.fd, SOL_SCTP, ffi::SCTP_PEER_ADDR_PARAMS, req)?;
-    Ok(make_record(
-        env,
-        "sctp_paddrparams",
-        &[
-            assoc_term(env, p.spp_assoc_id),
-            addr_term(env, p.spp_address),
-            { p.spp_hbinterval }.encode(env),
-            { p.spp_pathmaxrxt }.encode(env),
-            { p.spp_pathmtu }.encode(env),
-            { p.spp_sackdelay }.encode(env),
-            spp_flags_term(env, p.spp_flags),
-        ],
-    ))
-}
-
-// #sctp_prim{assoc_id, addr} and #sctp_setpeerprim{assoc_id, addr}: the assoc id is
-// required. SCTP_SET_PEER_PRIMARY_ADDR cannot be read on Linux, so getopts leaves it out.
-
-fn set_prim(c: &mut Ctx, v: Term, name: &str, opt: i32) -> Result<()> {
-    let f = record(v, name, 2)?;
-    let mut new: ffi::sctp_prim = Pod::zeroed();
-    new.ssp_assoc_id = required_assoc_id(f[0])?;
-    new.ssp_addr = if is_undefined(f[1]) {
-        get_pod(c.fd, SOL_SCTP, opt, new)?.ssp_addr
-    } else {
-        decode_addr(f[1], family(c.fd))?
-    };
-    set_pod(c.fd, SOL_SCTP, opt, &new)
-}
-
-fn get_prim<'a>(
-    c: &mut Ctx,
-    env: Env<'a>,
-    arg: Option<Term<'a>>,
-    name: &str,
-    opt: i32,
-) -> Result<Term<'a>> {
-    let f = request(arg, name, 2)?.ok_or(Error::Badarg)?;
-    let mut req: ffi::sctp_prim = Pod::zeroed();
-    req.ssp_assoc_id = required_assoc_id(f[0]).map_err(|_| Error::Badarg)?;
-    let p = get_pod(c.fd, SOL_SCTP, opt, req)?;
-    Ok(make_record(
-        env,
-        name,
-        &[assoc_term(env, p.ssp_assoc_id), addr_term(env, p.ssp_addr)],
-    ))
-}
-
-// Read-only: #sctp_status{} and #sctp_paddrinfo{}.
-
-fn paddrinfo_term<'a>(env: Env<'a>, p: &ffi::sctp_paddrinfo) -> Term<'a> {
-    let p = *p;
-    let state = match p.spinfo_state {
-        ffi::SCTP_ACTIVE => "active",
-        ffi::SCTP_INACTIVE => "inactive",
-        ffi::SCTP_UNCONFIRMED => "unconfirmed",
-        _ => "undefined",
-    };
-    make_record(
-        env,
-        "sctp_paddrinfo",
-        &[
-            assoc_term(env, p.spinfo_assoc_id),
-            addr_term(env, p.spinfo_address),
-            atom(env, state),
-            { p.spinfo_cwnd }.encode(env),
-            { p.spinfo_srtt }.encode(env),
-            { p.spinfo_rto }.encode(env),
-            { p.spinfo_mtu }.encode(env),
-        ],
-    )
-}
-
-fn get_status<'a>(c: &mut Ctx, env: Env<'a>, arg: Option<Term<'a>>) -> Result<Term<'a>> {
-    let f = request(arg, "sctp_status", 9)?.ok_or(Error::Badarg)?;
-    let mut req: ffi::sctp_status = Pod::zeroed();
-    req.sstat_assoc_id = required_assoc_id(f[0]).map_err(|_| Error::Badarg)?;
-    let s = get_pod(c.fd, SOL_SCTP, ffi::SCTP_STATUS, req)?;
-    let state = match s.sstat_state {
-        ffi::SCTP_EMPTY => "empty",
-        ffi::SCTP_CLOSED => "closed",
-        ffi::SCTP_COOKIE_WAIT => "cookie_wait",
-        ffi::SCTP_COOKIE_ECHOED => "cookie_echoed",
-        ffi::SCTP_ESTABLISHED => "established",
-        ffi::SCTP_SHUTDOWN_PENDING => "shutdown_pending",
-        ffi::SCTP_SHUTDOWN_SENT => "shutdown_sent",
-        ffi::SCTP_SHUTDOWN_RECEIVED => "shutdown_received",
-        ffi::SCTP_SHUTDOWN_ACK_SENT => "shutdown_ack_sent",
-        _ => "undefined",
-    };
-    Ok(make_record(
-        env,
-        "sctp_status",
-        &[
-            assoc_term(env, s.sstat_assoc_id),
-            atom(env, state),
-            s.sstat_rwnd.encode(env),
-            s.sstat_unackdata.encode(env),
-            s.sstat_penddata.encode(env),
-            s.sstat_instrms.encode(env),
-            s.sstat_outstrms.encode(env),
-            s.sstat_fragmentation_point.encode(env),
-            paddrinfo_term(env, &s.sstat_primary),
-        ],
-    ))
-}
-
-fn get_peer_addr_info<'a>(c: &mut Ctx, env: Env<'a>, arg: Option<Term<'a>>) -> Result<Term<'a>> {
-    let fam = family(c.fd);
-    let mut req: ffi::sctp_paddrinfo = Pod::zeroed();
-    match request(arg, "sctp_paddrinfo", 7)? {
-        Some(f) => {
-            req.spinfo_assoc_id = assoc_id(f[0], 0).map_err(|_| Error::Badarg)?;
-            req.spinfo_address = addr_field(f[1], fam).map_err(|_| Error::Badarg)?;
-        }
-        None => req.spinfo_address = decode_addr_any(fam)?,
-    }
-    let p = get_pod(c.fd, SOL_SCTP, ffi::SCTP_GET_PEER_ADDR_INFO, req)?;
-    Ok(paddrinfo_term(env, &p))
-}
-
-// {bind_to_device, Binary}: the interface name, `<<>>` for none.
-
-fn set_bind_to_device(c: &mut Ctx, v: Term) -> Result<()> {
-    let name = v.decode::<Binary>().map_err(|_| einval())?;
-    if name.len() >= ffi::IFNAMSIZ {
-        return Err(einval());
-    }
-    let mut dev = ffi::IfName {
-        bytes: [0; ffi::IFNAMSIZ],
-    };
-    dev.bytes[..name.len()].copy_from_slice(name.as_slice());
-    set_pod(c.fd, libc::SOL_SOCKET, libc::SO_BINDTODEVICE, &dev)
-}
-
-fn get_bind_to_device<'a>(c: &mut Ctx, env: Env<'a>, _: Option<Term<'a>>) -> Result<Term<'a>> {
-    let mut dev = ffi::IfName {
-        bytes: [0; ffi::IFNAMSIZ],
-    };
-    let len = ffi::getsockopt_len(c.fd, libc::SOL_SOCKET, libc::SO_BINDTODEVICE, &mut dev)?;
-    let name = &dev.bytes[..len];
-    let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
-    let mut bin = NewBinary::new(env, name.len());
-    bin.as_mut_slice().copy_from_slice(name);
-    Ok(Term::from(bin))
-}
-
-static TABLE: &[Row] = &[
-    Row {
-        name: "active",
-        set: Some(set_active),
-        get: Some(get_active),
-    },
-    Row {
-        name: "mode",
-        set: Some(set_mode),
-        get: Some(get_mode),
-    },
-    Row {
-        name: "buffer",
-        set: Some(|c, v| {
-            // As OTP: any int; below 1 byte becomes 1.
-            c.st.buffer = v.decode::<i32>()?.max(1) as usize;
-            Ok(())
-        }),
-        get: Some(|c, env, _| Ok(c.st.buffer.encode(env))),
-    },
-    Row {
-        name: "recbuf",
-        set: Some(set_recbuf),
-        get: Some(|c, env, _| {
-            Ok(get_pod(c.fd, libc::SOL_SOCKET, libc::SO_RCVBUF, 0i32)?.encode(env))
-        }),
-    },
-    int_row!("sndbuf", libc::SOL_SOCKET, libc::SO_SNDBUF),
-    bool_row!("reuseaddr", libc::SOL_SOCKET, libc::SO_REUSEADDR),
+#[rustfmt::skip]
+static TABLE: &[(Name, How)] = &[
+    (names::active, Fns(Some(set_active), get_active)),
+    (names::mode, Fns(Some(set_mode), get_mode)),
+    (names::buffer, Fns(Some(set_buffer), |c, env, _| Ok(c.st.buffer.encode(env)))),
+    (names::recbuf, Fns(Some(set_recbuf), |c, env, _| Int(SOL_SOCKET, libc::SO_RCVBUF).get(c, env, None))),
+    (names::sndbuf, Int(SOL_SOCKET, libc::SO_SNDBUF)),
+    (names::reuseaddr, Bool(SOL_SOCKET, libc::SO_REUSEADDR)),
     // As OTP's driver on Linux: both are SO_REUSEPORT, which balances there already.
-    bool_row!("reuseport", libc::SOL_SOCKET, libc::SO_REUSEPORT),
-    bool_row!("reuseport_lb", libc::SOL_SOCKET, libc::SO_REUSEPORT),
-    Row {
-        // Windows only: OTP's driver accepts a boolean and does nothing; getopts leaves
-        // it out of the result.
-        name: "exclusiveaddruse",
-        set: Some(|_, v| v.decode::<bool>().map(drop).map_err(Error::from)),
-        get: Some(|_, _, _| Err(Error::Posix(libc::ENOPROTOOPT))),
-    },
-    bool_row!("dontroute", libc::SOL_SOCKET, libc::SO_DONTROUTE),
-    int_row!("priority", libc::SOL_SOCKET, libc::SO_PRIORITY),
-    Row {
-        name: "linger",
-        set: Some(set_linger),
-        get: Some(get_linger),
-    },
-    int_row!("tos", libc::IPPROTO_IP, libc::IP_TOS),
-    int_row!("ttl", libc::IPPROTO_IP, libc::IP_TTL),
-    int_row!("tclass", libc::IPPROTO_IPV6, libc::IPV6_TCLASS),
-    bool_row!("recvtos", libc::IPPROTO_IP, libc::IP_RECVTOS),
-    bool_row!("recvttl", libc::IPPROTO_IP, libc::IP_RECVTTL),
-    bool_row!("recvtclass", libc::IPPROTO_IPV6, libc::IPV6_RECVTCLASS),
-    bool_row!("ipv6_v6only", libc::IPPROTO_IPV6, libc::IPV6_V6ONLY),
-    Row {
-        name: "high_msgq_watermark",
-        set: Some(|c, v| {
-            c.st.high_msgq_watermark = v.decode::<u32>()?.max(1);
-            Ok(())
-        }),
-        get: Some(|c, env, _| Ok(c.st.high_msgq_watermark.encode(env))),
-    },
-    Row {
-        name: "low_msgq_watermark",
-        set: Some(|c, v| {
-            c.st.low_msgq_watermark = v.decode::<u32>()?.max(1);
-            Ok(())
-        }),
-        get: Some(|c, env, _| Ok(c.st.low_msgq_watermark.encode(env))),
-    },
-    Row {
-        name: "debug",
-        set: Some(|_, v| v.decode::<bool>().map(drop).map_err(Error::from)),
-        get: Some(|_, env, _| Ok(false.encode(env))),
-    },
-    Row {
-        name: "non_block_send",
-        set: Some(|c, v| {
-            c.st.non_block_send = v.decode::<bool>()?;
-            Ok(())
-        }),
-        get: Some(|c, env, _| Ok(c.st.non_block_send.encode(env))),
-    },
-    Row {
-        name: "send_timeout",
-        set: Some(set_timeout),
-        get: Some(get_timeout),
-    },
-    uint_row!("sctp_autoclose", SOL_SCTP, ffi::SCTP_AUTOCLOSE),
-    bool_row!(
-        "sctp_disable_fragments",
-        SOL_SCTP,
-        ffi::SCTP_DISABLE_FRAGMENTS
-    ),
-    bool_row!(
-        "sctp_i_want_mapped_v4_addr",
-        SOL_SCTP,
-        ffi::SCTP_I_WANT_MAPPED_V4_ADDR
-    ),
-    Row {
-        name: "sctp_maxseg",
-        set: Some(set_maxseg),
-        get: Some(get_maxseg),
-    },
-    bool_row!("sctp_nodelay", SOL_SCTP, ffi::SCTP_NODELAY),
-    Row {
-        name: "sctp_events",
-        set: Some(set_events),
-        get: Some(get_events),
-    },
-    Row {
-        name: "sctp_initmsg",
-        set: Some(set_initmsg),
-        get: Some(get_initmsg),
-    },
-    Row {
-        name: "sctp_default_send_param",
-        set: Some(set_default_send_param),
-        get: Some(get_default_send_param),
-    },
-    Row {
-        name: "sctp_rtoinfo",
-        set: Some(set_rtoinfo),
-        get: Some(get_rtoinfo),
-    },
-    Row {
-        name: "sctp_associnfo",
-        set: Some(set_associnfo),
-        get: Some(get_associnfo),
-    },
-    Row {
-        name: "sctp_delayed_ack_time",
-        set: Some(set_delayed_ack_time),
-        get: Some(get_delayed_ack_time),
-    },
-    Row {
-        name: "sctp_adaptation_layer",
-        set: Some(set_adaptation_layer),
-        get: Some(get_adaptation_layer),
-    },
-    Row {
-        name: "sctp_peer_addr_params",
-        set: Some(set_peer_addr_params),
-        get: Some(get_peer_addr_params),
-    },
-    Row {
-        name: "sctp_primary_addr",
-        set: Some(|c, v| set_prim(c, v, "sctp_prim", ffi::SCTP_PRIMARY_ADDR)),
-        get: Some(|c, env, arg| get_prim(c, env, arg, "sctp_prim", ffi::SCTP_PRIMARY_ADDR)),
-    },
-    Row {
-        name: "sctp_set_peer_primary_addr",
-        set: Some(|c, v| set_prim(c, v, "sctp_setpeerprim", ffi::SCTP_SET_PEER_PRIMARY_ADDR)),
-        get: Some(|c, env, arg| {
-            get_prim(
-                c,
-                env,
-                arg,
-                "sctp_setpeerprim",
-                ffi::SCTP_SET_PEER_PRIMARY_ADDR,
-            )
-        }),
-    },
-    Row {
-        name: "sctp_status",
-        set: None,
-        get: Some(get_status),
-    },
-    Row {
-        name: "sctp_get_peer_addr_info",
-        set: None,
-        get: Some(get_peer_addr_info),
-    },
-    Row {
-        name: "bind_to_device",
-        set: Some(set_bind_to_device),
-        get: Some(get_bind_to_device),
-    },
+    (names::reuseport, Bool(SOL_SOCKET, libc::SO_REUSEPORT)),
+    (names::reuseport_lb, Bool(SOL_SOCKET, libc::SO_REUSEPORT)),
+    // Windows only: OTP's driver accepts a boolean and does nothing; getopts leaves it out.
+    (names::exclusiveaddruse, Fns(Some(accept_bool), |_, _, _| Err(Error::Posix(libc::ENOPROTOOPT)))),
+    (names::dontroute, Bool(SOL_SOCKET, libc::SO_DONTROUTE)),
+    (names::priority, Int(SOL_SOCKET, libc::SO_PRIORITY)),
+    (names::linger, Fns(Some(set_linger), get_linger)),
+    (names::tos, Int(IPPROTO_IP, libc::IP_TOS)),
+    (names::ttl, Int(IPPROTO_IP, libc::IP_TTL)),
+    (names::tclass, Int(IPPROTO_IPV6, libc::IPV6_TCLASS)),
+    (names::recvtos, Bool(IPPROTO_IP, libc::IP_RECVTOS)),
+    (names::recvttl, Bool(IPPROTO_IP, libc::IP_RECVTTL)),
+    (names::recvtclass, Bool(IPPROTO_IPV6, libc::IPV6_RECVTCLASS)),
+    (names::ipv6_v6only, Bool(IPPROTO_IPV6, libc::IPV6_V6ONLY)),
+    (names::high_msgq_watermark, Fns(Some(set_high_watermark), |c, env, _| Ok(c.st.high_msgq_watermark.encode(env)))),
+    (names::low_msgq_watermark, Fns(Some(set_low_watermark), |c, env, _| Ok(c.st.low_msgq_watermark.encode(env)))),
+    (names::debug, Fns(Some(accept_bool), |_, env, _| Ok(false.encode(env)))),
+    (names::non_block_send, Fns(Some(set_non_block_send), |c, env, _| Ok(c.st.non_block_send.encode(env)))),
+    (names::send_timeout, Fns(Some(set_timeout), get_timeout)),
+    (names::sctp_autoclose, Uint(SOL_SCTP, ffi::SCTP_AUTOCLOSE)),
+    (names::sctp_disable_fragments, Bool(SOL_SCTP, ffi::SCTP_DISABLE_FRAGMENTS)),
+    (names::sctp_i_want_mapped_v4_addr, Bool(SOL_SCTP, ffi::SCTP_I_WANT_MAPPED_V4_ADDR)),
+    (names::sctp_maxseg, Fns(Some(set_maxseg), get_maxseg)),
+    (names::sctp_nodelay, Bool(SOL_SCTP, ffi::SCTP_NODELAY)),
+    (names::sctp_events, Record(&EVENTS)),
+    (names::sctp_initmsg, Record(&INITMSG)),
+    (names::sctp_default_send_param, Fns(Some(set_send_param), get_send_param)),
+    (names::sctp_rtoinfo, Record(&RTOINFO)),
+    (names::sctp_associnfo, Record(&ASSOCPARAMS)),
+    (names::sctp_delayed_ack_time, Record(&DELAYED_ACK)),
+    (names::sctp_adaptation_layer, Record(&ADAPTATION)),
+    (names::sctp_peer_addr_params, Record(&PADDRPARAMS)),
+    (names::sctp_primary_addr, Record(&PRIM)),
+    (names::sctp_set_peer_primary_addr, Record(&SETPEERPRIM)),
+    (names::sctp_status, Record(&STATUS)),
+    (names::sctp_get_peer_addr_info, Record(&PADDRINFO)),
+    (names::bind_to_device, Fns(Some(set_bind_to_device), get_bind_to_device)),
 ];
+
+fn row(name: Atom) -> Option<&'static How> {
+    TABLE.iter().find(|(n, _)| n() == name).map(|(_, how)| how)
+}
 
 /// The options a peeled-off socket takes from its parent, after OTP 27.2's
 /// `inet_sctp:peeloff_opts/2` (`inet6_sctp`'s for IPv6); `active` comes with
 /// `State::inherit`. `tos` goes before `priority`, as setting it changes the priority
 /// (Linux derives one from the TOS).
-const PEELOFF_INET: &[&str] = &[
-    "sctp_nodelay",
-    "linger",
-    "reuseaddr",
-    "tos",
-    "priority",
-    "ttl",
-    "recvtos",
-    "recvttl",
+#[rustfmt::skip]
+const PEELOFF_INET: &[Name] = &[
+    names::sctp_nodelay, names::linger, names::reuseaddr, names::tos, names::priority,
+    names::ttl, names::recvtos, names::recvttl,
 ];
-const PEELOFF_INET6: &[&str] = &[
-    "sctp_nodelay",
-    "linger",
-    "reuseaddr",
-    "priority",
-    "tclass",
-    "recvtclass",
+#[rustfmt::skip]
+const PEELOFF_INET6: &[Name] = &[
+    names::sctp_nodelay, names::linger, names::reuseaddr, names::priority, names::tclass,
+    names::recvtclass,
 ];
 
 /// Copies the options of `PEELOFF_INET(6)` from the parent's context to the child's, each
@@ -1111,12 +884,9 @@ pub fn copy_peeloff(env: Env, parent: &mut Ctx, child: &mut Ctx, family: i32) ->
     } else {
         PEELOFF_INET
     };
-    for row in names.iter().filter_map(|name| row(name)) {
-        let (Some(get), Some(set)) = (row.get, row.set) else {
-            continue;
-        };
-        match get(parent, env, None) {
-            Ok(value) => set(child, value)?,
+    for how in names.iter().filter_map(|name| row(name())) {
+        match how.get(parent, env, None) {
+            Ok(value) => how.set(child, value)?,
             Err(Error::Posix(_)) => {}
             Err(e) => return Err(e),
         }
@@ -1124,20 +894,15 @@ pub fn copy_peeloff(env: Env, parent: &mut Ctx, child: &mut Ctx, family: i32) ->
     Ok(())
 }
 
-fn row(name: &str) -> Option<&'static Row> {
-    TABLE.iter().find(|r| r.name == name)
-}
-
 /// An option list item as `(name, value)`: `{Name, Value}`, or the bare `binary` / `list`.
-fn name_value<'a>(opt: Term<'a>) -> Result<(String, Term<'a>)> {
-    if let Ok(name) = opt.atom_to_string() {
-        if name == "binary" || name == "list" {
-            return Ok(("mode".into(), opt));
+fn name_value<'a>(opt: Term<'a>) -> Result<(Atom, Term<'a>)> {
+    if let Ok(name) = Atom::from_term(opt) {
+        if name == atoms::binary() || name == atoms::list() {
+            return Ok((names::mode(), opt));
         }
         return Err(einval());
     }
-    let (name, value): (Atom, Term) = opt.decode().map_err(|_| einval())?;
-    Ok((name.to_term(opt.get_env()).atom_to_string()?, value))
+    opt.decode().map_err(|_| einval())
 }
 
 /// True if `opts` names only known, settable options (OTP's `open` raises badarg otherwise).
@@ -1145,8 +910,8 @@ pub fn known(opts: &[Term]) -> bool {
     opts.iter().all(|&o| {
         name_value(o)
             .ok()
-            .and_then(|(n, _)| row(&n))
-            .is_some_and(|r| r.set.is_some())
+            .and_then(|(n, _)| row(n))
+            .is_some_and(How::settable)
     })
 }
 
@@ -1155,8 +920,8 @@ pub fn known(opts: &[Term]) -> bool {
 pub fn set(c: &mut Ctx, opts: &[Term]) -> Result<()> {
     for &opt in opts {
         let (name, value) = name_value(opt)?;
-        let setter = row(&name).and_then(|r| r.set).ok_or_else(einval)?;
-        setter(c, value).map_err(|e| match e {
+        let how = row(name).filter(|h| h.settable()).ok_or_else(einval)?;
+        how.set(c, value).map_err(|e| match e {
             Error::Posix(_) | Error::Badarg => einval(),
             other => other,
         })?;
@@ -1170,16 +935,15 @@ pub fn set(c: &mut Ctx, opts: &[Term]) -> Result<()> {
 pub fn get<'a>(c: &mut Ctx, env: Env<'a>, opts: &[Term<'a>]) -> Result<Term<'a>> {
     let mut out = Vec::with_capacity(opts.len());
     for &opt in opts {
-        let (name, arg) = match opt.atom_to_string() {
+        let (name, arg) = match Atom::from_term(opt) {
             Ok(name) => (name, None),
             Err(_) => {
                 let (name, arg): (Atom, Term) = opt.decode().map_err(|_| einval())?;
-                (name.to_term(env).atom_to_string()?, Some(arg))
+                (name, Some(arg))
             }
         };
-        let getter = row(&name).and_then(|r| r.get).ok_or_else(einval)?;
-        match getter(c, env, arg) {
-            Ok(value) => out.push((Atom::from_str(env, &name)?, value).encode(env)),
+        match row(name).ok_or_else(einval)?.get(c, env, arg) {
+            Ok(value) => out.push((name, value).encode(env)),
             Err(Error::Posix(_)) => {}
             Err(Error::Badarg) => return Err(einval()),
             Err(e) => return Err(e),
