@@ -382,10 +382,10 @@ fn get_send_param<'a>(c: &mut Ctx, env: Env<'a>, arg: Option<Term<'a>>) -> Resul
 // Record options (OTP's `sctp_set_opts` / `sctp_fill_opts`), each declared once as a `Rec`.
 // Setting: the record's keys (association, address) make a request, read with getsockopt
 // for the current value; the other fields are merged over it (`undefined` keeps it; if the
-// read fails, OTP's default 0) and the result is set. The struct's members that are no
-// field stay as in the request (zero). Reading: the request record names the keys; a
-// malformed request fails the whole `getopts` with `einval` (`Error::Badarg` here), a
-// failing getsockopt leaves the option out of the result (`Error::Posix`).
+// read fails, OTP's default 0) and the result is set. Struct members that no field maps to
+// stay zero. Reading: the request record names the keys; a malformed request fails the
+// whole `getopts` with `einval` (`Error::Badarg` here), a failing getsockopt leaves the
+// option out of the result (`Error::Posix`).
 
 /// A record option: Erlang record `name`, whose fields in order map to the kernel struct
 /// `T` of SCTP socket option `opt`.
@@ -435,10 +435,14 @@ macro_rules! field {
     (peer $m:ident) => { field!(@ true, $m |t, _c, fd| addr_field(t, family(fd)), addr_term) };
     // An address to set.
     (addr $m:ident) => {
-        field!(value $m |t, c, fd| if is_undefined(t) { Ok(c) } else { decode_addr(t, family(fd)) }, addr_term)
+        field!(value $m |t, c, fd| if is_undefined(t) { Ok(c) } else { decode_addr(t, family(fd)) },
+            addr_term)
     };
+    // Read-only.
     (out $m:ident) => { field!(out $m, plain) };
-    (out $m:ident, $enc:expr) => { Field { key: false, put: None, get: |s, env| $enc(env, { s.$m }) } };
+    (out $m:ident, $enc:expr) => {
+        Field { key: false, put: None, get: |s, env| $enc(env, { s.$m }) }
+    };
     (value $m:ident |$t:ident, $c:ident, $fd:ident| $dec:expr, $enc:expr) => {
         field!(@ false, $m |$t, $c, $fd| $dec, $enc)
     };
@@ -477,7 +481,7 @@ impl<T: Pod> Rec<T> {
     }
 
     /// The keys among `values` in an otherwise zeroed struct.
-    fn request(&self, values: &[Term], fd: RawFd) -> Result<T> {
+    fn keyed(&self, values: &[Term], fd: RawFd) -> Result<T> {
         let zero = T::zeroed();
         let mut req = zero;
         for (field, &v) in self.fields.iter().zip(values).filter(|(f, _)| f.key) {
@@ -500,7 +504,7 @@ impl<T: Pod> RecordOpt for Rec<T> {
 
     fn set(&self, c: &mut Ctx, v: Term) -> Result<()> {
         let values = self.values(v)?;
-        let req = self.request(&values, c.fd)?;
+        let req = self.keyed(&values, c.fd)?;
         let cur = get_pod(c.fd, SOL_SCTP, self.opt, req).unwrap_or(req);
         let mut new = req;
         for (field, &v) in self.fields.iter().zip(&values).filter(|(f, _)| !f.key) {
@@ -515,7 +519,7 @@ impl<T: Pod> RecordOpt for Rec<T> {
             None => vec![atoms::undefined().to_term(env); self.fields.len()],
             Some(arg) => self.values(arg).map_err(|_| Error::Badarg)?,
         };
-        let req = self.request(&values, c.fd).map_err(|_| Error::Badarg)?;
+        let req = self.keyed(&values, c.fd).map_err(|_| Error::Badarg)?;
         let s = get_pod(c.fd, SOL_SCTP, self.opt, req)?;
         Ok(self.term(env, &s))
     }
@@ -621,7 +625,8 @@ fn path_state(env: Env<'_>, state: i32) -> Term<'_> {
 // The record options; each field names the struct member it maps to.
 
 #[rustfmt::skip]
-static INITMSG: Rec<ffi::sctp_initmsg> = Rec::new(names::sctp_initmsg, ffi::SCTP_INITMSG, Ignored, &[
+static INITMSG: Rec<ffi::sctp_initmsg> = Rec::new(
+    names::sctp_initmsg, ffi::SCTP_INITMSG, Ignored, &[
     field!(num sinit_num_ostreams),
     field!(num sinit_max_instreams),
     field!(num sinit_max_attempts),
@@ -629,7 +634,8 @@ static INITMSG: Rec<ffi::sctp_initmsg> = Rec::new(names::sctp_initmsg, ffi::SCTP
 ]);
 
 #[rustfmt::skip]
-static EVENTS: Rec<ffi::sctp_event_subscribe> = Rec::new(names::sctp_event_subscribe, ffi::SCTP_EVENTS, Ignored, &[
+static EVENTS: Rec<ffi::sctp_event_subscribe> = Rec::new(
+    names::sctp_event_subscribe, ffi::SCTP_EVENTS, Ignored, &[
     field!(flag sctp_data_io_event),
     field!(flag sctp_association_event),
     field!(flag sctp_address_event),
@@ -643,7 +649,8 @@ static EVENTS: Rec<ffi::sctp_event_subscribe> = Rec::new(names::sctp_event_subsc
 ]);
 
 #[rustfmt::skip]
-static RTOINFO: Rec<ffi::sctp_rtoinfo> = Rec::new(names::sctp_rtoinfo, ffi::SCTP_RTOINFO, Keys, &[
+static RTOINFO: Rec<ffi::sctp_rtoinfo> = Rec::new(
+    names::sctp_rtoinfo, ffi::SCTP_RTOINFO, Keys, &[
     field!(assoc srto_assoc_id),
     field!(num srto_initial),
     field!(num srto_max),
@@ -651,7 +658,8 @@ static RTOINFO: Rec<ffi::sctp_rtoinfo> = Rec::new(names::sctp_rtoinfo, ffi::SCTP
 ]);
 
 #[rustfmt::skip]
-static ASSOCPARAMS: Rec<ffi::sctp_assocparams> = Rec::new(names::sctp_assocparams, ffi::SCTP_ASSOCINFO, Keys, &[
+static ASSOCPARAMS: Rec<ffi::sctp_assocparams> = Rec::new(
+    names::sctp_assocparams, ffi::SCTP_ASSOCINFO, Keys, &[
     field!(assoc sasoc_assoc_id),
     field!(num sasoc_asocmaxrxt),
     field!(num sasoc_number_peer_destinations),
@@ -662,19 +670,22 @@ static ASSOCPARAMS: Rec<ffi::sctp_assocparams> = Rec::new(names::sctp_assocparam
 
 /// SCTP_DELAYED_ACK_TIME, in milliseconds.
 #[rustfmt::skip]
-static DELAYED_ACK: Rec<ffi::sctp_assoc_value> = Rec::new(names::sctp_assoc_value, ffi::SCTP_DELAYED_ACK_TIME, Keys, &[
+static DELAYED_ACK: Rec<ffi::sctp_assoc_value> = Rec::new(
+    names::sctp_assoc_value, ffi::SCTP_DELAYED_ACK_TIME, Keys, &[
     field!(assoc assoc_id),
     field!(num assoc_value),
 ]);
 
 /// OTP htonl's the indication on set and ntohl's it on get.
 #[rustfmt::skip]
-static ADAPTATION: Rec<ffi::sctp_setadaptation> = Rec::new(names::sctp_setadaptation, ffi::SCTP_ADAPTATION_LAYER, Keys, &[
+static ADAPTATION: Rec<ffi::sctp_setadaptation> = Rec::new(
+    names::sctp_setadaptation, ffi::SCTP_ADAPTATION_LAYER, Keys, &[
     field!(value ssb_adaptation_ind |t, c, _fd| num(t, u32::from_be(c)).map(u32::to_be), from_be),
 ]);
 
 #[rustfmt::skip]
-static PADDRPARAMS: Rec<ffi::sctp_paddrparams> = Rec::new(names::sctp_paddrparams, ffi::SCTP_PEER_ADDR_PARAMS, Keys, &[
+static PADDRPARAMS: Rec<ffi::sctp_paddrparams> = Rec::new(
+    names::sctp_paddrparams, ffi::SCTP_PEER_ADDR_PARAMS, Keys, &[
     field!(assoc spp_assoc_id),
     field!(peer spp_address),
     field!(num spp_hbinterval),
@@ -687,14 +698,20 @@ static PADDRPARAMS: Rec<ffi::sctp_paddrparams> = Rec::new(names::sctp_paddrparam
 /// `#sctp_prim{}` and `#sctp_setpeerprim{}`. SCTP_SET_PEER_PRIMARY_ADDR cannot be read on
 /// Linux, so getopts leaves it out.
 #[rustfmt::skip]
-static PRIM_FIELDS: &[Field<ffi::sctp_prim>] = &[field!(assoc_required ssp_assoc_id), field!(addr ssp_addr)];
+static PRIM_FIELDS: &[Field<ffi::sctp_prim>] = &[
+    field!(assoc_required ssp_assoc_id),
+    field!(addr ssp_addr),
+];
 #[rustfmt::skip]
-static PRIM: Rec<ffi::sctp_prim> = Rec::new(names::sctp_prim, ffi::SCTP_PRIMARY_ADDR, Keys, PRIM_FIELDS);
+static PRIM: Rec<ffi::sctp_prim> = Rec::new(
+    names::sctp_prim, ffi::SCTP_PRIMARY_ADDR, Keys, PRIM_FIELDS);
 #[rustfmt::skip]
-static SETPEERPRIM: Rec<ffi::sctp_prim> = Rec::new(names::sctp_setpeerprim, ffi::SCTP_SET_PEER_PRIMARY_ADDR, Keys, PRIM_FIELDS);
+static SETPEERPRIM: Rec<ffi::sctp_prim> = Rec::new(
+    names::sctp_setpeerprim, ffi::SCTP_SET_PEER_PRIMARY_ADDR, Keys, PRIM_FIELDS);
 
 #[rustfmt::skip]
-static PADDRINFO: Rec<ffi::sctp_paddrinfo> = Rec::new(names::sctp_paddrinfo, ffi::SCTP_GET_PEER_ADDR_INFO, Keys, &[
+static PADDRINFO: Rec<ffi::sctp_paddrinfo> = Rec::new(
+    names::sctp_paddrinfo, ffi::SCTP_GET_PEER_ADDR_INFO, Keys, &[
     field!(assoc spinfo_assoc_id),
     field!(peer spinfo_address),
     field!(out spinfo_state, path_state),
@@ -705,7 +722,8 @@ static PADDRINFO: Rec<ffi::sctp_paddrinfo> = Rec::new(names::sctp_paddrinfo, ffi
 ]);
 
 #[rustfmt::skip]
-static STATUS: Rec<ffi::sctp_status> = Rec::new(names::sctp_status, ffi::SCTP_STATUS, Keys, &[
+static STATUS: Rec<ffi::sctp_status> = Rec::new(
+    names::sctp_status, ffi::SCTP_STATUS, Keys, &[
     field!(assoc_required sstat_assoc_id),
     field!(out sstat_state, assoc_state),
     field!(out sstat_rwnd),
@@ -813,14 +831,16 @@ static TABLE: &[(Name, How)] = &[
     (names::active, Fns(Some(set_active), get_active)),
     (names::mode, Fns(Some(set_mode), get_mode)),
     (names::buffer, Fns(Some(set_buffer), |c, env, _| Ok(c.st.buffer.encode(env)))),
-    (names::recbuf, Fns(Some(set_recbuf), |c, env, _| Int(SOL_SOCKET, libc::SO_RCVBUF).get(c, env, None))),
+    (names::recbuf,
+     Fns(Some(set_recbuf), |c, env, _| Int(SOL_SOCKET, libc::SO_RCVBUF).get(c, env, None))),
     (names::sndbuf, Int(SOL_SOCKET, libc::SO_SNDBUF)),
     (names::reuseaddr, Bool(SOL_SOCKET, libc::SO_REUSEADDR)),
     // As OTP's driver on Linux: both are SO_REUSEPORT, which balances there already.
     (names::reuseport, Bool(SOL_SOCKET, libc::SO_REUSEPORT)),
     (names::reuseport_lb, Bool(SOL_SOCKET, libc::SO_REUSEPORT)),
     // Windows only: OTP's driver accepts a boolean and does nothing; getopts leaves it out.
-    (names::exclusiveaddruse, Fns(Some(accept_bool), |_, _, _| Err(Error::Posix(libc::ENOPROTOOPT)))),
+    (names::exclusiveaddruse,
+     Fns(Some(accept_bool), |_, _, _| Err(Error::Posix(libc::ENOPROTOOPT)))),
     (names::dontroute, Bool(SOL_SOCKET, libc::SO_DONTROUTE)),
     (names::priority, Int(SOL_SOCKET, libc::SO_PRIORITY)),
     (names::linger, Fns(Some(set_linger), get_linger)),
@@ -831,10 +851,13 @@ static TABLE: &[(Name, How)] = &[
     (names::recvttl, Bool(IPPROTO_IP, libc::IP_RECVTTL)),
     (names::recvtclass, Bool(IPPROTO_IPV6, libc::IPV6_RECVTCLASS)),
     (names::ipv6_v6only, Bool(IPPROTO_IPV6, libc::IPV6_V6ONLY)),
-    (names::high_msgq_watermark, Fns(Some(set_high_watermark), |c, env, _| Ok(c.st.high_msgq_watermark.encode(env)))),
-    (names::low_msgq_watermark, Fns(Some(set_low_watermark), |c, env, _| Ok(c.st.low_msgq_watermark.encode(env)))),
+    (names::high_msgq_watermark,
+     Fns(Some(set_high_watermark), |c, env, _| Ok(c.st.high_msgq_watermark.encode(env)))),
+    (names::low_msgq_watermark,
+     Fns(Some(set_low_watermark), |c, env, _| Ok(c.st.low_msgq_watermark.encode(env)))),
     (names::debug, Fns(Some(accept_bool), |_, env, _| Ok(false.encode(env)))),
-    (names::non_block_send, Fns(Some(set_non_block_send), |c, env, _| Ok(c.st.non_block_send.encode(env)))),
+    (names::non_block_send,
+     Fns(Some(set_non_block_send), |c, env, _| Ok(c.st.non_block_send.encode(env)))),
     (names::send_timeout, Fns(Some(set_timeout), get_timeout)),
     (names::sctp_autoclose, Uint(SOL_SCTP, ffi::SCTP_AUTOCLOSE)),
     (names::sctp_disable_fragments, Bool(SOL_SCTP, ffi::SCTP_DISABLE_FRAGMENTS)),
