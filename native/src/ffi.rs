@@ -396,13 +396,6 @@ pub fn accept(fd: RawFd) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(new_fd) })
 }
 
-/// The socket's type (`SOCK_STREAM` or `SOCK_SEQPACKET`).
-pub fn socket_type(fd: RawFd) -> io::Result<i32> {
-    let mut kind = 0i32;
-    getsockopt(fd, libc::SOL_SOCKET, libc::SO_TYPE, &mut kind)?;
-    Ok(kind)
-}
-
 /// Starts an association; `EINPROGRESS` is success here, the outcome arrives as an event.
 pub fn connect(fd: RawFd, sa: &RawSockAddr, len: u32) -> io::Result<()> {
     // SAFETY: `sa` points to a sockaddr_storage-sized buffer and `len` does not exceed it.
