@@ -310,6 +310,7 @@ impl<W> Flow<W> {
         self.ahead.pop()
     }
 
+    #[cfg(any(test, feature = "test-hooks"))]
     pub fn early_len(&self) -> usize {
         self.ahead.len()
     }

@@ -23,7 +23,8 @@ mod nif;
 mod options;
 #[cfg(not(test))]
 mod poller;
-#[cfg(not(test))]
+/// The library's own test hooks, in test builds only (`make test` builds them).
+#[cfg(all(not(test), feature = "test-hooks"))]
 mod selftest;
 #[cfg(not(test))]
 mod socket;

@@ -85,13 +85,16 @@ pub fn release(sockets: Vec<ResourceArc<Socket>>) {
 /// Panics the poller caught: each ended one wake-up's work on one socket.
 static CAUGHT_PANICS: AtomicU64 = AtomicU64::new(0);
 
+#[cfg(feature = "test-hooks")]
 pub fn caught_panics() -> u64 {
     CAUGHT_PANICS.load(Ordering::Relaxed)
 }
 
 /// Socket events the poller has handled, for the tests that show it does not spin.
+#[cfg(feature = "test-hooks")]
 static EVENTS: AtomicU64 = AtomicU64::new(0);
 
+#[cfg(feature = "test-hooks")]
 pub fn events_handled() -> u64 {
     EVENTS.load(Ordering::Relaxed)
 }
@@ -251,11 +254,13 @@ impl Poller {
     }
 
     fn ready(&mut self, token: u64, flags: u32) {
+        #[cfg(feature = "test-hooks")]
         EVENTS.fetch_add(1, Ordering::Relaxed);
         let Some(socket) = self.watched.get(&token).cloned() else {
             return;
         };
         let mut st = socket.state();
+        #[cfg(feature = "test-hooks")]
         if std::mem::take(&mut st.panic_on_next_event) {
             panic!("fault injected into the poller");
         }

@@ -77,6 +77,7 @@ pub struct State {
     /// `inet:monitor/1`s of this socket, each owed a `'DOWN'` when it closes.
     pub monitors: Vec<SocketMonitor>,
     /// Set by the fault tests only: the poller panics on this socket's next event.
+    #[cfg(feature = "test-hooks")]
     pub panic_on_next_event: bool,
 }
 
@@ -177,6 +178,8 @@ impl Socket {
                 non_block_send: false,
                 partial: None,
                 monitors: Vec::new(),
+                #[cfg(feature = "test-hooks")]
+                #[cfg(feature = "test-hooks")]
                 panic_on_next_event: false,
             }),
         }
@@ -348,6 +351,7 @@ impl State {
             non_block_send: false,
             partial: None,
             monitors: Vec::new(),
+            #[cfg(feature = "test-hooks")]
             panic_on_next_event: false,
         }
     }
