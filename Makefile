@@ -16,7 +16,7 @@ RUST_HOST := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p' | tr 'a-z-' '
 MEMCHECK := valgrind --error-exitcode=1 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect -q
 
-.PHONY: all nif test test-all-otp test-releases adoption demo lint lint-erlang memcheck fuzz soak bench clean
+.PHONY: all nif nif-variants test test-all-otp test-releases adoption demo lint lint-erlang memcheck fuzz soak bench clean
 
 all: nif
 
@@ -36,6 +36,22 @@ $(NIF_SO): $(NIF_SRC)
 	  echo "cargo build --release --locked"; cargo build --release --locked && \
 	  cp $${CARGO_TARGET_DIR:-target}/release/libgen_sctp_nif.so $@.tmp && mv -f $@.tmp $@; \
 	fi
+
+# The two builds the test runs use (tools/erlang-tests): the release NIF, and
+# one with the library's own test hooks (cargo feature test-hooks: fault
+# injection, poller counters, a counting heap allocator) that the suites need.
+NIF_VARIANTS := _build/nif
+nif-variants: $(NIF_VARIANTS)/release.so $(NIF_VARIANTS)/test-hooks.so
+
+$(NIF_VARIANTS)/release.so: $(NIF_SRC)
+	@mkdir -p $(NIF_VARIANTS)
+	cargo build --release --locked
+	cp $${CARGO_TARGET_DIR:-target}/release/libgen_sctp_nif.so $@
+
+$(NIF_VARIANTS)/test-hooks.so: $(NIF_SRC)
+	@mkdir -p $(NIF_VARIANTS)
+	cargo build --release --locked --features test-hooks --target-dir $${CARGO_TARGET_DIR:-target}/test-hooks
+	cp $${CARGO_TARGET_DIR:-target}/test-hooks/release/libgen_sctp_nif.so $@
 
 # The Erlang/OTP releases that `make test` runs the Erlang suites on: the
 # host's own and the newest, 29. `make test-all-otp` adds 27. A release that
@@ -57,7 +73,7 @@ test-all-otp:
 
 # `make test` once the tools are installed, so that the host's release can be asked.
 test-releases:
-	$(MAKE) nif
+	$(MAKE) nif nif-variants
 	rebar3 compile
 	cargo test --release --locked
 	$(MAKE) memcheck
@@ -101,7 +117,7 @@ fuzz:
 # lifecycle_SUITE with ten times the cycles of `make test`.
 soak:
 	tools/install-deps
-	$(MAKE) nif
+	$(MAKE) nif nif-variants
 	rebar3 compile
 	rm -rf $(TEST_LOGS)
 	GEN_SCTP_OPEN_CYCLES=$${GEN_SCTP_OPEN_CYCLES:-1000000} \
@@ -141,6 +157,8 @@ lint:
 	tools/install-deps
 	cargo fmt --check
 	cargo clippy --all-targets --release --locked -- -D warnings
+	cargo clippy --all-targets --all-features --release --locked \
+	  --target-dir $${CARGO_TARGET_DIR:-target}/test-hooks -- -D warnings
 	$(MAKE) nif
 	$(MAKE) lint-erlang
 

@@ -1,10 +1,7 @@
-//! The crate's one error type and its Erlang form: `{error, Posix}` or a `badarg` exception.
+//! The crate's one error type. Its Erlang form (`{error, Posix}`, or a `badarg` exception
+//! raised by the shim) is in `terms`.
 
 use std::io;
-
-use rustler::{Atom, Encoder, Env, Term};
-
-use crate::atoms;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Error {
@@ -34,33 +31,6 @@ impl From<rustler::Error> for Error {
 
 pub fn einval() -> Error {
     Error::Posix(libc::EINVAL)
-}
-
-impl Error {
-    pub fn reason<'a>(&self, env: Env<'a>) -> Term<'a> {
-        match self {
-            Error::Closed => atoms::closed().encode(env),
-            Error::Badarg => atoms::badarg().encode(env),
-            Error::NotOwner => Atom::from_str(env, "not_owner")
-                .map(|a| a.encode(env))
-                .unwrap_or_else(|_| atoms::badarg().encode(env)),
-            Error::Posix(errno) => posix_atom(env, *errno),
-        }
-    }
-}
-
-impl Encoder for Error {
-    fn encode<'a>(&self, env: Env<'a>) -> Term<'a> {
-        (atoms::error(), self.reason(env)).encode(env)
-    }
-}
-
-/// The errno's POSIX name in lower case as `inet:posix()` spells it; `unknown` otherwise.
-fn posix_atom(env: Env<'_>, errno: i32) -> Term<'_> {
-    let name = posix_name(errno);
-    Atom::from_str(env, name)
-        .map(|a| a.encode(env))
-        .unwrap_or_else(|_| atoms::error().encode(env))
 }
 
 pub fn posix_name(errno: i32) -> &'static str {

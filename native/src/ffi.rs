@@ -396,13 +396,6 @@ pub fn accept(fd: RawFd) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(new_fd) })
 }
 
-/// The socket's type (`SOCK_STREAM` or `SOCK_SEQPACKET`).
-pub fn socket_type(fd: RawFd) -> io::Result<i32> {
-    let mut kind = 0i32;
-    getsockopt(fd, libc::SOL_SOCKET, libc::SO_TYPE, &mut kind)?;
-    Ok(kind)
-}
-
 /// Starts an association; `EINPROGRESS` is success here, the outcome arrives as an event.
 pub fn connect(fd: RawFd, sa: &RawSockAddr, len: u32) -> io::Result<()> {
     // SAFETY: `sa` points to a sockaddr_storage-sized buffer and `len` does not exceed it.
@@ -853,60 +846,73 @@ pub fn getsockopt_len<T: Pod>(
     Ok((len as usize).min(size_of::<T>()))
 }
 
-/// The crate's heap allocator: the system's, counting the bytes in use, so that the
-/// lifecycle tests can tell a leak in this library from the C allocator keeping freed pages.
-struct CountingAllocator;
+/// Test builds only (feature `test-hooks`): the crate's heap allocator is the system's,
+/// counting the bytes in use, so that the lifecycle tests can tell a leak in this library
+/// from the C allocator keeping freed pages. A release build has no such global counter,
+/// which every allocation of every thread would update.
+#[cfg(feature = "test-hooks")]
+mod counting_allocator {
+    struct CountingAllocator;
 
-static HEAP_IN_USE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    static HEAP_IN_USE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
-#[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
+    #[global_allocator]
+    static ALLOCATOR: CountingAllocator = CountingAllocator;
 
-/// Bytes this crate has allocated and not yet freed.
-pub fn heap_in_use() -> usize {
-    HEAP_IN_USE.load(std::sync::atomic::Ordering::Relaxed)
+    /// Bytes this crate has allocated and not yet freed.
+    pub fn heap_in_use() -> usize {
+        HEAP_IN_USE.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn count_heap(grown: usize, shrunk: usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        HEAP_IN_USE.fetch_add(grown, Relaxed);
+        HEAP_IN_USE.fetch_sub(shrunk, Relaxed);
+    }
+
+    // SAFETY: every method forwards to the system allocator with the caller's own arguments, so
+    // the GlobalAlloc contract holds exactly as it does for `System`; the counting only reads
+    // the layout sizes, and counts a block only when the system allocator succeeded.
+    unsafe impl std::alloc::GlobalAlloc for CountingAllocator {
+        unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+            // SAFETY: forwarded unchanged, see above.
+            let p = unsafe { std::alloc::System.alloc(layout) };
+            if !p.is_null() {
+                count_heap(layout.size(), 0);
+            }
+            p
+        }
+
+        unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+            // SAFETY: forwarded unchanged, see above.
+            let p = unsafe { std::alloc::System.alloc_zeroed(layout) };
+            if !p.is_null() {
+                count_heap(layout.size(), 0);
+            }
+            p
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+            // SAFETY: forwarded unchanged, see above.
+            unsafe { std::alloc::System.dealloc(ptr, layout) };
+            count_heap(0, layout.size());
+        }
+
+        unsafe fn realloc(
+            &self,
+            ptr: *mut u8,
+            layout: std::alloc::Layout,
+            new_size: usize,
+        ) -> *mut u8 {
+            // SAFETY: forwarded unchanged, see above.
+            let p = unsafe { std::alloc::System.realloc(ptr, layout, new_size) };
+            if !p.is_null() {
+                count_heap(new_size, layout.size());
+            }
+            p
+        }
+    }
 }
 
-fn count_heap(grown: usize, shrunk: usize) {
-    use std::sync::atomic::Ordering::Relaxed;
-    HEAP_IN_USE.fetch_add(grown, Relaxed);
-    HEAP_IN_USE.fetch_sub(shrunk, Relaxed);
-}
-
-// SAFETY: every method forwards to the system allocator with the caller's own arguments, so
-// the GlobalAlloc contract holds exactly as it does for `System`; the counting only reads
-// the layout sizes, and counts a block only when the system allocator succeeded.
-unsafe impl std::alloc::GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        // SAFETY: forwarded unchanged, see above.
-        let p = unsafe { std::alloc::System.alloc(layout) };
-        if !p.is_null() {
-            count_heap(layout.size(), 0);
-        }
-        p
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
-        // SAFETY: forwarded unchanged, see above.
-        let p = unsafe { std::alloc::System.alloc_zeroed(layout) };
-        if !p.is_null() {
-            count_heap(layout.size(), 0);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
-        // SAFETY: forwarded unchanged, see above.
-        unsafe { std::alloc::System.dealloc(ptr, layout) };
-        count_heap(0, layout.size());
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: forwarded unchanged, see above.
-        let p = unsafe { std::alloc::System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            count_heap(new_size, layout.size());
-        }
-        p
-    }
-}
+#[cfg(all(not(test), feature = "test-hooks"))]
+pub use counting_allocator::heap_in_use;

@@ -1,17 +1,20 @@
-//! gen_sctp as a NIF. The pure layers (addresses, the receive decoder, FFI declarations)
-//! build on their own for `cargo test`; the layers that touch the BEAM need it loaded.
+//! gen_sctp as a NIF. The pure layers (addresses, errors, the receive decoder, FFI
+//! declarations, the per-socket state machine) build on their own for `cargo test`; the
+//! layers that touch the BEAM need it loaded.
 
 // The test build leaves out the BEAM layers, so what only they use is unused there.
 #![cfg_attr(test, allow(dead_code))]
 
 mod addr;
+mod error;
 mod ffi;
+mod flow;
 mod notification;
 
 #[cfg(not(test))]
 mod atoms;
 #[cfg(not(test))]
-mod error;
+mod delivery;
 #[cfg(not(test))]
 mod monitors;
 #[cfg(not(test))]
@@ -20,7 +23,8 @@ mod nif;
 mod options;
 #[cfg(not(test))]
 mod poller;
-#[cfg(not(test))]
+/// The library's own test hooks, in test builds only (`make test` builds them).
+#[cfg(all(not(test), feature = "test-hooks"))]
 mod selftest;
 #[cfg(not(test))]
 mod socket;

@@ -8,22 +8,11 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use once_cell::sync::Lazy;
-use rustler::{Encoder, Env, LocalPid, Monitor, ResourceArc, Term};
+use rustler::{Encoder, Env, LocalPid, ResourceArc, Term};
 
 use crate::atoms;
-use crate::poller;
-use crate::socket::{Socket, Waiter};
+use crate::socket::{Socket, SocketMonitor, Waiter};
 use crate::terms;
-
-/// One `inet:monitor/1` on a socket: the monitoring process and the reference, kept as a
-/// waiter's tag is.
-pub struct SocketMonitor {
-    /// The monitor reference in the external term format: the table's key.
-    key: Vec<u8>,
-    watcher: Waiter,
-    /// Our monitor of the monitoring process, so that its monitors go when it exits.
-    process: Option<Monitor>,
-}
 
 /// A monitor that fired: the socket closed.
 pub struct Down {
@@ -47,7 +36,7 @@ pub fn monitor<'a>(env: Env<'a>, socket: &ResourceArc<Socket>) -> Term<'a> {
     let key = mref.to_binary().as_slice().to_vec();
     let pid = env.pid();
     let mut st = socket.state();
-    if st.closed {
+    if socket.is_closed() {
         drop(st);
         let down = down_message(env, mref, socket, atoms::nosock().encode(env));
         let _ = env.send(&pid, down);
@@ -106,9 +95,9 @@ pub fn fired(monitors: Vec<SocketMonitor>) -> Vec<Down> {
         .collect()
 }
 
-/// A monitoring process exited: its monitors of `socket` go. The table's references are
-/// dropped by the poller, not in the resource callback that calls this.
-pub fn process_exited(socket: &Socket, pid: &LocalPid) {
+/// A monitoring process exited: its monitors of `socket` go. Hands back the table's
+/// references, for the poller to drop: the resource callback that calls this must not.
+pub fn process_exited(socket: &Socket, pid: &LocalPid) -> Vec<ResourceArc<Socket>> {
     let gone: Vec<SocketMonitor> = {
         let mut st = socket.state();
         let (gone, kept) = std::mem::take(&mut st.monitors)
@@ -117,13 +106,8 @@ pub fn process_exited(socket: &Socket, pid: &LocalPid) {
         st.monitors = kept;
         gone
     };
-    if gone.is_empty() {
-        return;
-    }
     let mut table = table();
-    let released = gone.iter().filter_map(|m| table.remove(&m.key)).collect();
-    drop(table);
-    poller::release(released);
+    gone.iter().filter_map(|m| table.remove(&m.key)).collect()
 }
 
 /// Sends the `'DOWN'` of a fired monitor; from the poller, which is not a scheduler thread.

@@ -9,16 +9,19 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::sync::MutexGuard;
 
-use rustler::{Atom, Binary, Encoder, Env, LocalPid, ResourceArc, Term};
+use rustler::{Atom, Binary, Encoder, Env, LocalPid, Monitor, Resource, ResourceArc, Term};
 
 use crate::addr;
 use crate::atoms;
+use crate::delivery::{self, Outbox};
 use crate::error::{einval, Error, Result};
 use crate::ffi::{self, AssocId};
+use crate::flow::Active;
+use crate::flow::ReadAhead;
 use crate::monitors;
 use crate::options::{self, Ctx};
 use crate::poller;
-use crate::socket::{Active, ReadAhead, Socket, State, Waiter};
+use crate::socket::{self, Content, Socket, State, Waiter};
 use crate::terms;
 
 type Sock = ResourceArc<Socket>;
@@ -162,7 +165,8 @@ fn open_socket<'a>(
     let raw = std::os::fd::AsRawFd::as_raw_fd(&fd);
     apply_defaults(raw)?;
     let owner = env.pid();
-    let socket = ResourceArc::new(Socket::new(fd, family, owner));
+    let stream = sock_type == libc::SOCK_STREAM;
+    let socket = ResourceArc::new(Socket::new(fd, family, stream, owner));
     {
         let mut st = socket.state();
         let mut ctx = Ctx {
@@ -175,8 +179,7 @@ fn open_socket<'a>(
         bind_all(raw, &addrs)?;
         st.owner_monitor = env.monitor(&socket, &owner);
         if passive_now {
-            let s = terms::socket(env, &socket);
-            let _ = env.send(&owner, (atoms::sctp_passive(), s));
+            delivery::passive(&mut Outbox::Caller(env), &socket, &mut st);
         }
     }
     poller::watch(socket.clone());
@@ -185,11 +188,42 @@ fn open_socket<'a>(
 
 #[rustler::nif]
 fn close(env: Env, socket: Sock) -> Atom {
-    let monitor = socket.state().owner_monitor.take();
-    if let Some(mon) = monitor {
+    let mut st = socket.state();
+    if let Some(mon) = st.owner_monitor.take() {
         env.demonitor(&socket, &mon);
     }
-    socket.close();
+    poller::close(&socket, &mut st);
+    atoms::ok()
+}
+
+#[rustler::resource_impl]
+impl Resource for Socket {
+    const IMPLEMENTS_DOWN: bool = true;
+
+    /// The owner died: close, as a port closes when its owner exits. A process that
+    /// monitored the socket died: its monitors go.
+    fn down<'a>(&'a self, _env: Env<'a>, pid: LocalPid, _monitor: Monitor) {
+        {
+            let mut st = self.state();
+            if st.owner == pid {
+                poller::close(self, &mut st);
+            }
+        }
+        poller::release(monitors::process_exited(self, &pid));
+    }
+}
+
+/// The relay process (`gen_sctp_nif_relay`) starts: see `delivery`.
+#[rustler::nif]
+fn set_relay(pid: LocalPid) -> Atom {
+    delivery::set_relay(pid);
+    atoms::ok()
+}
+
+/// The relay sent a batch of this socket's messages on.
+#[rustler::nif]
+fn relayed(socket: Sock) -> Atom {
+    delivery::relayed(&mut socket.state());
     atoms::ok()
 }
 
@@ -207,15 +241,14 @@ fn cancel_monitor<'a>(env: Env<'a>, mref: Term<'a>) -> bool {
 
 #[rustler::nif]
 fn listen(env: Env, socket: Sock, backlog: i32) -> Term {
-    let result = socket.with_fd(|fd| {
-        ffi::listen(fd, backlog)?;
-        Ok(ffi::socket_type(fd)? == libc::SOCK_STREAM)
-    });
-    let result = result.map(|stream| {
-        // A one-to-one socket stops listening with backlog 0 (the kernel's rule).
-        socket.state().listening = stream && backlog != 0;
-        poller::watch(socket.clone());
-    });
+    let result = socket
+        .with_fd(|fd| Ok(ffi::listen(fd, backlog)?))
+        .map(|()| {
+            // A one-to-one socket stops listening with backlog 0 (the kernel's rule).
+            let listening = socket.stream && backlog != 0;
+            socket.state().flow.set_listening(listening);
+            poller::watch(socket.clone());
+        });
     ok_reply(env, result)
 }
 
@@ -226,7 +259,7 @@ fn listen(env: Env, socket: Sock, backlog: i32) -> Term {
 fn accept<'a>(env: Env<'a>, socket: Sock, tag: Term<'a>) -> Term<'a> {
     let caller = env.pid();
     let st = socket.state();
-    if st.closed {
+    if socket.is_closed() {
         return Error::Closed.encode(env);
     }
     if other_reader(&st, &caller) {
@@ -249,7 +282,7 @@ fn accept<'a>(env: Env<'a>, socket: Sock, tag: Term<'a>) -> Term<'a> {
 
 /// Another process already waits to read or accept: as OTP, `{error, ealready}`.
 fn other_reader(st: &State, caller: &LocalPid) -> bool {
-    st.reader.as_ref().is_some_and(|w| w.pid != *caller)
+    st.flow.other_reader(|w| w.pid == *caller)
 }
 
 /// Registers the caller as the socket's reader, woken with `{'$gen_sctp_ready', Tag}`,
@@ -260,9 +293,9 @@ fn wait_as_reader<'a>(
     mut st: MutexGuard<State>,
     tag: Term<'a>,
 ) -> Term<'a> {
-    st.reader = Some(Waiter::new(env.pid(), tag));
+    st.flow.wait_to_read(Waiter::new(env.pid(), tag));
     // A socket that reads ahead is watched for input already: the poller finds the reader.
-    let changed = st.interest() != st.armed;
+    let changed = st.flow.interest() != st.armed;
     drop(st);
     if changed {
         poller::watch(socket.clone());
@@ -274,11 +307,13 @@ fn wait_as_reader<'a>(
 /// by the poller, with the parent's options.
 fn branch(env: Env, parent: &Sock, parent_st: &State, fd: OwnedFd, early: ReadAhead) -> Sock {
     let owner = env.pid();
-    let child = ResourceArc::new(Socket::new(fd, parent.family, owner));
+    let recbuf = socket::recbuf(std::os::fd::AsRawFd::as_raw_fd(&fd));
+    // An accepted socket is of its listener's type; a peeled-off one is `SOCK_SEQPACKET`.
+    let child = ResourceArc::new(Socket::new(fd, parent.family, parent.stream, owner));
     {
         let mut st = child.state();
-        parent_st.inherit(&mut st);
-        st.ahead = early;
+        *st = parent_st.branch(owner, early);
+        st.flow.set_ahead_limit(recbuf);
         st.owner_monitor = env.monitor(&child, &owner);
     }
     poller::watch(child.clone());
@@ -326,13 +361,13 @@ fn send_with(
     }
     {
         let mut st = socket.state();
-        if st.closed {
+        if socket.is_closed() {
             return Err(Error::Closed);
         }
         if st.non_block_send {
             return Err(Error::Posix(libc::EAGAIN));
         }
-        st.writers.push(Waiter::new(env.pid(), tag));
+        st.flow.wait_to_write(Waiter::new(env.pid(), tag));
     }
     poller::watch(socket.clone());
     Ok(atoms::wait())
@@ -384,33 +419,34 @@ fn sendmsg<'a>(
 fn recv<'a>(env: Env<'a>, socket: Sock, tag: Term<'a>) -> Term<'a> {
     let caller = env.pid();
     let mut st = socket.state();
-    if st.closed {
+    if socket.is_closed() {
         return Error::Closed.encode(env);
     }
-    if st.active != Active::False {
+    if st.flow.is_active() {
         return einval().encode(env);
     }
     if other_reader(&st, &caller) {
         return Error::Posix(libc::EALREADY).encode(env);
     }
-    // The reader the poller woke is back: reading ahead may go on.
-    st.reader_woken = false;
+    st.flow.reader_back();
     SCRATCH.with(|scratch| {
         let mut scratch = scratch.borrow_mut();
         loop {
             match socket.read_message(&mut st, &mut scratch) {
                 Ok(Some(msg)) => {
                     let bytes = &scratch[..msg.len];
-                    let Some(event) = msg.content(bytes) else {
-                        continue;
+                    let event = match msg.content(bytes) {
+                        Content::Ignored => continue,
+                        Content::Data => None,
+                        Content::Event(n) => Some(n),
                     };
                     let body = terms::body(env, event.as_ref(), bytes, st.mode);
-                    let anc = terms::ancillary(env, &msg.anc);
-                    let result = terms::passive_result(env, msg.from.as_ref(), anc, body);
+                    let anc = terms::ancillary(env, &msg.header.anc);
+                    let result = terms::passive_result(env, msg.header.from.as_ref(), anc, body);
                     // The owner reads in passive mode: read ahead between its calls, and
                     // again once this one made room.
-                    st.reads_ahead = true;
-                    if st.interest() != st.armed {
+                    st.flow.took_passive();
+                    if st.flow.interest() != st.armed {
                         drop(st);
                         poller::watch(socket.clone());
                     }
@@ -430,9 +466,9 @@ fn recv<'a>(env: Env<'a>, socket: Sock, tag: Term<'a>) -> Term<'a> {
 fn cancel(env: Env, socket: Sock) -> bool {
     let (removed, changed) = {
         let mut st = socket.state();
-        let removed = st.cancel(&env.pid());
-        st.reader_woken = false;
-        (removed, st.interest() != st.armed)
+        let caller = env.pid();
+        let removed = st.flow.cancel(|w| w.pid == caller);
+        (removed, st.flow.interest() != st.armed)
     };
     if changed {
         poller::watch(socket);
@@ -444,7 +480,6 @@ fn cancel(env: Env, socket: Sock) -> bool {
 fn setopts<'a>(env: Env<'a>, socket: Sock, opts: Vec<Term<'a>>) -> Term<'a> {
     let (result, changed) = {
         let mut st = socket.state();
-        let owner = st.owner;
         let result = socket.with_fd(|fd| {
             let mut ctx = Ctx {
                 st: &mut st,
@@ -453,29 +488,29 @@ fn setopts<'a>(env: Env<'a>, socket: Sock, opts: Vec<Term<'a>>) -> Term<'a> {
             };
             options::set(&mut ctx, &opts).map(|()| ctx.passive_now)
         });
+        let mut out = Outbox::Caller(env);
         if let Ok(true) = result {
-            let _ = env.send(&owner, (atoms::sctp_passive(), terms::socket(env, &socket)));
+            delivery::passive(&mut out, &socket, &mut st);
         }
         // Re-armed with messages already waiting (read ahead, or `{active, once}` with one
         // in the kernel): deliver them from here, which spares the poller a wake-up and
         // the owner a wait.
-        if result.is_ok() && (st.active == Active::Once || st.has_early_delivery()) {
+        if result.is_ok() && (st.flow.active() == Active::Once || st.flow.has_early_delivery()) {
             SCRATCH.with(|scratch| {
-                let mut scratch = scratch.borrow_mut();
-                for _ in 0..poller::DELIVERY_BUDGET {
-                    let delivered =
-                        poller::deliver_one(&socket, &mut st, &mut scratch, |to, build| {
-                            let _ = env.send(to, build(env));
-                        });
-                    if !delivered || !st.has_early_delivery() {
-                        break;
-                    }
-                }
+                let budget = poller::DELIVERY_BUDGET;
+                delivery::deliver_early(
+                    &mut out,
+                    &socket,
+                    &mut st,
+                    &mut scratch.borrow_mut(),
+                    budget,
+                );
             });
         }
         // The poller has nothing to do when the interest it armed still holds and no
         // message read ahead waits for delivery.
-        (result, st.interest() != st.armed || st.has_early_delivery())
+        let changed = st.flow.interest() != st.armed || st.flow.has_early_delivery();
+        (result, changed)
     };
     if changed {
         poller::watch(socket);
@@ -502,14 +537,16 @@ fn getopts<'a>(env: Env<'a>, socket: Sock, opts: Vec<Term<'a>>) -> Term<'a> {
 #[rustler::nif]
 fn handover_begin(env: Env, socket: Sock) -> Term {
     let mut st = socket.state();
-    if st.closed {
+    if socket.is_closed() {
         return Error::Closed.encode(env);
     }
     if st.owner != env.pid() {
         return Error::NotOwner.encode(env);
     }
-    let active = std::mem::replace(&mut st.active, Active::False);
-    (atoms::ok(), options::active_term(env, active)).encode(env)
+    let active = st.flow.pause();
+    // Messages still in the relay are the old owner's: the shim waits for them to land.
+    let relaying = st.relayed > 0;
+    (atoms::ok(), options::active_term(env, active), relaying).encode(env)
 }
 
 /// Second half: switch owner and monitor, then restore the active mode.
@@ -517,7 +554,7 @@ fn handover_begin(env: Env, socket: Sock) -> Term {
 fn handover_end<'a>(env: Env<'a>, socket: Sock, new_owner: LocalPid, active: Term<'a>) -> Term<'a> {
     let result = {
         let mut st = socket.state();
-        if st.closed {
+        if socket.is_closed() {
             Err(Error::Closed)
         } else {
             match env.monitor(&socket, &new_owner) {
@@ -595,7 +632,7 @@ fn peeloff(env: Env, socket: Sock, assoc_id: AssocId) -> Term {
     let result = socket
         .with_fd(|fd| Ok(ffi::peeloff(fd, assoc_id)?))
         .map(|fd| {
-            let early = parent.ahead.split_off_assoc(assoc_id);
+            let early = parent.flow.split_off_assoc(assoc_id);
             (atoms::ok(), branch(env, &socket, &parent, fd, early))
         })
         .and_then(|(ok, child)| {
@@ -630,7 +667,7 @@ fn inherit_peeloff_options(
         })
     });
     if copied.is_err() {
-        child.close();
+        poller::close(child, &mut child.state());
     }
     copied
 }
@@ -651,7 +688,7 @@ fn family(env: Env, socket: Sock) -> Term {
 #[rustler::nif]
 fn getstat<'a>(env: Env<'a>, socket: Sock, names: Vec<Atom>) -> Term<'a> {
     use std::sync::atomic::Ordering::Relaxed;
-    if socket.state().closed {
+    if socket.is_closed() {
         return Error::Closed.encode(env);
     }
     let s = &socket.stats;

@@ -16,7 +16,8 @@ use crate::addr::{self, RawSockAddr};
 use crate::atoms;
 use crate::error::{einval, Error, Result};
 use crate::ffi::{self, AssocId, Pod, SOL_SCTP};
-use crate::socket::{Active, Mode, State};
+use crate::flow::{Active, ActiveSetting};
+use crate::socket::{self, Mode, State};
 use crate::terms;
 use libc::{IPPROTO_IP, IPPROTO_IPV6, SOL_SOCKET};
 
@@ -160,42 +161,30 @@ fn strict_int<T: TryFrom<i64>>(term: Term) -> Result<T> {
     T::try_from(wide).map_err(|_| einval())
 }
 
-fn decode_active(term: Term) -> Result<Active> {
+fn decode_active(term: Term) -> Result<ActiveSetting> {
     if let Ok(b) = term.decode::<bool>() {
-        return Ok(if b { Active::True } else { Active::False });
+        return Ok(ActiveSetting::Set(if b {
+            Active::True
+        } else {
+            Active::False
+        }));
     }
     if term.decode::<Atom>().ok() == Some(atoms::once()) {
-        return Ok(Active::Once);
+        return Ok(ActiveSetting::Set(Active::Once));
     }
     // As OTP's type check: N itself is a 16-bit integer, whatever the sum.
-    strict_int::<i16>(term).map(|n| Active::Count(i32::from(n)))
+    strict_int::<i16>(term).map(ActiveSetting::Add)
 }
 
 pub fn set_active(c: &mut Ctx, v: Term) -> Result<()> {
-    match decode_active(v)? {
-        Active::Count(n) => {
-            let current = match c.st.active {
-                Active::Count(m) => m,
-                _ => 0,
-            };
-            let sum = current as i64 + n as i64;
-            if !(-32768..=32767).contains(&sum) {
-                return Err(einval());
-            }
-            if sum <= 0 {
-                c.st.active = Active::False;
-                c.passive_now = true;
-            } else {
-                c.st.active = Active::Count(sum as i32);
-            }
-        }
-        other => c.st.active = other,
+    if c.st.flow.set_active(decode_active(v)?)? {
+        c.passive_now = true;
     }
     Ok(())
 }
 
 fn get_active<'a>(c: &mut Ctx, env: Env<'a>, _: Option<Term<'a>>) -> Result<Term<'a>> {
-    Ok(active_term(env, c.st.active))
+    Ok(active_term(env, c.st.flow.active()))
 }
 
 /// `true | false | once | N`.
@@ -256,6 +245,8 @@ fn set_recbuf(c: &mut Ctx, v: Term) -> Result<()> {
     if let Ok(size) = usize::try_from(size) {
         c.st.buffer = c.st.buffer.max(size);
     }
+    // The kernel's value, clamped: what may be read ahead.
+    c.st.flow.set_ahead_limit(socket::recbuf(c.fd));
     Ok(())
 }
 

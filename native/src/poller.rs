@@ -1,7 +1,7 @@
 //! The poller: one thread with an epoll set and a wake-up eventfd. It watches the sockets that
-//! are active or have a waiter, delivers active-mode messages straight to the owner, and wakes
-//! waiting `recv`/`send` callers. Only this thread registers fds with epoll and only it sends
-//! from its `OwnedEnv`; the NIFs talk to it over a channel.
+//! are active or have a waiter, delivers active-mode messages to the owner (through
+//! `delivery`), and wakes waiting `recv`/`send` callers. Only this thread registers fds with
+//! epoll and only it sends from its `OwnedEnv`; the NIFs talk to it over a channel.
 
 use std::collections::{HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -11,14 +11,12 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use once_cell::sync::Lazy;
-use rustler::{Encoder, Env, LocalPid, OwnedEnv, ResourceArc, Term};
+use rustler::{OwnedEnv, ResourceArc};
 
-use crate::atoms;
-use crate::error::Error;
+use crate::delivery::{self, wake, Outbox};
 use crate::ffi::{self, Epoll, EventFd};
 use crate::monitors::{self, Down};
-use crate::socket::{Active, Socket, State, Waiter};
-use crate::terms;
+use crate::socket::{Socket, State, Waiter};
 
 enum Command {
     /// Recompute what this socket needs watched.
@@ -70,10 +68,13 @@ pub fn watch(socket: ResourceArc<Socket>) {
     send(Command::Watch(socket));
 }
 
-/// Tells the poller a socket closed, handing it the waiters to wake and the `'DOWN'`s to
-/// send.
-pub fn forget(id: u64, waiters: Vec<Waiter>, downs: Vec<Down>) {
-    send(Command::Forget(id, waiters, downs));
+/// Closes `socket`, its state locked as `st`, unless it is closed already: the poller
+/// forgets it, wakes its waiters and sends its monitors' `'DOWN'`s.
+pub fn close(socket: &Socket, st: &mut State) {
+    if let Some(closed) = socket.close(st) {
+        let downs = monitors::fired(closed.monitors);
+        send(Command::Forget(socket.id, closed.waiters, downs));
+    }
 }
 
 /// Has the poller drop `sockets`, from a resource callback that must not free its own.
@@ -84,13 +85,16 @@ pub fn release(sockets: Vec<ResourceArc<Socket>>) {
 /// Panics the poller caught: each ended one wake-up's work on one socket.
 static CAUGHT_PANICS: AtomicU64 = AtomicU64::new(0);
 
+#[cfg(feature = "test-hooks")]
 pub fn caught_panics() -> u64 {
     CAUGHT_PANICS.load(Ordering::Relaxed)
 }
 
 /// Socket events the poller has handled, for the tests that show it does not spin.
+#[cfg(feature = "test-hooks")]
 static EVENTS: AtomicU64 = AtomicU64::new(0);
 
+#[cfg(feature = "test-hooks")]
 pub fn events_handled() -> u64 {
     EVENTS.load(Ordering::Relaxed)
 }
@@ -100,59 +104,6 @@ pub fn events_handled() -> u64 {
 fn contained(work: impl FnOnce()) {
     if catch_unwind(AssertUnwindSafe(work)).is_err() {
         CAUGHT_PANICS.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-/// Wakes one waiter with `{'$gen_sctp_ready', Tag}`.
-pub fn wake(waiter: Waiter) {
-    let Waiter { pid, mut env, tag } = waiter;
-    let _ = env.send_and_clear(&pid, |env| (atoms::ready_tag(), tag.load(env)));
-}
-
-/// Reads the next message of an active socket and sends it, or the read error as
-/// `{sctp_error, S, Reason}`, to the owner with `send(owner, build)`; counts `once`/`N` and
-/// sends `{sctp_passive, S}` when N runs out. False when nothing was delivered: the socket
-/// is passive, has nothing to read, or failed (it then turns passive).
-pub fn deliver_one(
-    socket: &ResourceArc<Socket>,
-    st: &mut State,
-    scratch: &mut Vec<u8>,
-    mut send: impl FnMut(&LocalPid, &dyn for<'a> Fn(Env<'a>) -> Term<'a>),
-) -> bool {
-    loop {
-        if st.active == Active::False {
-            return false;
-        }
-        let owner = st.owner;
-        let msg = match socket.read_message(st, scratch) {
-            Ok(Some(msg)) => msg,
-            Ok(None) | Err(Error::Closed) => return false,
-            Err(e) => {
-                send(&owner, &|env| {
-                    let s = terms::socket(env, socket);
-                    (atoms::sctp_error(), s, e.reason(env)).encode(env)
-                });
-                st.active = Active::False;
-                return false;
-            }
-        };
-        let bytes = &scratch[..msg.len];
-        let Some(event) = msg.content(bytes) else {
-            continue;
-        };
-        let mode = st.mode;
-        send(&owner, &|env| {
-            let s = terms::socket(env, socket);
-            let body = terms::body(env, event.as_ref(), bytes, mode);
-            let anc = terms::ancillary(env, &msg.anc);
-            terms::active_message(env, s, msg.from.as_ref(), anc, body)
-        });
-        if st.count_delivery() {
-            send(&owner, &|env| {
-                (atoms::sctp_passive(), terms::socket(env, socket)).encode(env)
-            });
-        }
-        return true;
     }
 }
 
@@ -226,7 +177,7 @@ impl Poller {
         for id in ids {
             if let Some(socket) = self.watched.get(&id).cloned() {
                 let mut st = socket.state();
-                st.writers.drain(..).for_each(wake);
+                st.flow.wake_writers().into_iter().for_each(wake);
                 self.rearm(&socket, &mut st);
             }
         }
@@ -246,7 +197,7 @@ impl Poller {
             match cmd {
                 Command::Watch(socket) => {
                     let mut st = socket.state();
-                    if st.has_early_delivery() {
+                    if st.flow.has_early_delivery() {
                         self.deliver(&socket, &mut st, false);
                     }
                     self.rearm(&socket, &mut st);
@@ -264,7 +215,7 @@ impl Poller {
 
     /// Registers, changes or drops the epoll interest of `socket` to what its state needs.
     fn rearm(&mut self, socket: &ResourceArc<Socket>, st: &mut State) {
-        let want = st.interest();
+        let want = st.flow.interest();
         self.track_writers(socket.id, want);
         if want == st.armed {
             return;
@@ -303,11 +254,13 @@ impl Poller {
     }
 
     fn ready(&mut self, token: u64, flags: u32) {
+        #[cfg(feature = "test-hooks")]
         EVENTS.fetch_add(1, Ordering::Relaxed);
         let Some(socket) = self.watched.get(&token).cloned() else {
             return;
         };
         let mut st = socket.state();
+        #[cfg(feature = "test-hooks")]
         if std::mem::take(&mut st.panic_on_next_event) {
             panic!("fault injected into the poller");
         }
@@ -316,39 +269,35 @@ impl Poller {
         let hangup = flags & libc::EPOLLHUP as u32 != 0;
         let failed = hangup || flags & libc::EPOLLERR as u32 != 0;
         if flags & ffi::EPOLLIN != 0 || failed {
-            if let Some(reader) = st.reader.take() {
+            if let Some(reader) = st.flow.wake_reader() {
                 wake(reader);
-                st.reader_woken = true;
-            } else if st.active != Active::False {
+            } else if st.flow.is_active() {
                 self.deliver(&socket, &mut st, hangup);
             } else if !socket.read_ahead(&mut st, &mut self.scratch) && hangup {
-                st.hangup = true;
+                st.flow.end_input();
             }
         }
         if flags & ffi::EPOLLOUT != 0 || failed {
-            st.writers.drain(..).for_each(wake);
+            st.flow.wake_writers().into_iter().for_each(wake);
         }
         self.rearm(&socket, &mut st);
     }
 
     /// Reads the socket dry (up to the budget) and sends each message to the owner.
     fn deliver(&mut self, socket: &ResourceArc<Socket>, st: &mut State, hangup: bool) {
+        let mut out = Outbox::Thread(&mut self.env);
         let mut delivered_any = false;
         for _ in 0..DELIVERY_BUDGET {
-            let env = &mut self.env;
-            let delivered = deliver_one(socket, st, &mut self.scratch, |owner, build| {
-                let _ = env.send_and_clear(owner, build);
-            });
-            if !delivered {
+            if !delivery::deliver_one(&mut out, socket, st, &mut self.scratch) {
                 break;
             }
             delivered_any = true;
         }
         if hangup && !delivered_any {
             // Nothing left to read on a hung-up socket: stop watching it for input.
-            st.hangup = true;
+            st.flow.end_input();
         }
-        if st.has_early_delivery() {
+        if st.flow.has_early_delivery() {
             // Out of budget with messages read ahead, which epoll will not report: a
             // `Watch` to this thread goes on with them.
             watch(socket.clone());

@@ -48,7 +48,7 @@ fn poller_events() -> u64 {
 /// Messages the poller has read ahead on this socket and not yet handed out.
 #[rustler::nif]
 fn read_ahead_len(socket: ResourceArc<Socket>) -> usize {
-    socket.state().ahead.len()
+    socket.state().flow.early_len()
 }
 
 /// Heap bytes this library has allocated and not yet freed.

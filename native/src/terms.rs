@@ -7,6 +7,7 @@ use rustler::types::tuple::make_tuple;
 use rustler::{Atom, Encoder, Env, NewBinary, ResourceArc, Term};
 
 use crate::atoms;
+use crate::error::{posix_name, Error};
 use crate::ffi::{self, sctp_sndrcvinfo};
 use crate::notification::{Ancillary, Notification};
 use crate::socket::{Mode, Socket};
@@ -216,10 +217,12 @@ pub fn notification<'a>(env: Env<'a>, n: &Notification, buf: &[u8]) -> Term<'a> 
     }
 }
 
-/// What a received message carries: user data or a notification.
+/// What a received message carries: user data, a notification, or an error notification
+/// (which OTP delivers as `sctp_error`).
 pub enum Body<'b> {
     Data(Term<'b>),
-    Event(Term<'b>, bool),
+    Event(Term<'b>),
+    ErrorEvent(Term<'b>),
 }
 
 /// `{sctp | sctp_error, Socket, IP, Port, {Anc, DataOrEvent}}`, the active-mode message.
@@ -232,9 +235,8 @@ pub fn active_message<'a>(
 ) -> Term<'a> {
     let (ip, port) = from_pair(env, from);
     let (tag, payload) = match body {
-        Body::Data(t) => (atoms::sctp(), t),
-        Body::Event(t, false) => (atoms::sctp(), t),
-        Body::Event(t, true) => (atoms::sctp_error(), t),
+        Body::Data(t) | Body::Event(t) => (atoms::sctp(), t),
+        Body::ErrorEvent(t) => (atoms::sctp_error(), t),
     };
     (tag, socket, ip, port, (anc, payload)).encode(env)
 }
@@ -248,11 +250,11 @@ pub fn passive_result<'a>(
     body: Body<'a>,
 ) -> Term<'a> {
     match body {
-        Body::Event(ev, true) => {
+        Body::ErrorEvent(ev) => {
             let raw = raw_address(env, from);
             (atoms::error(), (raw, anc, ev)).encode(env)
         }
-        Body::Data(t) | Body::Event(t, false) => {
+        Body::Data(t) | Body::Event(t) => {
             let (ip, port) = from_pair(env, from);
             (atoms::ok(), (ip, port, anc, t)).encode(env)
         }
@@ -268,7 +270,8 @@ pub fn socket<'a>(env: Env<'a>, socket: &ResourceArc<Socket>) -> Term<'a> {
 /// (a byte list in list mode).
 pub fn body<'a>(env: Env<'a>, event: Option<&Notification>, bytes: &[u8], mode: Mode) -> Body<'a> {
     match event {
-        Some(n) => Body::Event(notification(env, n, bytes), n.is_error()),
+        Some(n) if n.is_error() => Body::ErrorEvent(notification(env, n, bytes)),
+        Some(n) => Body::Event(notification(env, n, bytes)),
         None => Body::Data(match mode {
             Mode::Binary => {
                 let mut bin = NewBinary::new(env, bytes.len());
@@ -297,4 +300,31 @@ pub fn option_sockaddr<'a>(env: Env<'a>, bytes: &[u8]) -> Term<'a> {
     };
     let empty = Term::from(NewBinary::new(env, 0));
     ((tag, empty), 0).encode(env)
+}
+
+impl Error {
+    pub fn reason<'a>(&self, env: Env<'a>) -> Term<'a> {
+        match self {
+            Error::Closed => atoms::closed().encode(env),
+            Error::Badarg => atoms::badarg().encode(env),
+            Error::NotOwner => Atom::from_str(env, "not_owner")
+                .map(|a| a.encode(env))
+                .unwrap_or_else(|_| atoms::badarg().encode(env)),
+            Error::Posix(errno) => posix_atom(env, *errno),
+        }
+    }
+}
+
+impl Encoder for Error {
+    fn encode<'a>(&self, env: Env<'a>) -> Term<'a> {
+        (atoms::error(), self.reason(env)).encode(env)
+    }
+}
+
+/// The errno's POSIX name in lower case as `inet:posix()` spells it; `unknown` otherwise.
+fn posix_atom(env: Env<'_>, errno: i32) -> Term<'_> {
+    let name = posix_name(errno);
+    Atom::from_str(env, name)
+        .map(|a| a.encode(env))
+        .unwrap_or_else(|_| atoms::error().encode(env))
 }
