@@ -126,6 +126,9 @@
 %%     `{'DOWN', MRef, port, Port, Reason}'.</li>
 %% <li>`inet:getopts(S, [non_block_send])' gives `{ok, [{non_block_send, V}]}'; OTP 29's
 %%     gives a bare `{ok, [V]}'.</li>
+%% <li>`{sctp_passive, S}' follows the message that ended an `{active, N}' count, before
+%%     any later message of the socket, but a `receive ... after 0' the moment the data
+%%     arrives can miss it. Wait for it with a timeout.</li>
 %% </ul>
 %%
 %% == Beyond OTP ==
@@ -301,7 +304,6 @@ module_opt(Family) -> Family =:= inet orelse Family =:= inet6.
 open_family(Opts, Forced) ->
     case open_opts(Opts, Forced) of
         {ok, Family, Type, Netns, Addrs, SockOpts} ->
-            ok = gen_sctp_nif_relay:ensure(),
             case gen_sctp_nif:open(Family, Type, Netns, Addrs, SockOpts) of
                 {ok, Handle} -> {ok, socket(Handle)};
                 {error, badarg} -> erlang:error(badarg, [Opts]);
@@ -734,18 +736,12 @@ remaining(Deadline) -> max(0, Deadline - erlang:monotonic_time(millisecond)).
 controlling_process(S, Pid) when ?IS_SOCKET(S), is_pid(Pid) ->
     Handle = handle(S),
     case gen_sctp_nif:handover_begin(Handle) of
-        {ok, Active, Relaying} ->
-            case Pid =:= self() of
-                true ->
-                    ok;
-                false ->
-                    %% Messages on their way through the relay are this owner's to move.
-                    ok = case Relaying of
-                             true -> gen_sctp_nif_relay:flush();
-                             false -> ok
-                         end,
-                    move_messages(S, Pid)
-            end,
+        {ok, Active} ->
+            %% Messages already delivered follow the socket to its new owner.
+            ok = case Pid =:= self() of
+                     true -> ok;
+                     false -> move_messages(S, Pid)
+                 end,
             gen_sctp_nif:handover_end(Handle, Pid, Active);
         Error ->
             Error

@@ -7,8 +7,6 @@
          setopts/2, getopts/2, handover_begin/1, handover_end/3,
          sockname/1, peername/1, addresses/3, peeloff/2, getstat/2]).
 -export([monitor/1, cancel_monitor/1]).
-%% For gen_sctp_nif_relay.
--export([set_relay/1, relayed/1]).
 %% For the library's own tests only: deliberate faults and counters.
 -export([inject_panic/2, poller_panics/0, heap_in_use/0, read_ahead_len/1,
          poller_events/0]).
@@ -54,8 +52,6 @@ peeloff(_Handle, _AssocId) -> ?NOT_LOADED.
 getstat(_Handle, _Names) -> ?NOT_LOADED.
 monitor(_Handle) -> ?NOT_LOADED.
 cancel_monitor(_MRef) -> ?NOT_LOADED.
-set_relay(_Pid) -> ?NOT_LOADED.
-relayed(_Handle) -> ?NOT_LOADED.
 inject_panic(_Handle, _Place) -> ?NOT_LOADED.
 poller_panics() -> ?NOT_LOADED.
 heap_in_use() -> ?NOT_LOADED.

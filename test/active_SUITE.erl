@@ -16,9 +16,7 @@
          connect_active_true/1, connect_active_once/1, connect_active_n/1,
          connect_active_no_listener/1, connect_active_once_after_owner_death/1,
          many_in_order/1, many_in_order_active_n/1,
-         peeloff_keeps_active/1, peeloff_active_n/1, close_active_no_message/1,
-         passive_comes_with_the_last_message/0, passive_comes_with_the_last_message/1]).
--export([passive_misses/1]).
+         peeloff_keeps_active/1, peeloff_active_n/1, close_active_no_message/1]).
 
 -import(sctp_test, [server/1, pair/1, initmsg/0, recv_event/1, assert_empty_mailbox/0,
                     free_port/0]).
@@ -35,7 +33,7 @@ all() ->
      setopts_from_other_process, connect_active_true, connect_active_once,
      connect_active_n, connect_active_no_listener, connect_active_once_after_owner_death,
      many_in_order, many_in_order_active_n, peeloff_keeps_active, peeloff_active_n,
-     close_active_no_message, passive_comes_with_the_last_message].
+     close_active_no_message].
 
 %%% Helpers
 
@@ -490,61 +488,3 @@ close_active_no_message(_Config) ->
     end,
     ok = gen_sctp:close(C),
     assert_empty_mailbox().
-
-%% The message that ends an {active, N} count and the {sctp_passive, S} after it reach the
-%% owner together, as from OTP's port: an owner woken by the data finds the passive message
-%% with `receive ... after 0'. On a node with one scheduler nothing runs between two sends
-%% of one process, so an owner that ever misses it shows the two were sent apart.
-passive_comes_with_the_last_message() ->
-    [{timetrap, {minutes, 10}}].
-
-passive_comes_with_the_last_message(_Config) ->
-    Paths = lists:append([["-pa", filename:dirname(code:which(M))] || M <- [gen_sctp, ?MODULE]]),
-    {ok, Peer, _} = peer:start_link(#{connection => standard_io, wait_boot => 300000,
-                                      args => ["+S", "1" | Paths]}),
-    try
-        0 = peer:call(Peer, ?MODULE, passive_misses, [200], infinity)
-    after
-        peer:stop(Peer)
-    end.
-
-%% Runs in the one-scheduler node: Rounds times, the peer sends one message to a socket in
-%% {active, 1} whose owner waits for it; counts the rounds in which `{sctp_passive, S}' was
-%% not in the mailbox right after the data.
-passive_misses(Rounds) ->
-    %% Data and the association's own events only: no address event takes the count.
-    Events = #sctp_event_subscribe{data_io_event = true, association_event = true,
-                                   address_event = false, send_failure_event = false,
-                                   peer_error_event = false, shutdown_event = false,
-                                   partial_delivery_event = false,
-                                   adaptation_layer_event = false},
-    {ok, S} = gen_sctp:open([{ip, ?L}, {active, false}, {sctp_events, Events}]),
-    {ok, Port} = inet:port(S),
-    ok = gen_sctp:listen(S, true),
-    {ok, C} = gen_sctp:open([{ip, ?L}, {active, false}]),
-    {ok, CA} = gen_sctp:connect(C, ?L, Port, [], ?T),
-    {ok, {_, _, _, #sctp_assoc_change{state = comm_up}}} = gen_sctp:recv(S, ?T),
-    Owner = self(),
-    Sender = spawn_link(fun() -> send_when_asked(C, CA) end),
-    Misses = lists:sum([passive_miss(S, Sender, Owner) || _ <- lists:seq(1, Rounds)]),
-    unlink(Sender),
-    exit(Sender, kill),
-    [ok = gen_sctp:close(X) || X <- [C, S]],
-    Misses.
-
-passive_miss(S, Sender, Owner) ->
-    ok = inet:setopts(S, [{active, 1}]),
-    Sender ! {send, Owner},
-    receive {sctp, S, _, _, {[_], <<"next">>}} -> ok after ?T -> exit(no_data) end,
-    receive
-        {sctp_passive, S} -> 0
-    after 0 ->
-            receive {sctp_passive, S} -> 1 after ?T -> exit(no_passive) end
-    end.
-
-send_when_asked(C, CA) ->
-    receive
-        {send, _} ->
-            ok = gen_sctp:send(C, CA, 0, <<"next">>),
-            send_when_asked(C, CA)
-    end.

@@ -20,7 +20,6 @@ rustler::atoms! {
     gen_sctp,
     gen_sctp_nif,
     ready_tag = "$gen_sctp_ready",
-    relay_tag = "$gen_sctp_relay",
     // socket monitors
     down_tag = "DOWN",
     socket,

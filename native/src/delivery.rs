@@ -1,16 +1,8 @@
 //! Everything a socket sends its owner, built here only: active-mode messages,
 //! `{sctp_error, S, Reason}` and `{sctp_passive, S}`; and the wake-up of a waiter. The
-//! poller thread and the NIFs both deliver through `Outbox`.
-//!
-//! The message that ends an `{active, N}` count and the `{sctp_passive, S}` after it must
-//! reach the owner together: OTP's users take the passive message with `receive … after 0`
-//! right after the data. Sent one by one from the poller thread, the owner can run between
-//! the two. So such a pair, when it is not the owner itself that delivers it, goes to the
-//! relay process (`gen_sctp_nif_relay`), which sends both from a scheduler, back to back,
-//! as OTP's port does. While a socket has messages in the relay, all its messages go that
-//! way, so that none overtakes another.
-
-use std::sync::Mutex;
+//! poller thread and the NIFs both deliver through `Outbox`. The message that ends an
+//! `{active, N}` count and the `{sctp_passive, S}` after it are sent back to back, from
+//! the same env, before anything else of the socket.
 
 use rustler::{Encoder, Env, LocalPid, OwnedEnv, ResourceArc, Term};
 
@@ -30,54 +22,19 @@ pub enum Outbox<'a> {
 type Build<'b> = &'b dyn for<'e> Fn(Env<'e>) -> Term<'e>;
 
 impl Outbox<'_> {
-    fn send(&mut self, to: &LocalPid, build: Build) -> bool {
+    fn send(&mut self, to: &LocalPid, build: Build) {
         match self {
-            Outbox::Caller(env) => env.send(to, build(*env)).is_ok(),
-            Outbox::Thread(env) => env.send_and_clear(to, build).is_ok(),
+            // A dead owner gets nothing: its socket closes with it.
+            Outbox::Caller(env) => drop(env.send(to, build(*env))),
+            Outbox::Thread(env) => drop(env.send_and_clear(to, build)),
         }
     }
-
-    fn is_process(&self, pid: &LocalPid) -> bool {
-        matches!(self, Outbox::Caller(env) if env.pid() == *pid)
-    }
 }
 
-static RELAY: Mutex<Option<LocalPid>> = Mutex::new(None);
-
-/// The relay process, registered by `gen_sctp_nif_relay` when it starts.
-pub fn set_relay(pid: LocalPid) {
-    *RELAY.lock().unwrap_or_else(|p| p.into_inner()) = Some(pid);
-}
-
-fn relay() -> Option<LocalPid> {
-    *RELAY.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// The relay sent one batch of `socket`'s messages on.
-pub fn relayed(st: &mut State) {
-    st.relayed = st.relayed.saturating_sub(1);
-}
-
-/// Sends `messages` to the owner, in order: straight, or through the relay (see above).
-fn post(out: &mut Outbox, socket: &ResourceArc<Socket>, st: &mut State, messages: &[Build]) {
-    let owner = st.owner;
-    let together = messages.len() > 1 && !out.is_process(&owner);
-    if together || st.relayed > 0 {
-        let via_relay = relay().is_some_and(|relay| {
-            out.send(&relay, &|env| {
-                let batch: Vec<Term> = messages.iter().map(|m| m(env)).collect();
-                (atoms::relay_tag(), socket.encode(env), owner, batch).encode(env)
-            })
-        });
-        if via_relay {
-            st.relayed += 1;
-            return;
-        }
-        // No relay runs: what it held went with it.
-        st.relayed = 0;
-    }
+/// Sends `messages` to the owner, in order.
+fn post(out: &mut Outbox, st: &State, messages: &[Build]) {
     for message in messages {
-        out.send(&owner, *message);
+        out.send(&st.owner, *message);
     }
 }
 
@@ -86,8 +43,8 @@ fn passive_message<'e>(env: Env<'e>, socket: &ResourceArc<Socket>) -> Term<'e> {
 }
 
 /// `{sctp_passive, S}`, for a socket whose count an option just ended.
-pub fn passive(out: &mut Outbox, socket: &ResourceArc<Socket>, st: &mut State) {
-    post(out, socket, st, &[&|env| passive_message(env, socket)]);
+pub fn passive(out: &mut Outbox, socket: &ResourceArc<Socket>, st: &State) {
+    post(out, st, &[&|env| passive_message(env, socket)]);
 }
 
 /// Reads the next message of an active socket and sends it, or the read error as
@@ -113,7 +70,7 @@ pub fn deliver_one(
                     let s = terms::socket(env, socket);
                     (atoms::sctp_error(), s, e.reason(env)).encode(env)
                 };
-                post(out, socket, st, &[error]);
+                post(out, st, &[error]);
                 return false;
             }
         };
@@ -131,13 +88,8 @@ pub fn deliver_one(
             terms::active_message(env, s, msg.header.from.as_ref(), anc, body)
         };
         match st.flow.count_delivery() {
-            true => post(
-                out,
-                socket,
-                st,
-                &[message, &|env| passive_message(env, socket)],
-            ),
-            false => post(out, socket, st, &[message]),
+            true => post(out, st, &[message, &|env| passive_message(env, socket)]),
+            false => post(out, st, &[message]),
         }
         return true;
     }

@@ -179,7 +179,7 @@ fn open_socket<'a>(
         bind_all(raw, &addrs)?;
         st.owner_monitor = env.monitor(&socket, &owner);
         if passive_now {
-            delivery::passive(&mut Outbox::Caller(env), &socket, &mut st);
+            delivery::passive(&mut Outbox::Caller(env), &socket, &st);
         }
     }
     poller::watch(socket.clone());
@@ -211,20 +211,6 @@ impl Resource for Socket {
         }
         poller::release(monitors::process_exited(self, &pid));
     }
-}
-
-/// The relay process (`gen_sctp_nif_relay`) starts: see `delivery`.
-#[rustler::nif]
-fn set_relay(pid: LocalPid) -> Atom {
-    delivery::set_relay(pid);
-    atoms::ok()
-}
-
-/// The relay sent a batch of this socket's messages on.
-#[rustler::nif]
-fn relayed(socket: Sock) -> Atom {
-    delivery::relayed(&mut socket.state());
-    atoms::ok()
 }
 
 /// `inet:monitor/1`: a monitor of the socket for the caller; its reference.
@@ -490,7 +476,7 @@ fn setopts<'a>(env: Env<'a>, socket: Sock, opts: Vec<Term<'a>>) -> Term<'a> {
         });
         let mut out = Outbox::Caller(env);
         if let Ok(true) = result {
-            delivery::passive(&mut out, &socket, &mut st);
+            delivery::passive(&mut out, &socket, &st);
         }
         // Re-armed with messages already waiting (read ahead, or `{active, once}` with one
         // in the kernel): deliver them from here, which spares the poller a wake-up and
@@ -544,9 +530,7 @@ fn handover_begin(env: Env, socket: Sock) -> Term {
         return Error::NotOwner.encode(env);
     }
     let active = st.flow.pause();
-    // Messages still in the relay are the old owner's: the shim waits for them to land.
-    let relaying = st.relayed > 0;
-    (atoms::ok(), options::active_term(env, active), relaying).encode(env)
+    (atoms::ok(), options::active_term(env, active)).encode(env)
 }
 
 /// Second half: switch owner and monitor, then restore the active mode.

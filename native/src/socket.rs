@@ -63,8 +63,6 @@ pub struct State {
     pub buffer: usize,
     /// The epoll interest the poller has registered; only the poller writes it.
     pub armed: u32,
-    /// Messages to the owner on their way through the relay (see `delivery`).
-    pub relayed: u32,
     /// Per-association send defaults set with `sctp_default_send_param` (0: the socket's).
     pub send_defaults: HashMap<AssocId, sctp_sndrcvinfo>,
     /// Options kept for `getopts` that have no kernel counterpart.
@@ -170,7 +168,6 @@ impl Socket {
                 mode: Mode::Binary,
                 buffer: DEFAULT_BUFFER,
                 armed: 0,
-                relayed: 0,
                 send_defaults: HashMap::new(),
                 high_msgq_watermark: 8192,
                 low_msgq_watermark: 4096,
@@ -343,7 +340,6 @@ impl State {
             mode: self.mode,
             buffer: self.buffer,
             armed: 0,
-            relayed: 0,
             send_defaults: self.send_defaults.clone(),
             high_msgq_watermark: self.high_msgq_watermark,
             low_msgq_watermark: self.low_msgq_watermark,
