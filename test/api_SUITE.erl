@@ -8,6 +8,7 @@
 
 -include_lib("common_test/include/ct.hrl").
 -include_lib("kernel/include/inet_sctp.hrl").
+-include("sctp_test.hrl").
 
 -export([all/0, suite/0]).
 -export([open_variants/1, open_inet6/1, open_badarg/1, close_twice/1,
@@ -24,11 +25,6 @@
 
 -import(sctp_test, [server/1, pair/1, initmsg/0, recv_event/1, peer_sees_end/2, assert_empty_mailbox/0,
                     free_port/0, async/1, await/1, await/2, wait_blocked/1]).
-
--define(L, {127, 0, 0, 1}).
-%% How long to wait for something that should happen (the VM is slow).
--define(T, 10000).
--define(STREAMS, 5).
 
 suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {seconds, 60}}].
 

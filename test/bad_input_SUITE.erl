@@ -7,6 +7,7 @@
 -module(bad_input_SUITE).
 
 -include_lib("common_test/include/ct.hrl").
+-include("sctp_test.hrl").
 
 -export([all/0, suite/0]).
 -export([this_library/1, otp_gen_sctp/1]).

@@ -8,6 +8,7 @@
 
 -include_lib("common_test/include/ct.hrl").
 -include_lib("kernel/include/inet_sctp.hrl").
+-include("sctp_test.hrl").
 
 -export([all/0, suite/0, end_per_testcase/2]).
 -export([send_failed_passive/1, send_failed_active/1, remote_error_unknown_chunk/1,
@@ -15,10 +16,8 @@
 
 -import(sctp_test, [server/1, pair/1, full_pair/1, numbered/1]).
 
--define(L, {127, 0, 0, 1}).
 %% A second loopback address, so that a server on both is multi-homed.
 -define(L2, {127, 0, 0, 2}).
--define(T, 10000).
 %% Cause code of an ERROR chunk answering a chunk type the peer does not know.
 -define(UNRECOGNIZED_CHUNK_TYPE, 6).
 -define(IPPROTO_SCTP, 132).

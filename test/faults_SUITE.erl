@@ -8,15 +8,13 @@
 
 -include_lib("common_test/include/ct.hrl").
 -include_lib("kernel/include/inet_sctp.hrl").
+-include("sctp_test.hrl").
 
 -export([all/0, suite/0]).
 -export([nif_panic_becomes_exception/1, poller_survives_panic/1,
          poller_survives_socket_error/1]).
 
 -import(sctp_test, [server/1, pair/1, recv_event/1]).
-
--define(L, {127, 0, 0, 1}).
--define(T, 10000).
 
 suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {minutes, 3}}].
 

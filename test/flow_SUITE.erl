@@ -10,6 +10,7 @@
 
 -include_lib("common_test/include/ct.hrl").
 -include_lib("kernel/include/inet_sctp.hrl").
+-include("sctp_test.hrl").
 
 -export([all/0, suite/0, init_per_testcase/2, end_per_testcase/2]).
 -export([full_buffer_times_out/1, blocked_send_resumes/1,
@@ -22,11 +23,6 @@
 -import(sctp_test, [server/1, pair/1, recv_event/1, full_pair/1, numbered/1, async/1,
                     await/1, await/2, wait_blocked/1]).
 
--define(L, {127, 0, 0, 1}).
--define(T, 10000).
-%% For the cases that move thousands of messages through the (slow) VM.
--define(LONG, 120000).
--define(STREAMS, 5).
 -define(SNDBUF_POLICY, "/proc/sys/net/sctp/sndbuf_policy").
 
 suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {minutes, 3}}].

@@ -9,6 +9,7 @@
 
 -include_lib("common_test/include/ct.hrl").
 -include_lib("kernel/include/inet_sctp.hrl").
+-include("sctp_test.hrl").
 
 -export([all/0, suite/0]).
 -export([owner_killed_releases_fd/1, peer_node_killed/1, dropped_socket_releases_fd/1,
@@ -17,8 +18,6 @@
 
 -import(sctp_test, [server/1, pair/1, recv_event/1, peer_sees_end/2, async/1, await/2]).
 
--define(L, {127, 0, 0, 1}).
--define(T, 10000).
 %% Cycle counts; GEN_SCTP_OPEN_CYCLES and GEN_SCTP_ASSOC_CYCLES override them.
 -define(OPEN_CYCLES, 100000).
 -define(ASSOC_CYCLES, 10000).
@@ -231,7 +230,7 @@ slow_receiver(Active, MaxQueue) ->
     Peak = slow_take(S, Active, 1, N, 0),
     ct:pal("largest mailbox seen: ~p (limit ~p)", [Peak, MaxQueue]),
     true = Peak =< MaxQueue,
-    done = await(Sender, 120000),
+    done = await(Sender, ?LONG),
     receive {sctp_passive, S} -> ok after 0 -> ok end,
     %% Passive first: the end of the association must not reach the mailbox.
     ok = inet:setopts(S, [{active, false}]),

@@ -8,6 +8,7 @@
 -module(monitor_SUITE).
 
 -include_lib("common_test/include/ct.hrl").
+-include("sctp_test.hrl").
 
 -export([all/0, suite/0]).
 -export([close_fires_once/1, cancel_then_close/1, owner_exit_fires/1,
@@ -15,9 +16,6 @@
          watcher_exit_releases_socket/1]).
 
 -import(sctp_test, [async/1, await/1, assert_empty_mailbox/0]).
-
--define(L, {127, 0, 0, 1}).
--define(T, 10000).
 
 suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {seconds, 60}}].
 

@@ -14,6 +14,7 @@
 
 -include_lib("common_test/include/ct.hrl").
 -include_lib("kernel/include/inet_sctp.hrl").
+-include("sctp_test.hrl").
 
 -export([all/0, suite/0, init_per_suite/1, end_per_suite/1, end_per_testcase/2]).
 -export([failover_v4/1, failover_v6/1, failover_mixed/1, v4_mapped/1,
@@ -22,7 +23,6 @@
          accept_inherits_active/1, many_associations/1, connectx_several_addresses/1,
          v6only/1, link_local_v6/1]).
 
--define(T, sctp_test:timeout()).
 -define(A1, {10, 1, 0, 1}).
 -define(A2, {10, 2, 0, 1}).
 -define(B1, {10, 1, 0, 2}).
@@ -35,7 +35,6 @@
 -define(B2_6, {16#fd00, 2, 0, 0, 0, 0, 0, 2}).
 -define(A1_LL, {16#fe80, 0, 0, 0, 0, 0, 0, 16#a1}).
 -define(B1_LL, {16#fe80, 0, 0, 0, 0, 0, 0, 16#b1}).
--define(STREAMS, 5).
 %% Messages that must cross each phase of a failover.
 -define(PHASE, 40).
 

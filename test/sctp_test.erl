@@ -8,28 +8,20 @@
 
 -include_lib("common_test/include/ct.hrl").
 -include_lib("kernel/include/inet_sctp.hrl").
+-include("sctp_test.hrl").
 
 -export([init/2, pre_init_per_suite/3, post_end_per_testcase/5]).
 -export([assert_gen_sctp_is_ours/0,
          server/1, server/2, pair/1, initmsg/0, recv_event/1, peer_sees_end/2, assert_empty_mailbox/0,
          full_pair/1, numbered/1, free_port/0, async/1, await/1, await/2, wait_blocked/1,
-         not_returned/1,
-         localhost/0, timeout/0, streams/0, raised/1]).
+         not_returned/1, raised/1]).
 
--define(L, {127, 0, 0, 1}).
-%% How long to wait for something that should happen (the VM is slow).
--define(T, 10000).
--define(STREAMS, 5).
 %% A receiver that never reads, with the smallest buffers the kernel allows,
 %% fills its peer's send buffer after a few messages.
 -define(SMALL_BUF, [{recbuf, 4096}, {sndbuf, 4096}]).
 -define(NUMBERED_SIZE, 1000).
 %% How long a mailbox must stay empty to count as empty.
 -define(QUIET_MS, 200).
-
-localhost() -> ?L.
-timeout() -> ?T.
-streams() -> ?STREAMS.
 
 %%% The Common Test hook
 
