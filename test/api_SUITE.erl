@@ -24,7 +24,7 @@
          owner_death_closes/1, large_message/1]).
 
 -import(sctp_test, [server/1, pair/1, initmsg/0, recv_event/1, peer_sees_end/2, assert_empty_mailbox/0,
-                    free_port/0, async/1, await/1, await/2, wait_blocked/1]).
+                    free_port/0, async/1, await/1, await/2, wait_blocked/1, poll_until/3]).
 
 suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {seconds, 60}}].
 
@@ -64,18 +64,11 @@ no_more(S) ->
 is_socket({'$inet', gen_sctp, Ref}) -> is_reference(Ref);
 is_socket(_) -> false.
 
-%% Polls until the socket reports closed.
+%% Polls until the socket reports closed; anything but nothing to read first fails.
 wait_closed(S) ->
-    wait_closed(S, 100).
-
-wait_closed(S, 0) ->
-    ct:fail({not_closed, S});
-wait_closed(S, N) ->
-    case gen_sctp:recv(S, 0) of
-        {error, closed} -> ok;
-        {error, timeout} -> ct:sleep(50), wait_closed(S, N - 1);
-        Other -> ct:fail({unexpected, Other})
-    end.
+    {error, closed} = poll_until({closed, S}, fun() -> gen_sctp:recv(S, 0) end,
+                                 fun(Got) -> Got =/= {error, timeout} end),
+    ok.
 
 %%% Test cases
 
@@ -642,16 +635,12 @@ controlling_process_moves_messages(_Config) ->
     New ! stop,
     [ok = gen_sctp:close(X) || X <- [S, C]].
 
+%% Waits until N messages (or more) are in the mailbox.
 wait_queue_len(N) ->
-    wait_queue_len(N, 200).
-
-wait_queue_len(N, 0) ->
-    ct:fail({message_queue_len, N, erlang:process_info(self(), messages)});
-wait_queue_len(N, Tries) ->
-    case erlang:process_info(self(), message_queue_len) of
-        {message_queue_len, Len} when Len >= N -> ok;
-        _ -> ct:sleep(20), wait_queue_len(N, Tries - 1)
-    end.
+    _ = poll_until({message_queue_len, N},
+                   fun() -> erlang:process_info(self(), message_queue_len) end,
+                   fun({message_queue_len, Len}) -> Len >= N end),
+    ok.
 
 receive_all() ->
     receive M -> [M | receive_all()] after 500 -> [] end.

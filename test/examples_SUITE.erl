@@ -119,18 +119,17 @@ stop({Pid, _Ref, _Capture}) ->
 %% Waits until a printed line satisfies Pred, failing if the process stops
 %% first or Timeout ms pass.
 wait_for_line({Pid, Ref, _Capture} = Captured, Pred, Timeout) ->
-    case lists:any(Pred, lines(Captured)) of
-        true -> ok;
-        false when Timeout =< 0 ->
-            ct:fail({no_such_line, lines(Captured)});
-        false ->
-            receive
-                {'DOWN', Ref, process, Pid, Reason} ->
-                    ct:fail({stopped, Reason, lines(Captured)})
-            after 100 ->
-                    wait_for_line(Captured, Pred, Timeout - 100)
-            end
-    end.
+    Printed = fun() ->
+                      receive
+                          {'DOWN', Ref, process, Pid, Reason} ->
+                              ct:fail({stopped, Reason, lines(Captured)})
+                      after 0 ->
+                              lines(Captured)
+                      end
+              end,
+    _ = sctp_test:poll_until(printed_line, Printed, fun(Lines) -> lists:any(Pred, Lines) end,
+                             Timeout),
+    ok.
 
 %% The printed lines. ~p continues a long term on indented lines: those are
 %% joined back, so each printed term is on one line.

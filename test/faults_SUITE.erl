@@ -14,7 +14,7 @@
 -export([nif_panic_becomes_exception/1, poller_survives_panic/1,
          poller_survives_socket_error/1]).
 
--import(sctp_test, [server/1, pair/1, recv_event/1]).
+-import(sctp_test, [server/1, pair/1, recv_event/1, nif_handle/1]).
 
 suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {minutes, 3}}].
 
@@ -22,8 +22,6 @@ all() ->
     [nif_panic_becomes_exception, poller_survives_panic, poller_survives_socket_error].
 
 %%% Helpers
-
-handle({'$inet', gen_sctp, Handle}) -> Handle.
 
 %% The next data message an active socket delivers; address confirmations that
 %% Linux may send around comm_up are skipped.
@@ -61,9 +59,9 @@ close_pair(#{s := S, c := C}) ->
 nif_panic_becomes_exception(_Config) ->
     #{s := S} = Pair = pair([]),
     {error, nif_panicked} =
-        sctp_test:raised(fun() -> gen_sctp_nif:inject_panic(handle(S), nif) end),
+        sctp_test:raised(fun() -> gen_sctp_nif:inject_panic(nif_handle(S), nif) end),
     {error, badarg} =
-        sctp_test:raised(fun() -> gen_sctp_nif:inject_panic(handle(S), elsewhere) end),
+        sctp_test:raised(fun() -> gen_sctp_nif:inject_panic(nif_handle(S), elsewhere) end),
     {ok, [{active, false}]} = inet:getopts(S, [active]),
     assert_pair_works(Pair),
     close_pair(Pair).
@@ -77,7 +75,7 @@ poller_survives_panic(_Config) ->
     ok = inet:setopts(SA, [{active, true}]),
     ok = inet:setopts(SB, [{active, true}]),
     Before = gen_sctp_nif:poller_panics(),
-    ok = gen_sctp_nif:inject_panic(handle(SA), poller),
+    ok = gen_sctp_nif:inject_panic(nif_handle(SA), poller),
     ok = gen_sctp:send(CA, AssocA, 0, <<"a1">>),
     ok = gen_sctp:send(CB, AssocB, 0, <<"b1">>),
     <<"b1">> = active_data(SB),

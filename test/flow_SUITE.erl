@@ -21,7 +21,7 @@
          non_block_send_eagain/1]).
 
 -import(sctp_test, [server/1, pair/1, recv_event/1, full_pair/1, numbered/1, async/1,
-                    await/1, await/2, wait_blocked/1]).
+                    await/1, await/2, wait_blocked/1, poll_until/3, nif_handle/1]).
 
 -define(SNDBUF_POLICY, "/proc/sys/net/sctp/sndbuf_policy").
 
@@ -59,17 +59,9 @@ drain(S, First, Last) ->
 
 %% Waits until the poller has read N messages (or more) ahead on passive socket S.
 await_read_ahead(S, N) ->
-    await_read_ahead(S, N, 200).
-
-await_read_ahead(S, N, 0) ->
-    ct:fail({read_ahead, N, gen_sctp_nif:read_ahead_len(handle(S))});
-await_read_ahead(S, N, Tries) ->
-    case gen_sctp_nif:read_ahead_len(handle(S)) >= N of
-        true -> ok;
-        false -> ct:sleep(50), await_read_ahead(S, N, Tries - 1)
-    end.
-
-handle({'$inet', gen_sctp, Handle}) -> Handle.
+    _ = poll_until({read_ahead, N}, fun() -> gen_sctp_nif:read_ahead_len(nif_handle(S)) end,
+                   fun(Len) -> Len >= N end),
+    ok.
 
 %% The numbers of the next N data messages the owner of S gets in active mode;
 %% address events of the association are skipped.

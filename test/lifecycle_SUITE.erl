@@ -16,7 +16,8 @@
          open_close_cycles/1, association_cycles/1, slow_receiver_active_once/1,
          slow_receiver_active_n/1]).
 
--import(sctp_test, [server/1, pair/1, recv_event/1, peer_sees_end/2, async/1, await/2]).
+-import(sctp_test, [server/1, pair/1, recv_event/1, peer_sees_end/2, async/1, await/2,
+                    poll_until/3, fd_count/0]).
 
 %% Cycle counts; GEN_SCTP_OPEN_CYCLES and GEN_SCTP_ASSOC_CYCLES override them.
 -define(OPEN_CYCLES, 100000).
@@ -42,21 +43,11 @@ all() ->
 
 %%% Helpers
 
-fd_count() ->
-    {ok, Fds} = file:list_dir("/proc/self/fd"),
-    length(Fds).
-
 %% Waits until the node has Expected open fds.
 await_fd_count(Expected) ->
-    await_fd_count(Expected, 200).
-
-await_fd_count(Expected, 0) ->
-    ct:fail({fd_count, fd_count(), expected, Expected});
-await_fd_count(Expected, N) ->
-    case fd_count() of
-        Expected -> ok;
-        _ -> ct:sleep(50), await_fd_count(Expected, N - 1)
-    end.
+    Expected = poll_until({fd_count, Expected}, fun sctp_test:fd_count/0,
+                          fun(N) -> N =:= Expected end),
+    ok.
 
 %% Resident set size of this OS process, in bytes.
 rss() ->

@@ -318,7 +318,7 @@ primary_switch(_Config) ->
     {?B1, SPort} = primary(C, Id),
     [?A1] = lists:usort(send_and_sources(C, Id, S, 10)),
     %% A path carries data once a heartbeat has confirmed it.
-    ok = wait_until(fun() -> (paddrinfo(C, Id, {?B2, SPort}))#sctp_paddrinfo.state =:= active end),
+    ok = await_path_active(C, Id, {?B2, SPort}),
     ok = inet:setopts(C, [{sctp_primary_addr, #sctp_prim{assoc_id = Id, addr = {?B2, SPort}}}]),
     {?B2, SPort} = primary(C, Id),
     {ok, [{sctp_primary_addr, #sctp_prim{addr = {?B2, SPort}}}]} =
@@ -338,10 +338,11 @@ peer_primary_switch(_Config) ->
     {_, _, _, #sctp_assoc_change{state = comm_up, assoc_id = SId}} = sctp_test:recv_event(S),
     {?A1, CPort} = primary(S, SId),
     [?B1] = lists:usort(send_and_sources(S, SId, C, 5)),
-    ok = wait_until(fun() -> (paddrinfo(S, SId, {?A2, CPort}))#sctp_paddrinfo.state =:= active end),
+    ok = await_path_active(S, SId, {?A2, CPort}),
     ok = inet:setopts(C, [{sctp_set_peer_primary_addr,
                            #sctp_setpeerprim{assoc_id = Id, addr = {?A2, CPort}}}]),
-    ok = wait_until(fun() -> primary(S, SId) =:= {?A2, CPort} end),
+    {?A2, CPort} = sctp_test:poll_until({primary, {?A2, CPort}}, fun() -> primary(S, SId) end,
+                                        fun(Primary) -> Primary =:= {?A2, CPort} end),
     [?B2] = lists:usort(send_and_sources(S, SId, C, 5)),
     %% The server's application is told which path became primary.
     #sctp_paddr_change{state = addr_made_prim} =
@@ -402,10 +403,10 @@ bindx_addresses(_Config) ->
     added = await_paddr(C, {?B3, SPort}, addr_added),
     %% A heartbeat to the new address confirms it.
     confirmed = await_paddr(C, {?B3, SPort}, addr_confirmed),
-    ok = wait_until(fun() -> length(element(2, gen_sctp:peernames(C, Id))) =:= 3 end),
+    ok = await_peer_count(C, Id, 3),
     ok = gen_sctp:bindx(S, remove, [?B3]),
     removed = await_paddr(C, {?B3, SPort}, addr_removed),
-    ok = wait_until(fun() -> length(element(2, gen_sctp:peernames(C, Id))) =:= 2 end),
+    ok = await_peer_count(C, Id, 2),
     ok = gen_sctp:bindx(S, remove, [?B2]),
     {ok, [{?B1, SPort}]} = gen_sctp:socknames(S),
     removed = await_paddr(C, {?B2, SPort}, addr_removed),
@@ -589,8 +590,11 @@ collected_count(Pid) ->
     Pid ! {count, self()},
     receive {count, Pid, N} -> N after ?T -> ct:fail(collector_stuck) end.
 
+%% Waits until the collector has N data messages (or more).
 wait_collected(Pid, N) ->
-    ok = wait_until(fun() -> collected_count(Pid) >= N end).
+    _ = sctp_test:poll_until({collected, N}, fun() -> collected_count(Pid) end,
+                             fun(Count) -> Count >= N end),
+    ok.
 
 %% Everything the collector got, once it has all `Sent' messages.
 collect_all(Pid, Sent) ->
@@ -722,13 +726,16 @@ close_all(Sockets) ->
     [flush_all(S) || S <- Sockets],
     ok.
 
-wait_until(F) ->
-    wait_until(F, 200).
+%% Waits until a heartbeat has confirmed path Path of association Id of S.
+await_path_active(S, Id, Path) ->
+    _ = sctp_test:poll_until({path_active, Path}, fun() -> paddrinfo(S, Id, Path) end,
+                             fun(#sctp_paddrinfo{state = State}) -> State =:= active end),
+    ok.
 
-wait_until(_F, 0) ->
-    {error, condition_never_held};
-wait_until(F, N) ->
-    case F() of
-        true -> ok;
-        false -> timer:sleep(50), wait_until(F, N - 1)
-    end.
+%% Waits until association Id of C knows N peer addresses.
+await_peer_count(C, Id, N) ->
+    _ = sctp_test:poll_until({peer_addresses, N}, fun() -> gen_sctp:peernames(C, Id) end,
+                             fun({ok, Peers}) -> length(Peers) =:= N;
+                                ({error, _}) -> false
+                             end),
+    ok.

@@ -14,7 +14,7 @@
 -export([assert_gen_sctp_is_ours/0,
          server/1, server/2, pair/1, initmsg/0, recv_event/1, peer_sees_end/2, assert_empty_mailbox/0,
          full_pair/1, numbered/1, free_port/0, async/1, await/1, await/2, wait_blocked/1,
-         not_returned/1, raised/1]).
+         not_returned/1, raised/1, poll_until/3, poll_until/4, nif_handle/1, fd_count/0]).
 
 %% A receiver that never reads, with the smallest buffers the kernel allows,
 %% fills its peer's send buffer after a few messages.
@@ -22,6 +22,8 @@
 -define(NUMBERED_SIZE, 1000).
 %% How long a mailbox must stay empty to count as empty.
 -define(QUIET_MS, 200).
+%% The pause between two tries of poll_until/3,4.
+-define(POLL_MS, 20).
 
 %%% The Common Test hook
 
@@ -158,6 +160,11 @@ assert_empty_mailbox() ->
             ok
     end.
 
+%% How many files this node has open.
+fd_count() ->
+    {ok, Fds} = file:list_dir("/proc/self/fd"),
+    length(Fds).
+
 %% A port that is free now: bind port 0, read the port the kernel chose, close.
 free_port() ->
     {ok, S} = gen_sctp:open([{ip, ?L}]),
@@ -191,22 +198,36 @@ raised(F) ->
         Class:Reason -> {Class, Reason}
     end.
 
+%% Calls Probe until Done holds for the value it gives, and returns that value: a
+%% try every ?POLL_MS ms, for Timeout ms (?T for poll_until/3) and at least once.
+%% Then it fails the test case with What and Probe's last value.
+poll_until(What, Probe, Done) ->
+    poll_until(What, Probe, Done, ?T).
+
+poll_until(What, Probe, Done, Timeout) ->
+    poll(What, Probe, Done, max(1, Timeout div ?POLL_MS)).
+
+poll(What, Probe, Done, Tries) ->
+    Value = Probe(),
+    case Done(Value) of
+        true ->
+            Value;
+        false when Tries > 1 ->
+            timer:sleep(?POLL_MS),
+            poll(What, Probe, Done, Tries - 1);
+        false ->
+            ct:fail({never, What, {last, Value}})
+    end.
+
 %% Waits until Pid waits in gen_sctp for the poller (a send that met a full buffer,
 %% a recv or accept with nothing to take). A wake-up that finds no room yet puts it
 %% back there, so only reaching the wait is asserted, not staying in it.
 wait_blocked(Pid) ->
-    wait_blocked(Pid, 200).
-
-wait_blocked(Pid, 0) ->
-    ct:fail({not_blocked, Pid, erlang:process_info(Pid)});
-wait_blocked(Pid, N) ->
-    case erlang:process_info(Pid, [status, current_function]) of
-        [{status, waiting}, {current_function, {gen_sctp, wait_ready, 4}}] ->
-            ok;
-        _ ->
-            ct:sleep(20),
-            wait_blocked(Pid, N - 1)
-    end.
+    Waiting = [{status, waiting}, {current_function, {gen_sctp, wait_ready, 4}}],
+    _ = poll_until({blocked_in_gen_sctp, Pid},
+                   fun() -> erlang:process_info(Pid, [status, current_function]) end,
+                   fun(Info) -> Info =:= Waiting end),
+    ok.
 
 %% Asserts that the call run by async/1 has not returned yet.
 not_returned({Pid, Ref}) ->
@@ -216,3 +237,6 @@ not_returned({Pid, Ref}) ->
             true = erlang:is_process_alive(Pid),
             ok
     end.
+
+%% The NIF's resource inside a socket, for gen_sctp_nif's test functions.
+nif_handle({'$inet', gen_sctp, Handle}) -> Handle.
