@@ -316,14 +316,10 @@ end_of_input_stops_watching(_Config) ->
 
 %% Reads passive socket S, skipping events, until a data message passes Test.
 recv_until(S, Test) ->
-    case gen_sctp:recv(S, ?T) of
-        {ok, {_, _, _, Data}} when is_binary(Data) ->
-            case Test(Data) of
-                true -> ok;
-                false -> recv_until(S, Test)
-            end;
-        {ok, _Event} ->
-            recv_until(S, Test)
+    {_, _, _, Data} = sctp_test:recv_data(S, events),
+    case Test(Data) of
+        true -> ok;
+        false -> recv_until(S, Test)
     end.
 
 %% The poller handled almost no socket event over a second: a socket it kept

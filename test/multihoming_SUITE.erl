@@ -301,9 +301,9 @@ both_ways(C, Id, S, SId, SAddr, CAddr) ->
     {SIP, SPort} = SAddr,
     {CIP, CPort} = CAddr,
     ok = gen_sctp:send(C, Id, 0, <<"to b">>),
-    {ok, {CIP, CPort, _, <<"to b">>}} = recv_data(S),
+    {CIP, CPort, _, <<"to b">>} = sctp_test:recv_data(S, events),
     ok = gen_sctp:send(S, SId, 0, <<"to a">>),
-    {ok, {SIP, SPort, _, <<"to a">>}} = recv_data(C),
+    {SIP, SPort, _, <<"to a">>} = sctp_test:recv_data(C, events),
     ok.
 
 %%% Paths
@@ -471,9 +471,11 @@ accept_backlog(_Config) ->
               {ok, Port} = inet:port(C),
               {Port, A} = lists:keyfind(Port, 1, Accepted),
               ok = gen_sctp:send(C, 0, 1, <<Port:16>>),
-              {ok, {_, Port, [#sctp_sndrcvinfo{stream = 1}], <<Port:16>>}} = recv_data(A),
+              {_, Port, [#sctp_sndrcvinfo{stream = 1}], <<Port:16>>} =
+                  sctp_test:recv_data(A, events),
               ok = gen_sctp:send(A, 0, 2, <<"back">>),
-              {ok, {?B1, LPort, [#sctp_sndrcvinfo{stream = 2}], <<"back">>}} = recv_data(C)
+              {?B1, LPort, [#sctp_sndrcvinfo{stream = 2}], <<"back">>} =
+                  sctp_test:recv_data(C, events)
       end, Clients),
     {error, timeout} = gen_sctp:accept(L, 100),
     %% Closing the listener answers a waiting accept.
@@ -534,7 +536,7 @@ many_associations(_Config) ->
                           ok = gen_sctp:send(C, Id, 0, <<Port:16>>)
                   end, lists:zip(Clients, Ids)),
     Got = [begin
-               {ok, {_, Port, _, <<Port:16>>}} = recv_data(S),
+               {_, Port, _, <<Port:16>>} = sctp_test:recv_data(S, events),
                Port
            end || _ <- Clients],
     Ports = lists:sort([element(2, inet:port(C)) || C <- Clients]),
@@ -642,17 +644,9 @@ send_and_sources(C, Id, R, N) ->
     lists:foreach(fun(K) -> ok = gen_sctp:send(C, Id, 0, <<0:16, K:32>>) end,
                   lists:seq(1, N)),
     [begin
-         {ok, {From, _, _, <<0:16, K:32>>}} = recv_data(R),
+         {From, _, _, <<0:16, K:32>>} = sctp_test:recv_data(R, events),
          From
      end || K <- lists:seq(1, N)].
-
-%% The next data message of a passive socket; notifications are skipped.
-recv_data(S) ->
-    case gen_sctp:recv(S, ?T) of
-        {ok, {_, _, _, Data}} = Ok when is_binary(Data); is_list(Data) -> Ok;
-        {ok, {_, _, _, _Event}} -> recv_data(S);
-        Other -> ct:fail({expected_data, Other})
-    end.
 
 %%% Path helpers
 

@@ -879,21 +879,14 @@ recv_options_add_no_ancillary_data(_Config) ->
                   Id = wait_comm_up(C, Loopback, SPort, any),
                   _ = any_comm_up(Server),
                   ok = gen_sctp:send(C, Id, 0, <<"tos">>),
-                  {ok, {_, _, [#sctp_sndrcvinfo{}], <<"tos">>}} = recv_data(Server)
+                  {_, _, [#sctp_sndrcvinfo{}], <<"tos">>} =
+                      sctp_test:recv_data(Server, events, 20000)
               after
                   [gen_sctp:close(Y) || Y <- [C, Server]]
               end
       end,
       [{inet, ?L, [{recvtos, true}, {recvttl, true}]},
        {inet6, {0, 0, 0, 0, 0, 0, 0, 1}, [{recvtclass, true}]}]).
-
-%% The next data message on passive socket S; notifications are skipped.
-recv_data(S) ->
-    case gen_sctp:recv(S, 20000) of
-        {ok, {_, _, _, Data}} = Result when is_binary(Data) -> Result;
-        {ok, {_, _, _, _Event}} -> recv_data(S);
-        Other -> ct:fail({no_data, Other})
-    end.
 
 %%% Helpers
 

@@ -14,7 +14,8 @@
 -export([assert_gen_sctp_is_ours/0,
          server/1, server/2, pair/1, initmsg/0, recv_event/1, peer_sees_end/2, assert_empty_mailbox/0,
          full_pair/1, numbered/1, free_port/0, async/1, await/1, await/2, wait_blocked/1,
-         not_returned/1, raised/1, poll_until/3, poll_until/4, nif_handle/1, fd_count/0]).
+         not_returned/1, raised/1, poll_until/3, poll_until/4, recv_data/2, recv_data/3,
+         nif_handle/1, fd_count/0]).
 
 %% A receiver that never reads, with the smallest buffers the kernel allows,
 %% fills its peer's send buffer after a few messages.
@@ -112,6 +113,26 @@ recv_event(S) ->
             {IP, Port, Anc, Ev};
         Other ->
             ct:fail({expected_event, Other})
+    end.
+
+%% The next data message on passive socket S, as {IP, Port, Anc, Data}, within
+%% Timeout ms (?T for recv_data/2). Skip names the notifications that may come
+%% first and are dropped: `none' (the next message must be data), `paddr' (address
+%% events, which Linux may send at any time) or `events' (every notification).
+%% Anything else fails the test case.
+recv_data(S, Skip) ->
+    recv_data(S, Skip, ?T).
+
+recv_data(S, Skip, Timeout) ->
+    case gen_sctp:recv(S, Timeout) of
+        {ok, {IP, Port, Anc, Data}} when is_binary(Data); is_list(Data) ->
+            {IP, Port, Anc, Data};
+        {ok, {_, _, _, #sctp_paddr_change{}}} when Skip =:= paddr; Skip =:= events ->
+            recv_data(S, Skip, Timeout);
+        {ok, {_, _, _, Event}} when Skip =:= events, is_tuple(Event) ->
+            recv_data(S, Skip, Timeout);
+        Other ->
+            ct:fail({expected_data, {skipping, Skip}, Other})
     end.
 
 %% The end of an association (AssocId, or any) as its peer S sees it: a
