@@ -108,9 +108,10 @@ run_here(Rows) ->
     {value, Results, _} = erl_eval:exprs(program(Rows), []),
     Results.
 
-%% The setup, then a list with each row's outcome: its value, or `badarg'
-%% for an error:badarg exception. Records are expanded here, so that the
-%% other node needs nothing but OTP.
+%% The setup, then a list with each row's outcome: `badarg' for an error:badarg
+%% exception, `{raised, Class, Reason}' for any other, the value returned
+%% otherwise, but `{returned, Value}' for a value that reads as one of those two.
+%% Records are expanded here, so that the other node needs nothing but OTP.
 program(Rows) ->
     Outcomes = lists:join(",\n", [outcome(N, Call)
                                   || {N, {Call, _, _}} <- lists:enumerate(Rows)]),
@@ -121,8 +122,10 @@ program(Rows) ->
 
 %% Each row binds its own variables: all rows share one scope.
 outcome(N, Call) ->
-    io_lib:format("try ~s of R~b -> R~b catch error:badarg -> badarg;"
-                  " C~b:E~b -> {raised, C~b, E~b} end", [Call, N, N, N, N, N, N]).
+    io_lib:format("try ~s of badarg -> {returned, badarg};"
+                  " {raised, _, _} = R~b -> {returned, R~b}; R~b -> R~b"
+                  " catch error:badarg -> badarg; C~b:E~b -> {raised, C~b, E~b} end",
+                  [Call, N, N, N, N, N, N, N, N]).
 
 expand_records(Exprs) ->
     Hrl = filename:join([code:lib_dir(kernel), "include", "inet_sctp.hrl"]),
