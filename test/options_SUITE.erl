@@ -38,14 +38,18 @@ all() ->
 settable_options() ->
     [{active, once, once},
      {mode, list, list},
-     {debug, true, fun is_boolean/1},
+     %% Taken and kept nowhere: it reads false whatever was set. (OTP's driver keeps
+     %% the flag for its own logging, and its getopts on an SCTP socket refuses
+     %% debug: einval.)
+     {debug, true, false},
      {dontroute, true, true},
      {high_msgq_watermark, 4096, 4096},
      {low_msgq_watermark, 2048, 2048},
      {linger, {true, 7}, {true, 7}},
-     %% The kernel doubles socket buffer sizes.
-     {recbuf, 32768, fun(V) -> is_integer(V) andalso V >= 32768 end},
-     {sndbuf, 32768, fun(V) -> is_integer(V) andalso V >= 32768 end},
+     %% Linux keeps twice the size set (room for its own overhead) and reports that,
+     %% as OTP does; a fresh socket reports 212992 bytes for each.
+     {recbuf, 50000, 100000},
+     {sndbuf, 60000, 120000},
      %% After recbuf, which raises buffer to at least its size (as OTP).
      {buffer, 4096, 4096},
      {reuseaddr, true, true},
@@ -129,13 +133,15 @@ check(_Name, Expected, Expected) ->
 check(Name, Expected, Got) ->
     ct:fail({unexpected, Name, {expected, Expected}, {got, Got}}).
 
-%% Each value differs from the fresh socket's, so reading it back proves it was set.
+%% Each value differs from the fresh socket's, so reading it back proves it was set;
+%% but for debug, which reads the same whatever was set.
+assert_not_default(debug, false) ->
+    ok;
 assert_not_default(Name, Expected) ->
     {ok, S} = gen_sctp:open([{ip, ?L}]),
     try get1(S, Name) of
         Default when is_function(Expected, 1) ->
             case Expected(Default) of
-                true when Name =:= debug; Name =:= recbuf; Name =:= sndbuf -> ok;
                 true -> ct:fail({default_already_matches, Name, Default});
                 false -> ok
             end;
