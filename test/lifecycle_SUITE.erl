@@ -143,7 +143,11 @@ peer_node_killed(_Config) ->
     {ok, #sctp_assoc_change{state = comm_up} = CA} =
         gen_sctp:connect(C, ?L, PeerPort, [], ?T),
     ok = gen_sctp:send(C, CA, 0, <<"never read">>),
-    ct:sleep(200),
+    %% Acknowledged, the message is in the peer's socket.
+    _ = poll_until({acknowledged, <<"never read">>}, fun() -> status(C, CA) end,
+                   fun(#sctp_status{unackdata = Unacked, penddata = Pending}) ->
+                           Unacked =:= 0 andalso Pending =:= 0
+                   end),
     _ = os:cmd("kill -9 " ++ OsPid),
     receive
         {sctp, C, ?L, PeerPort, {[], #sctp_assoc_change{state = comm_lost}}} -> ok
@@ -158,6 +162,11 @@ peer_eval(Peer, Source) ->
     {ok, Exprs} = erl_parse:parse_exprs(Tokens),
     {value, Value, _} = peer:call(Peer, erl_eval, exprs, [Exprs, []], ?T),
     Value.
+
+%% The status of association Assoc of socket S.
+status(S, #sctp_assoc_change{assoc_id = Id}) ->
+    {ok, [{sctp_status, Status}]} = inet:getopts(S, [{sctp_status, #sctp_status{assoc_id = Id}}]),
+    Status.
 
 %% A passive socket whose last reference is gone (owner alive) is closed when
 %% garbage-collected.
