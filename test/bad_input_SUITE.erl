@@ -44,10 +44,11 @@ this_library(_Config) ->
 otp_gen_sctp(_Config) ->
     Rows = rows(),
     {ok, Peer, _Node} = peer:start_link(#{connection => standard_io,
-                                          env => [{"ERL_LIBS", false}]}),
+                                          env => [{"ERL_LIBS", false}],
+                                          wait_boot => ?LONG}),
     try
-        Which = peer:call(Peer, code, which, [gen_sctp]),
-        Kernel = peer:call(Peer, code, lib_dir, [kernel]),
+        Which = peer:call(Peer, code, which, [gen_sctp], ?T),
+        Kernel = peer:call(Peer, code, lib_dir, [kernel], ?T),
         true = lists:prefix(Kernel, Which),
         {value, Results, _} = peer:call(Peer, erl_eval, exprs, [program(Rows), []], 60000),
         check(Rows, 3, Results)

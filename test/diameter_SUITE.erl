@@ -61,7 +61,7 @@ end_per_testcase(_Case, Config) ->
 %% diameter_sctp sends on every outbound stream in turn, on both sides.
 requests(Config) ->
     {Server, _OsPid} = ?config(server, Config),
-    ServerGenSctp = peer:call(Server, code, which, [gen_sctp]),
+    ServerGenSctp = peer:call(Server, code, which, [gen_sctp], ?LONG),
     ct:pal("gen_sctp in the server node: ~s", [ServerGenSctp]),
     ServerGenSctp = sctp_test:assert_gen_sctp_is_ours(),
     {Requests, Answers} = check_answers([call(I) || I <- lists:seq(1, 10)]),

@@ -130,7 +130,8 @@ owner_killed_releases_fd(_Config) ->
 %% never read waits in its socket: its kernel aborts the association and our
 %% side gets comm_lost. The peer runs OTP's own gen_sctp.
 peer_node_killed(_Config) ->
-    {ok, Peer, _} = peer:start(#{connection => standard_io, env => [{"ERL_LIBS", false}]}),
+    {ok, Peer, _} = peer:start(#{connection => standard_io, env => [{"ERL_LIBS", false}],
+                                 wait_boot => ?LONG}),
     {PeerPort, OsPid} = peer_eval(Peer,
                                   "Parent = self(),"
                                   "spawn(fun() ->"
