@@ -41,14 +41,22 @@ pre_init_per_suite(_Suite, Config, State) ->
             {{fail, NotOurs}, State}
     end.
 
-%% Runs in the test case's process: nothing may be left in its mailbox.
+%% Runs in the test case's process: nothing may be left in its mailbox. A case that
+%% failed already keeps its own reason, and what it left is logged.
 post_end_per_testcase(_Suite, _Case, _Config, Return, #{check_mailbox := false} = State) ->
     {Return, State};
-post_end_per_testcase(_Suite, _Case, _Config, Return, State) ->
-    receive
-        Msg -> {{fail, {stray_message, Msg}}, State}
-    after ?QUIET_MS ->
-            {Return, State}
+post_end_per_testcase(_Suite, _Case, Config, Return, State) ->
+    case proplists:get_value(tc_status, Config) of
+        {failed, _} ->
+            {messages, Left} = erlang:process_info(self(), messages),
+            ct:pal("left in the mailbox of the failed case: ~p", [Left]),
+            {Return, State};
+        _ ->
+            receive
+                Msg -> {{fail, {stray_message, Msg}}, State}
+            after ?QUIET_MS ->
+                    {Return, State}
+            end
     end.
 
 %%% Helpers
