@@ -8,6 +8,7 @@
 
 -include_lib("common_test/include/ct.hrl").
 -include_lib("kernel/include/inet_sctp.hrl").
+-include("sctp_test.hrl").
 
 -export([all/0, suite/0]).
 -export([active_true/1, active_true_from_open/1, active_once/1, active_n/1,
@@ -20,10 +21,6 @@
 
 -import(sctp_test, [server/1, pair/1, initmsg/0, recv_event/1, assert_empty_mailbox/0,
                     free_port/0]).
-
--define(L, {127, 0, 0, 1}).
--define(T, 10000).
--define(STREAMS, 5).
 
 suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {seconds, 60}}].
 

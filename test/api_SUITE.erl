@@ -8,6 +8,7 @@
 
 -include_lib("common_test/include/ct.hrl").
 -include_lib("kernel/include/inet_sctp.hrl").
+-include("sctp_test.hrl").
 
 -export([all/0, suite/0]).
 -export([open_variants/1, open_inet6/1, open_badarg/1, close_twice/1,
@@ -23,12 +24,8 @@
          owner_death_closes/1, large_message/1]).
 
 -import(sctp_test, [server/1, pair/1, initmsg/0, recv_event/1, peer_sees_end/2, assert_empty_mailbox/0,
-                    free_port/0, async/1, await/1, await/2, wait_blocked/1]).
-
--define(L, {127, 0, 0, 1}).
-%% How long to wait for something that should happen (the VM is slow).
--define(T, 10000).
--define(STREAMS, 5).
+                    free_port/0, async/1, await/1, await/2, wait_blocked/1, poll_until/3,
+                    recv_data/2]).
 
 suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {seconds, 60}}].
 
@@ -51,15 +48,6 @@ server() -> server([]).
 %% streams each way, both comm_up events consumed.
 pair() -> pair([]).
 
-%% The next data message on a passive socket.
-recv_data(S) ->
-    case gen_sctp:recv(S, ?T) of
-        {ok, {IP, Port, [#sctp_sndrcvinfo{} = Info], Data}} when not is_tuple(Data) ->
-            {IP, Port, Info, Data};
-        Other ->
-            ct:fail({expected_data, Other})
-    end.
-
 %% Nothing more arrives on a passive socket for a while.
 no_more(S) ->
     {error, timeout} = gen_sctp:recv(S, 200),
@@ -68,18 +56,11 @@ no_more(S) ->
 is_socket({'$inet', gen_sctp, Ref}) -> is_reference(Ref);
 is_socket(_) -> false.
 
-%% Polls until the socket reports closed.
+%% Polls until the socket reports closed; anything but nothing to read first fails.
 wait_closed(S) ->
-    wait_closed(S, 100).
-
-wait_closed(S, 0) ->
-    ct:fail({not_closed, S});
-wait_closed(S, N) ->
-    case gen_sctp:recv(S, 0) of
-        {error, closed} -> ok;
-        {error, timeout} -> ct:sleep(50), wait_closed(S, N - 1);
-        Other -> ct:fail({unexpected, Other})
-    end.
+    {error, closed} = poll_until({closed, S}, fun() -> gen_sctp:recv(S, 0) end,
+                                 fun(Got) -> Got =/= {error, timeout} end),
+    ok.
 
 %%% Test cases
 
@@ -138,7 +119,7 @@ open_inet6(_Config) ->
     {ok, CPort} = inet:port(C),
     {L6, CPort, _, #sctp_assoc_change{state = comm_up}} = recv_event(S),
     ok = gen_sctp:send(C, CA, 0, <<"six">>),
-    {L6, CPort, #sctp_sndrcvinfo{stream = 0}, <<"six">>} = recv_data(S),
+    {L6, CPort, [#sctp_sndrcvinfo{stream = 0}], <<"six">>} = recv_data(S, none),
     %% An 8-tuple address alone selects inet6.
     {ok, S2} = gen_sctp:open([{ip, L6}]),
     {ok, {L6, _}} = inet:sockname(S2),
@@ -258,9 +239,9 @@ connect_init_event(_Config) ->
     {?L, CPort, _, #sctp_assoc_change{state = comm_up, assoc_id = SId}} = recv_event(S),
     %% The association works both ways.
     ok = gen_sctp:send(C, Id, 1, <<"ping">>),
-    {?L, CPort, #sctp_sndrcvinfo{stream = 1, assoc_id = SId}, <<"ping">>} = recv_data(S),
+    {?L, CPort, [#sctp_sndrcvinfo{stream = 1, assoc_id = SId}], <<"ping">>} = recv_data(S, none),
     ok = gen_sctp:send(S, SId, 0, <<"pong">>),
-    {?L, SPort, #sctp_sndrcvinfo{stream = 0, assoc_id = Id}, <<"pong">>} = recv_data(C),
+    {?L, SPort, [#sctp_sndrcvinfo{stream = 0, assoc_id = Id}], <<"pong">>} = recv_data(C, none),
     %% connect_init/5 with a timeout, from another socket.
     {ok, C2} = gen_sctp:open([{ip, ?L}, {active, false}]),
     ok = gen_sctp:connect_init(C2, ?L, SPort, [], ?T),
@@ -280,7 +261,7 @@ connectx_init_event(_Config) ->
     {?L, SPort, _, #sctp_assoc_change{state = comm_up, assoc_id = Id}} = recv_event(C),
     {?L, CPort, _, #sctp_assoc_change{state = comm_up, assoc_id = SId}} = recv_event(S),
     ok = gen_sctp:send(C, Id, 0, <<"x">>),
-    {?L, CPort, #sctp_sndrcvinfo{assoc_id = SId}, <<"x">>} = recv_data(S),
+    {?L, CPort, [#sctp_sndrcvinfo{assoc_id = SId}], <<"x">>} = recv_data(S, none),
     %% connectx_init/3 with socket addresses.
     {ok, C2} = gen_sctp:open([{ip, ?L}, {active, false}]),
     {ok, Id2} = gen_sctp:connectx_init(C2, [{?L, SPort}], []),
@@ -311,20 +292,20 @@ send_and_recv(_Config) ->
                                            assoc_id = CId}, <<"two">>),
     ok = gen_sctp:send(C, #sctp_sndrcvinfo{stream = 3, ppid = 16#FFFFFFFF,
                                            assoc_id = CId}, <<"max">>),
-    {?L, CPort, #sctp_sndrcvinfo{stream = 0, ppid = 0, assoc_id = SId, flags = []},
-     <<"zero">>} = recv_data(S),
-    {?L, CPort, #sctp_sndrcvinfo{stream = 4, ppid = 0, assoc_id = SId}, <<"four">>} =
-        recv_data(S),
-    {?L, CPort, #sctp_sndrcvinfo{stream = 2, ppid = 42, assoc_id = SId}, <<"two">>} =
-        recv_data(S),
-    {?L, CPort, #sctp_sndrcvinfo{stream = 3, ppid = 16#FFFFFFFF, assoc_id = SId}, <<"max">>} =
-        recv_data(S),
+    {?L, CPort, [#sctp_sndrcvinfo{stream = 0, ppid = 0, assoc_id = SId, flags = []}],
+     <<"zero">>} = recv_data(S, none),
+    {?L, CPort, [#sctp_sndrcvinfo{stream = 4, ppid = 0, assoc_id = SId}], <<"four">>} =
+        recv_data(S, none),
+    {?L, CPort, [#sctp_sndrcvinfo{stream = 2, ppid = 42, assoc_id = SId}], <<"two">>} =
+        recv_data(S, none),
+    {?L, CPort, [#sctp_sndrcvinfo{stream = 3, ppid = 16#FFFFFFFF, assoc_id = SId}], <<"max">>} =
+        recv_data(S, none),
     ok = gen_sctp:send(S, SA, 1, <<"back">>),
     ok = gen_sctp:send(S, #sctp_sndrcvinfo{stream = 3, ppid = 99, assoc_id = SId,
                                            flags = [unordered]}, <<"un">>),
-    {?L, SPort, #sctp_sndrcvinfo{stream = 1, assoc_id = CId}, <<"back">>} = recv_data(C),
-    {?L, SPort, #sctp_sndrcvinfo{stream = 3, ppid = 99, assoc_id = CId,
-                                 flags = [unordered]}, <<"un">>} = recv_data(C),
+    {?L, SPort, [#sctp_sndrcvinfo{stream = 1, assoc_id = CId}], <<"back">>} = recv_data(C, none),
+    {?L, SPort, [#sctp_sndrcvinfo{stream = 3, ppid = 99, assoc_id = CId,
+                                  flags = [unordered]}], <<"un">>} = recv_data(C, none),
     no_more(C),
     no_more(S),
     [ok = gen_sctp:close(X) || X <- [S, C]].
@@ -338,7 +319,7 @@ send_bad_stream(_Config) ->
                                                         assoc_id = CA#sctp_assoc_change.assoc_id},
                                     <<"x">>),
     ok = gen_sctp:send(C, CA, ?STREAMS - 1, <<"last">>),
-    {_, _, #sctp_sndrcvinfo{stream = 4}, <<"last">>} = recv_data(S),
+    {_, _, [#sctp_sndrcvinfo{stream = 4}], <<"last">>} = recv_data(S, none),
     no_more(S),
     [ok = gen_sctp:close(X) || X <- [S, C]].
 
@@ -375,7 +356,7 @@ recv_timeout_no_stray(_Config) ->
     assert_empty_mailbox(),
     %% After timeouts the socket still receives normally.
     ok = gen_sctp:send(C, CA, 0, <<"after">>),
-    {_, _, _, <<"after">>} = recv_data(S),
+    {_, _, [#sctp_sndrcvinfo{}], <<"after">>} = recv_data(S, none),
     assert_empty_mailbox(),
     [ok = gen_sctp:close(X) || X <- [S, C]].
 
@@ -415,7 +396,7 @@ recv_other_process(_Config) ->
     {error, timeout} = await(async(fun() -> gen_sctp:recv(S, 100) end)),
     %% send from another process.
     ok = await(async(fun() -> gen_sctp:send(C, CA, 1, <<"from other">>) end)),
-    {_, _, #sctp_sndrcvinfo{stream = 1}, <<"from other">>} = recv_data(S),
+    {_, _, [#sctp_sndrcvinfo{stream = 1}], <<"from other">>} = recv_data(S, none),
     [ok = gen_sctp:close(X) || X <- [S, C]].
 
 %% Only one recv at a time, whichever process calls.
@@ -430,7 +411,7 @@ recv_ealready(_Config) ->
     {ok, {_, _, _, <<"one">>}} = await(R),
     %% The pending recv is done: recv works again.
     ok = gen_sctp:send(C, CA, 0, <<"two">>),
-    {_, _, _, <<"two">>} = recv_data(S),
+    {_, _, [#sctp_sndrcvinfo{}], <<"two">>} = recv_data(S, none),
     [ok = gen_sctp:close(X) || X <- [S, C]].
 
 recv_active_einval(_Config) ->
@@ -472,7 +453,7 @@ eof_shutdown(_Config) ->
     CId = CA#sctp_assoc_change.assoc_id,
     ok = gen_sctp:send(C, CA, 0, <<"last words">>),
     ok = gen_sctp:eof(C, CA),
-    {?L, CPort, _, <<"last words">>} = recv_data(S),
+    {?L, CPort, [#sctp_sndrcvinfo{}], <<"last words">>} = recv_data(S, none),
     {?L, CPort, _, #sctp_shutdown_event{assoc_id = SId}} = recv_event(S),
     {?L, CPort, _, #sctp_assoc_change{state = shutdown_comp, assoc_id = SId}} =
         recv_event(S),
@@ -501,16 +482,16 @@ mode_list_binary(_Config) ->
     #{s := S, c := C, ca := CA, sa := SA} = pair([list]),
     {ok, [{mode, list}]} = inet:getopts(S, [mode]),
     ok = gen_sctp:send(C, CA, 0, <<"bin in">>),
-    {_, _, _, "bin in"} = recv_data(S),
+    {_, _, [#sctp_sndrcvinfo{}], "bin in"} = recv_data(S, none),
     ok = gen_sctp:send(C, CA, 0, "list in"),
-    {_, _, _, "list in"} = recv_data(S),
+    {_, _, [#sctp_sndrcvinfo{}], "list in"} = recv_data(S, none),
     ok = inet:setopts(S, [binary]),
     {ok, [{mode, binary}]} = inet:getopts(S, [mode]),
     ok = gen_sctp:send(C, CA, 0, "now binary"),
-    {_, _, _, <<"now binary">>} = recv_data(S),
+    {_, _, [#sctp_sndrcvinfo{}], <<"now binary">>} = recv_data(S, none),
     ok = inet:setopts(S, [{mode, list}]),
     ok = gen_sctp:send(C, CA, 0, <<1, 2, 3>>),
-    {_, _, _, [1, 2, 3]} = recv_data(S),
+    {_, _, [#sctp_sndrcvinfo{}], [1, 2, 3]} = recv_data(S, none),
     %% Notifications are records in list mode.
     ok = gen_sctp:abort(S, SA),
     {_, _, _, #sctp_assoc_change{state = comm_lost}} = recv_event(S),
@@ -588,13 +569,13 @@ peeloff(_Config) ->
     true = P =/= S,
     {ok, [{active, false}]} = inet:getopts(P, [active]),
     ok = gen_sctp:send(C, CA, 2, <<"to peeled">>),
-    {?L, CPort, #sctp_sndrcvinfo{stream = 2}, <<"to peeled">>} = recv_data(P),
+    {?L, CPort, [#sctp_sndrcvinfo{stream = 2}], <<"to peeled">>} = recv_data(P, none),
     no_more(S),
     %% The peeled-off socket talks to the peer.
     {ok, [PA]} = gen_sctp:peernames(P, 0),
     {?L, CPort} = PA,
     ok = gen_sctp:send(P, SA, 1, <<"from peeled">>),
-    {?L, SPort, #sctp_sndrcvinfo{stream = 1}, <<"from peeled">>} = recv_data(C),
+    {?L, SPort, [#sctp_sndrcvinfo{stream = 1}], <<"from peeled">>} = recv_data(C, none),
     %% The original socket still accepts new associations.
     {ok, C2} = gen_sctp:open([{ip, ?L}, {active, false}]),
     {ok, #sctp_assoc_change{state = comm_up}} = gen_sctp:connect(C2, ?L, SPort, [], ?T),
@@ -646,16 +627,12 @@ controlling_process_moves_messages(_Config) ->
     New ! stop,
     [ok = gen_sctp:close(X) || X <- [S, C]].
 
+%% Waits until N messages (or more) are in the mailbox.
 wait_queue_len(N) ->
-    wait_queue_len(N, 200).
-
-wait_queue_len(N, 0) ->
-    ct:fail({message_queue_len, N, erlang:process_info(self(), messages)});
-wait_queue_len(N, Tries) ->
-    case erlang:process_info(self(), message_queue_len) of
-        {message_queue_len, Len} when Len >= N -> ok;
-        _ -> ct:sleep(20), wait_queue_len(N, Tries - 1)
-    end.
+    _ = poll_until({message_queue_len, N},
+                   fun() -> erlang:process_info(self(), message_queue_len) end,
+                   fun({message_queue_len, Len}) -> Len >= N end),
+    ok.
 
 receive_all() ->
     receive M -> [M | receive_all()] after 500 -> [] end.

@@ -7,6 +7,7 @@
 -module(bad_input_SUITE).
 
 -include_lib("common_test/include/ct.hrl").
+-include("sctp_test.hrl").
 
 -export([all/0, suite/0]).
 -export([this_library/1, otp_gen_sctp/1]).
@@ -43,10 +44,11 @@ this_library(_Config) ->
 otp_gen_sctp(_Config) ->
     Rows = rows(),
     {ok, Peer, _Node} = peer:start_link(#{connection => standard_io,
-                                          env => [{"ERL_LIBS", false}]}),
+                                          env => [{"ERL_LIBS", false}],
+                                          wait_boot => ?LONG}),
     try
-        Which = peer:call(Peer, code, which, [gen_sctp]),
-        Kernel = peer:call(Peer, code, lib_dir, [kernel]),
+        Which = peer:call(Peer, code, which, [gen_sctp], ?T),
+        Kernel = peer:call(Peer, code, lib_dir, [kernel], ?T),
         true = lists:prefix(Kernel, Which),
         {value, Results, _} = peer:call(Peer, erl_eval, exprs, [program(Rows), []], 60000),
         check(Rows, 3, Results)
@@ -107,9 +109,10 @@ run_here(Rows) ->
     {value, Results, _} = erl_eval:exprs(program(Rows), []),
     Results.
 
-%% The setup, then a list with each row's outcome: its value, or `badarg'
-%% for an error:badarg exception. Records are expanded here, so that the
-%% other node needs nothing but OTP.
+%% The setup, then a list with each row's outcome: `badarg' for an error:badarg
+%% exception, `{raised, Class, Reason}' for any other, the value returned
+%% otherwise, but `{returned, Value}' for a value that reads as one of those two.
+%% Records are expanded here, so that the other node needs nothing but OTP.
 program(Rows) ->
     Outcomes = lists:join(",\n", [outcome(N, Call)
                                   || {N, {Call, _, _}} <- lists:enumerate(Rows)]),
@@ -120,8 +123,10 @@ program(Rows) ->
 
 %% Each row binds its own variables: all rows share one scope.
 outcome(N, Call) ->
-    io_lib:format("try ~s of R~b -> R~b catch error:badarg -> badarg;"
-                  " C~b:E~b -> {raised, C~b, E~b} end", [Call, N, N, N, N, N, N]).
+    io_lib:format("try ~s of badarg -> {returned, badarg};"
+                  " {raised, _, _} = R~b -> {returned, R~b}; R~b -> R~b"
+                  " catch error:badarg -> badarg; C~b:E~b -> {raised, C~b, E~b} end",
+                  [Call, N, N, N, N, N, N, N, N]).
 
 expand_records(Exprs) ->
     Hrl = filename:join([code:lib_dir(kernel), "include", "inet_sctp.hrl"]),

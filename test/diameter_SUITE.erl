@@ -11,6 +11,7 @@
 -include_lib("kernel/include/inet_sctp.hrl").
 -include_lib("diameter/include/diameter.hrl").
 -include_lib("diameter/include/diameter_gen_base_rfc6733.hrl").
+-include("sctp_test.hrl").
 
 -export([all/0, suite/0, init_per_suite/1, end_per_suite/1,
          init_per_testcase/2, end_per_testcase/2]).
@@ -21,13 +22,9 @@
 %% Run in the server's node.
 -export([start_server/1]).
 
--define(L, {127, 0, 0, 1}).
 -define(CLIENT, diameter_client).
 -define(SERVER, diameter_server).
--define(STREAMS, 5).
 -define(CONCURRENT, 200).
-%% Generous: the VM runs everything about ten times slower.
--define(T, 120000).
 
 suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {minutes, 10}}].
 
@@ -64,7 +61,7 @@ end_per_testcase(_Case, Config) ->
 %% diameter_sctp sends on every outbound stream in turn, on both sides.
 requests(Config) ->
     {Server, _OsPid} = ?config(server, Config),
-    ServerGenSctp = peer:call(Server, code, which, [gen_sctp]),
+    ServerGenSctp = peer:call(Server, code, which, [gen_sctp], ?LONG),
     ct:pal("gen_sctp in the server node: ~s", [ServerGenSctp]),
     ServerGenSctp = sctp_test:assert_gen_sctp_is_ours(),
     {Requests, Answers} = check_answers([call(I) || I <- lists:seq(1, 10)]),
@@ -78,7 +75,7 @@ requests(Config) ->
 %% over several streams.
 concurrent_requests(_Config) ->
     Calls = [sctp_test:async(fun() -> call(I) end) || I <- lists:seq(1, ?CONCURRENT)],
-    {Requests, Answers} = check_answers([sctp_test:await(C, ?T) || C <- Calls]),
+    {Requests, Answers} = check_answers([sctp_test:await(C, ?LONG) || C <- Calls]),
     ct:pal("~p answers; requests received on streams ~w, answers on ~w",
            [?CONCURRENT, Requests, Answers]),
     true = length(Answers) > 1,
@@ -96,7 +93,7 @@ server_restart(Config) ->
     Restarted = start_server_node(Port),
     ok = wait_event(up),
     Calls = [sctp_test:async(fun() -> call(I) end) || I <- lists:seq(1, 50)],
-    check_answers([sctp_test:await(C, ?T) || C <- Calls]),
+    check_answers([sctp_test:await(C, ?LONG) || C <- Calls]),
     %% end_per_testcase stops the node it was given.
     stop_server_node(Restarted),
     ok.
@@ -145,10 +142,10 @@ start_server_node(Port) ->
     Ebin = filename:join(code:lib_dir(gen_sctp_nif), "ebin"),
     {ok, Peer, _} = peer:start(#{connection => standard_io,
                                  env => [{"ERL_LIBS", false}],
-                                 wait_boot => ?T,
+                                 wait_boot => ?LONG,
                                  args => ["-pa", Ebin,
                                           "-pa", filename:dirname(code:which(?MODULE))]}),
-    {Which, OsPid} = peer:call(Peer, ?MODULE, start_server, [Port], ?T),
+    {Which, OsPid} = peer:call(Peer, ?MODULE, start_server, [Port], ?LONG),
     Which = sctp_test:assert_gen_sctp_is_ours(),
     {Peer, OsPid}.
 
@@ -164,7 +161,7 @@ kill_os_process(OsPid) ->
 %% Session-Termination-Request number I; the answer and the stream it came on.
 %% The server puts the stream it received the request on in the answer's Class.
 call(I) ->
-    diameter:call(?CLIENT, base, str(I), [{timeout, ?T}]).
+    diameter:call(?CLIENT, base, str(I), [{timeout, ?LONG}]).
 
 str(I) ->
     #diameter_base_STR{'Session-Id' = session_id(I),
@@ -233,7 +230,7 @@ wait_event(What) ->
             ok;
         #diameter_event{service = ?CLIENT} ->
             wait_event(What)
-    after ?T ->
+    after ?LONG ->
             ct:fail({no_event, What})
     end.
 

@@ -4,11 +4,10 @@
 
 -include_lib("common_test/include/ct.hrl").
 -include_lib("kernel/include/inet_sctp.hrl").
+-include("sctp_test.hrl").
 
 -export([all/0, suite/0]).
 -export([server_and_client/1, ex3_connect_init/1]).
-
--define(LOCALHOST, {127, 0, 0, 1}).
 
 %% sctp_client sleeps 21 s by design; the VM runs everything else ~10x slower.
 suite() -> [{ct_hooks, [{sctp_test, [any_mailbox]}]}, {timetrap, {minutes, 3}}].
@@ -28,7 +27,7 @@ server_and_client(_Config) ->
         ListenLine = "Listening on any:" ++ integer_to_list(Port) ++ ".",
         wait_for_line(Server, fun(L) -> lists:prefix(ListenLine, L) end, 30000),
         Client = start_captured(fun() -> sctp_client:client(localhost, Port) end),
-        ok = await(Client, 120000),
+        ok = await(Client, ?LONG),
         wait_for_line(Server, fun(L) -> string:find(L, "comm_lost") =/= nomatch end, 30000),
         check_client_output(lines(Client)),
         check_server_output(lines(Server), ListenLine)
@@ -49,7 +48,7 @@ check_server_output([Listening | Received], ListenLine) ->
     Terms = [{ok, {_, _, _, _}} = parse_term(Text) || "Received: " ++ Text <- Received],
     true = length(Terms) =:= length(Received),
     %% All from one association with the client on loopback.
-    [{?LOCALHOST, ClientPort}] = lists:usort([{IP, P} || {ok, {IP, P, _, _}} <- Terms]),
+    [{?L, ClientPort}] = lists:usort([{IP, P} || {ok, {IP, P, _, _}} <- Terms]),
     true = is_integer(ClientPort),
     %% Linux may add address confirmations (paddr_change) around comm_up.
     [{_, #sctp_assoc_change{state = comm_up, inbound_streams = 5, assoc_id = Id}},
@@ -64,7 +63,7 @@ ex3_connect_init(_Config) ->
     {L1, P1} = listener(),
     {L2, P2} = listener(),
     try
-        Ex3 = start_captured(fun() -> ex3:client(?LOCALHOST, P1, ?LOCALHOST, P2) end),
+        Ex3 = start_captured(fun() -> ex3:client(?L, P1, ?L, P2) end),
         ok = await(Ex3, 60000),
         Lines = lines(Ex3),
         ct:pal("ex3 printed:~n~p", [Lines]),
@@ -73,8 +72,8 @@ ex3_connect_init(_Config) ->
          "Association 2 connect result: comm_up. AssocId: " ++ Id2] = lists:sort(Results),
         true = list_to_integer(Id1) =/= list_to_integer(Id2),
         %% And the listeners saw those associations come up.
-        [{ok, {?LOCALHOST, _, _, #sctp_assoc_change{state = comm_up, inbound_streams = 5}}} =
-             gen_sctp:recv(L, 10000) || L <- [L1, L2]],
+        [{ok, {?L, _, _, #sctp_assoc_change{state = comm_up, inbound_streams = 5}}} =
+             gen_sctp:recv(L, ?T) || L <- [L1, L2]],
         ok
     after
         [gen_sctp:close(L) || L <- [L1, L2]]
@@ -83,7 +82,7 @@ ex3_connect_init(_Config) ->
 %%% Helpers
 
 listener() ->
-    {ok, S} = gen_sctp:open([{ip, ?LOCALHOST}, {active, false}]),
+    {ok, S} = gen_sctp:open([{ip, ?L}, {active, false}]),
     {ok, Port} = inet:port(S),
     ok = gen_sctp:listen(S, true),
     {S, Port}.
@@ -120,18 +119,17 @@ stop({Pid, _Ref, _Capture}) ->
 %% Waits until a printed line satisfies Pred, failing if the process stops
 %% first or Timeout ms pass.
 wait_for_line({Pid, Ref, _Capture} = Captured, Pred, Timeout) ->
-    case lists:any(Pred, lines(Captured)) of
-        true -> ok;
-        false when Timeout =< 0 ->
-            ct:fail({no_such_line, lines(Captured)});
-        false ->
-            receive
-                {'DOWN', Ref, process, Pid, Reason} ->
-                    ct:fail({stopped, Reason, lines(Captured)})
-            after 100 ->
-                    wait_for_line(Captured, Pred, Timeout - 100)
-            end
-    end.
+    Printed = fun() ->
+                      receive
+                          {'DOWN', Ref, process, Pid, Reason} ->
+                              ct:fail({stopped, Reason, lines(Captured)})
+                      after 0 ->
+                              lines(Captured)
+                      end
+              end,
+    _ = sctp_test:poll_until(printed_line, Printed, fun(Lines) -> lists:any(Pred, Lines) end,
+                             Timeout),
+    ok.
 
 %% The printed lines. ~p continues a long term on indented lines: those are
 %% joined back, so each printed term is on one line.

@@ -8,15 +8,13 @@
 
 -include_lib("common_test/include/ct.hrl").
 -include_lib("kernel/include/inet_sctp.hrl").
+-include("sctp_test.hrl").
 
 -export([all/0, suite/0]).
 -export([nif_panic_becomes_exception/1, poller_survives_panic/1,
          poller_survives_socket_error/1]).
 
--import(sctp_test, [server/1, pair/1, recv_event/1]).
-
--define(L, {127, 0, 0, 1}).
--define(T, 10000).
+-import(sctp_test, [server/1, pair/1, recv_event/1, recv_data/2, nif_handle/1]).
 
 suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {minutes, 3}}].
 
@@ -24,8 +22,6 @@ all() ->
     [nif_panic_becomes_exception, poller_survives_panic, poller_survives_socket_error].
 
 %%% Helpers
-
-handle({'$inet', gen_sctp, Handle}) -> Handle.
 
 %% The next data message an active socket delivers; address confirmations that
 %% Linux may send around comm_up are skipped.
@@ -42,15 +38,9 @@ active_data(S) ->
 %% One message each way over a passive pair: the sockets still work.
 assert_pair_works(#{s := S, c := C, ca := CA}) ->
     ok = gen_sctp:send(C, CA, 0, <<"ping">>),
-    {ok, {_, _, [#sctp_sndrcvinfo{assoc_id = SAssoc}], <<"ping">>}} = recv_data(S),
+    {_, _, [#sctp_sndrcvinfo{assoc_id = SAssoc}], <<"ping">>} = recv_data(S, paddr),
     ok = gen_sctp:send(S, SAssoc, 0, <<"pong">>),
-    {ok, {_, _, _, <<"pong">>}} = recv_data(C).
-
-recv_data(S) ->
-    case gen_sctp:recv(S, ?T) of
-        {ok, {_, _, _, #sctp_paddr_change{}}} -> recv_data(S);
-        Other -> Other
-    end.
+    {_, _, _, <<"pong">>} = recv_data(C, paddr).
 
 close_pair(#{s := S, c := C}) ->
     ok = gen_sctp:close(C),
@@ -63,9 +53,9 @@ close_pair(#{s := S, c := C}) ->
 nif_panic_becomes_exception(_Config) ->
     #{s := S} = Pair = pair([]),
     {error, nif_panicked} =
-        sctp_test:raised(fun() -> gen_sctp_nif:inject_panic(handle(S), nif) end),
+        sctp_test:raised(fun() -> gen_sctp_nif:inject_panic(nif_handle(S), nif) end),
     {error, badarg} =
-        sctp_test:raised(fun() -> gen_sctp_nif:inject_panic(handle(S), elsewhere) end),
+        sctp_test:raised(fun() -> gen_sctp_nif:inject_panic(nif_handle(S), elsewhere) end),
     {ok, [{active, false}]} = inet:getopts(S, [active]),
     assert_pair_works(Pair),
     close_pair(Pair).
@@ -79,7 +69,7 @@ poller_survives_panic(_Config) ->
     ok = inet:setopts(SA, [{active, true}]),
     ok = inet:setopts(SB, [{active, true}]),
     Before = gen_sctp_nif:poller_panics(),
-    ok = gen_sctp_nif:inject_panic(handle(SA), poller),
+    ok = gen_sctp_nif:inject_panic(nif_handle(SA), poller),
     ok = gen_sctp:send(CA, AssocA, 0, <<"a1">>),
     ok = gen_sctp:send(CB, AssocB, 0, <<"b1">>),
     <<"b1">> = active_data(SB),

@@ -10,6 +10,7 @@
 
 -include_lib("common_test/include/ct.hrl").
 -include_lib("kernel/include/inet_sctp.hrl").
+-include("sctp_test.hrl").
 
 -export([all/0, suite/0, init_per_testcase/2, end_per_testcase/2]).
 -export([full_buffer_times_out/1, blocked_send_resumes/1,
@@ -20,13 +21,8 @@
          non_block_send_eagain/1]).
 
 -import(sctp_test, [server/1, pair/1, recv_event/1, full_pair/1, numbered/1, async/1,
-                    await/1, await/2, wait_blocked/1]).
+                    await/1, await/2, wait_blocked/1, poll_until/3, nif_handle/1]).
 
--define(L, {127, 0, 0, 1}).
--define(T, 10000).
-%% For the cases that move thousands of messages through the (slow) VM.
--define(LONG, 120000).
--define(STREAMS, 5).
 -define(SNDBUF_POLICY, "/proc/sys/net/sctp/sndbuf_policy").
 
 suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {minutes, 3}}].
@@ -63,17 +59,9 @@ drain(S, First, Last) ->
 
 %% Waits until the poller has read N messages (or more) ahead on passive socket S.
 await_read_ahead(S, N) ->
-    await_read_ahead(S, N, 200).
-
-await_read_ahead(S, N, 0) ->
-    ct:fail({read_ahead, N, gen_sctp_nif:read_ahead_len(handle(S))});
-await_read_ahead(S, N, Tries) ->
-    case gen_sctp_nif:read_ahead_len(handle(S)) >= N of
-        true -> ok;
-        false -> ct:sleep(50), await_read_ahead(S, N, Tries - 1)
-    end.
-
-handle({'$inet', gen_sctp, Handle}) -> Handle.
+    _ = poll_until({read_ahead, N}, fun() -> gen_sctp_nif:read_ahead_len(nif_handle(S)) end,
+                   fun(Len) -> Len >= N end),
+    ok.
 
 %% The numbers of the next N data messages the owner of S gets in active mode;
 %% address events of the association are skipped.
@@ -323,19 +311,16 @@ end_of_input_stops_watching(_Config) ->
     true = quiet_poller(),
     ok = inet:setopts(C, [{active, true}]),
     true = quiet_poller(),
-    receive {sctp, C, _, _, {[], <<>>}} -> ok after 0 -> ok end,
+    %% The passive read took the end of input: turned active, C has nothing to deliver.
+    ok = sctp_test:assert_empty_mailbox(),
     [ok = gen_sctp:close(X) || X <- [C, L]].
 
 %% Reads passive socket S, skipping events, until a data message passes Test.
 recv_until(S, Test) ->
-    case gen_sctp:recv(S, ?T) of
-        {ok, {_, _, _, Data}} when is_binary(Data) ->
-            case Test(Data) of
-                true -> ok;
-                false -> recv_until(S, Test)
-            end;
-        {ok, _Event} ->
-            recv_until(S, Test)
+    {_, _, _, Data} = sctp_test:recv_data(S, events),
+    case Test(Data) of
+        true -> ok;
+        false -> recv_until(S, Test)
     end.
 
 %% The poller handled almost no socket event over a second: a socket it kept

@@ -8,16 +8,15 @@
 -module(monitor_SUITE).
 
 -include_lib("common_test/include/ct.hrl").
+-include("sctp_test.hrl").
 
 -export([all/0, suite/0]).
 -export([close_fires_once/1, cancel_then_close/1, owner_exit_fires/1,
          monitor_from_other_process/1, already_closed/1, several_monitors/1,
          watcher_exit_releases_socket/1]).
 
--import(sctp_test, [async/1, await/1, assert_empty_mailbox/0]).
-
--define(L, {127, 0, 0, 1}).
--define(T, 10000).
+-import(sctp_test, [async/1, await/2, assert_empty_mailbox/0, poll_until/3,
+                    fd_count/0]).
 
 suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {seconds, 60}}].
 
@@ -45,10 +44,6 @@ no_down(MRef) ->
     after 0 ->
             ok
     end.
-
-fd_count() ->
-    {ok, Fds} = file:list_dir("/proc/self/fd"),
-    length(Fds).
 
 %%% Test cases
 
@@ -152,9 +147,10 @@ watcher_exit_releases_socket(_Config) ->
                            Monitored = fd_count(),
                            Watcher ! stop,
                            receive {'DOWN', WatcherRef, process, _, _} -> ok end,
-                           {Monitored, released(Before, 200)}
+                           {Monitored, released(Before)}
                    end),
-    {Monitored, Released} = await(Holder),
+    %% Longer than released/1 polls, so that its failure is the one reported.
+    {Monitored, Released} = await(Holder, 2 * ?T),
     ct:pal("fds: ~p before, ~p while monitored, ~p at the end", [Before, Monitored, Released]),
     Monitored = Before + 1,
     Before = Released.
@@ -166,12 +162,7 @@ open_for(Owner) ->
     S.
 
 %% Collects garbage until the fd count is back at Before (the exited watcher's monitor
-%% is removed asynchronously), or gives up with the count.
-released(_Before, 0) ->
-    fd_count();
-released(Before, N) ->
-    erlang:garbage_collect(),
-    case fd_count() of
-        Before -> Before;
-        _ -> ct:sleep(20), released(Before, N - 1)
-    end.
+%% is removed asynchronously); returns it.
+released(Before) ->
+    poll_until({fd_count, Before}, fun() -> erlang:garbage_collect(), fd_count() end,
+               fun(N) -> N =:= Before end).

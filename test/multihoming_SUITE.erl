@@ -14,6 +14,7 @@
 
 -include_lib("common_test/include/ct.hrl").
 -include_lib("kernel/include/inet_sctp.hrl").
+-include("sctp_test.hrl").
 
 -export([all/0, suite/0, init_per_suite/1, end_per_suite/1, end_per_testcase/2]).
 -export([failover_v4/1, failover_v6/1, failover_mixed/1, v4_mapped/1,
@@ -22,7 +23,6 @@
          accept_inherits_active/1, many_associations/1, connectx_several_addresses/1,
          v6only/1, link_local_v6/1]).
 
--define(T, sctp_test:timeout()).
 -define(A1, {10, 1, 0, 1}).
 -define(A2, {10, 2, 0, 1}).
 -define(B1, {10, 1, 0, 2}).
@@ -35,7 +35,6 @@
 -define(B2_6, {16#fd00, 2, 0, 0, 0, 0, 0, 2}).
 -define(A1_LL, {16#fe80, 0, 0, 0, 0, 0, 0, 16#a1}).
 -define(B1_LL, {16#fe80, 0, 0, 0, 0, 0, 0, 16#b1}).
--define(STREAMS, 5).
 %% Messages that must cross each phase of a failover.
 -define(PHASE, 40).
 
@@ -302,9 +301,9 @@ both_ways(C, Id, S, SId, SAddr, CAddr) ->
     {SIP, SPort} = SAddr,
     {CIP, CPort} = CAddr,
     ok = gen_sctp:send(C, Id, 0, <<"to b">>),
-    {ok, {CIP, CPort, _, <<"to b">>}} = recv_data(S),
+    {CIP, CPort, _, <<"to b">>} = sctp_test:recv_data(S, events),
     ok = gen_sctp:send(S, SId, 0, <<"to a">>),
-    {ok, {SIP, SPort, _, <<"to a">>}} = recv_data(C),
+    {SIP, SPort, _, <<"to a">>} = sctp_test:recv_data(C, events),
     ok.
 
 %%% Paths
@@ -319,7 +318,7 @@ primary_switch(_Config) ->
     {?B1, SPort} = primary(C, Id),
     [?A1] = lists:usort(send_and_sources(C, Id, S, 10)),
     %% A path carries data once a heartbeat has confirmed it.
-    ok = wait_until(fun() -> (paddrinfo(C, Id, {?B2, SPort}))#sctp_paddrinfo.state =:= active end),
+    ok = await_path_active(C, Id, {?B2, SPort}),
     ok = inet:setopts(C, [{sctp_primary_addr, #sctp_prim{assoc_id = Id, addr = {?B2, SPort}}}]),
     {?B2, SPort} = primary(C, Id),
     {ok, [{sctp_primary_addr, #sctp_prim{addr = {?B2, SPort}}}]} =
@@ -339,10 +338,11 @@ peer_primary_switch(_Config) ->
     {_, _, _, #sctp_assoc_change{state = comm_up, assoc_id = SId}} = sctp_test:recv_event(S),
     {?A1, CPort} = primary(S, SId),
     [?B1] = lists:usort(send_and_sources(S, SId, C, 5)),
-    ok = wait_until(fun() -> (paddrinfo(S, SId, {?A2, CPort}))#sctp_paddrinfo.state =:= active end),
+    ok = await_path_active(S, SId, {?A2, CPort}),
     ok = inet:setopts(C, [{sctp_set_peer_primary_addr,
                            #sctp_setpeerprim{assoc_id = Id, addr = {?A2, CPort}}}]),
-    ok = wait_until(fun() -> primary(S, SId) =:= {?A2, CPort} end),
+    {?A2, CPort} = sctp_test:poll_until({primary, {?A2, CPort}}, fun() -> primary(S, SId) end,
+                                        fun(Primary) -> Primary =:= {?A2, CPort} end),
     [?B2] = lists:usort(send_and_sources(S, SId, C, 5)),
     %% The server's application is told which path became primary.
     #sctp_paddr_change{state = addr_made_prim} =
@@ -403,10 +403,10 @@ bindx_addresses(_Config) ->
     added = await_paddr(C, {?B3, SPort}, addr_added),
     %% A heartbeat to the new address confirms it.
     confirmed = await_paddr(C, {?B3, SPort}, addr_confirmed),
-    ok = wait_until(fun() -> length(element(2, gen_sctp:peernames(C, Id))) =:= 3 end),
+    ok = await_peer_count(C, Id, 3),
     ok = gen_sctp:bindx(S, remove, [?B3]),
     removed = await_paddr(C, {?B3, SPort}, addr_removed),
-    ok = wait_until(fun() -> length(element(2, gen_sctp:peernames(C, Id))) =:= 2 end),
+    ok = await_peer_count(C, Id, 2),
     ok = gen_sctp:bindx(S, remove, [?B2]),
     {ok, [{?B1, SPort}]} = gen_sctp:socknames(S),
     removed = await_paddr(C, {?B2, SPort}, addr_removed),
@@ -471,9 +471,11 @@ accept_backlog(_Config) ->
               {ok, Port} = inet:port(C),
               {Port, A} = lists:keyfind(Port, 1, Accepted),
               ok = gen_sctp:send(C, 0, 1, <<Port:16>>),
-              {ok, {_, Port, [#sctp_sndrcvinfo{stream = 1}], <<Port:16>>}} = recv_data(A),
+              {_, Port, [#sctp_sndrcvinfo{stream = 1}], <<Port:16>>} =
+                  sctp_test:recv_data(A, events),
               ok = gen_sctp:send(A, 0, 2, <<"back">>),
-              {ok, {?B1, LPort, [#sctp_sndrcvinfo{stream = 2}], <<"back">>}} = recv_data(C)
+              {?B1, LPort, [#sctp_sndrcvinfo{stream = 2}], <<"back">>} =
+                  sctp_test:recv_data(C, events)
       end, Clients),
     {error, timeout} = gen_sctp:accept(L, 100),
     %% Closing the listener answers a waiting accept.
@@ -534,7 +536,7 @@ many_associations(_Config) ->
                           ok = gen_sctp:send(C, Id, 0, <<Port:16>>)
                   end, lists:zip(Clients, Ids)),
     Got = [begin
-               {ok, {_, Port, _, <<Port:16>>}} = recv_data(S),
+               {_, Port, _, <<Port:16>>} = sctp_test:recv_data(S, events),
                Port
            end || _ <- Clients],
     Ports = lists:sort([element(2, inet:port(C)) || C <- Clients]),
@@ -590,8 +592,11 @@ collected_count(Pid) ->
     Pid ! {count, self()},
     receive {count, Pid, N} -> N after ?T -> ct:fail(collector_stuck) end.
 
+%% Waits until the collector has N data messages (or more).
 wait_collected(Pid, N) ->
-    ok = wait_until(fun() -> collected_count(Pid) >= N end).
+    _ = sctp_test:poll_until({collected, N}, fun() -> collected_count(Pid) end,
+                             fun(Count) -> Count >= N end),
+    ok.
 
 %% Everything the collector got, once it has all `Sent' messages.
 collect_all(Pid, Sent) ->
@@ -639,17 +644,9 @@ send_and_sources(C, Id, R, N) ->
     lists:foreach(fun(K) -> ok = gen_sctp:send(C, Id, 0, <<0:16, K:32>>) end,
                   lists:seq(1, N)),
     [begin
-         {ok, {From, _, _, <<0:16, K:32>>}} = recv_data(R),
+         {From, _, _, <<0:16, K:32>>} = sctp_test:recv_data(R, events),
          From
      end || K <- lists:seq(1, N)].
-
-%% The next data message of a passive socket; notifications are skipped.
-recv_data(S) ->
-    case gen_sctp:recv(S, ?T) of
-        {ok, {_, _, _, Data}} = Ok when is_binary(Data); is_list(Data) -> Ok;
-        {ok, {_, _, _, _Event}} -> recv_data(S);
-        Other -> ct:fail({expected_data, Other})
-    end.
 
 %%% Path helpers
 
@@ -723,13 +720,16 @@ close_all(Sockets) ->
     [flush_all(S) || S <- Sockets],
     ok.
 
-wait_until(F) ->
-    wait_until(F, 200).
+%% Waits until a heartbeat has confirmed path Path of association Id of S.
+await_path_active(S, Id, Path) ->
+    _ = sctp_test:poll_until({path_active, Path}, fun() -> paddrinfo(S, Id, Path) end,
+                             fun(#sctp_paddrinfo{state = State}) -> State =:= active end),
+    ok.
 
-wait_until(_F, 0) ->
-    {error, condition_never_held};
-wait_until(F, N) ->
-    case F() of
-        true -> ok;
-        false -> timer:sleep(50), wait_until(F, N - 1)
-    end.
+%% Waits until association Id of C knows N peer addresses.
+await_peer_count(C, Id, N) ->
+    _ = sctp_test:poll_until({peer_addresses, N}, fun() -> gen_sctp:peernames(C, Id) end,
+                             fun({ok, Peers}) -> length(Peers) =:= N;
+                                ({error, _}) -> false
+                             end),
+    ok.

@@ -6,6 +6,7 @@
 
 -include_lib("common_test/include/ct.hrl").
 -include_lib("kernel/include/inet_sctp.hrl").
+-include("sctp_test.hrl").
 
 -export([all/0, suite/0]).
 -export([open_time/1, setopts_time/1, connect_time/1, undefined_fields_keep_current/1,
@@ -16,7 +17,6 @@
          new_options_at_connect/1, peeloff_inherits_options/1,
          peeloff_inherits_options_inet6/1, recv_options_add_no_ancillary_data/1]).
 
--define(LOCALHOST, {127, 0, 0, 1}).
 -define(MAPPED_LOCALHOST, {0, 0, 0, 0, 0, 16#ffff, 16#7f00, 1}).
 -define(SPP_FLAGS, [hb_enable, hb_disable, hb_demand, pmtud_enable, pmtud_disable,
                     sackdelay_enable, sackdelay_disable]).
@@ -38,14 +38,18 @@ all() ->
 settable_options() ->
     [{active, once, once},
      {mode, list, list},
-     {debug, true, fun is_boolean/1},
+     %% Taken and kept nowhere: it reads false whatever was set. (OTP's driver keeps
+     %% the flag for its own logging, and its getopts on an SCTP socket refuses
+     %% debug: einval.)
+     {debug, true, false},
      {dontroute, true, true},
      {high_msgq_watermark, 4096, 4096},
      {low_msgq_watermark, 2048, 2048},
      {linger, {true, 7}, {true, 7}},
-     %% The kernel doubles socket buffer sizes.
-     {recbuf, 32768, fun(V) -> is_integer(V) andalso V >= 32768 end},
-     {sndbuf, 32768, fun(V) -> is_integer(V) andalso V >= 32768 end},
+     %% Linux keeps twice the size set (room for its own overhead) and reports that,
+     %% as OTP does; a fresh socket reports 212992 bytes for each.
+     {recbuf, 50000, 100000},
+     {sndbuf, 60000, 120000},
      %% After recbuf, which raises buffer to at least its size (as OTP).
      {buffer, 4096, 4096},
      {reuseaddr, true, true},
@@ -129,13 +133,15 @@ check(_Name, Expected, Expected) ->
 check(Name, Expected, Got) ->
     ct:fail({unexpected, Name, {expected, Expected}, {got, Got}}).
 
-%% Each value differs from the fresh socket's, so reading it back proves it was set.
+%% Each value differs from the fresh socket's, so reading it back proves it was set;
+%% but for debug, which reads the same whatever was set.
+assert_not_default(debug, false) ->
+    ok;
 assert_not_default(Name, Expected) ->
-    {ok, S} = gen_sctp:open([{ip, ?LOCALHOST}]),
+    {ok, S} = gen_sctp:open([{ip, ?L}]),
     try get1(S, Name) of
         Default when is_function(Expected, 1) ->
             case Expected(Default) of
-                true when Name =:= debug; Name =:= recbuf; Name =:= sndbuf -> ok;
                 true -> ct:fail({default_already_matches, Name, Default});
                 false -> ok
             end;
@@ -153,14 +159,14 @@ open_time(_Config) ->
     lists:foreach(
       fun({Name, Value, Expected}) ->
               assert_not_default(Name, Expected),
-              {ok, S} = gen_sctp:open([{ip, ?LOCALHOST}, {Name, Value}]),
+              {ok, S} = gen_sctp:open([{ip, ?L}, {Name, Value}]),
               try check(Name, Expected, get1(S, Name))
               after gen_sctp:close(S)
               end
       end, settable_options()),
     %% All at once, in one open.
     All = settable_options(),
-    {ok, S} = gen_sctp:open([{ip, ?LOCALHOST} | [{N, V} || {N, V, _} <- All]]),
+    {ok, S} = gen_sctp:open([{ip, ?L} | [{N, V} || {N, V, _} <- All]]),
     try
         AllNames = [N || {N, _, _} <- All],
         {ok, Got} = inet:getopts(S, AllNames),
@@ -174,7 +180,7 @@ open_time(_Config) ->
 setopts_time(_Config) ->
     lists:foreach(
       fun({Name, Value, Expected}) ->
-              {ok, S} = gen_sctp:open([{ip, ?LOCALHOST}]),
+              {ok, S} = gen_sctp:open([{ip, ?L}]),
               try
                   ok = inet:setopts(S, [{Name, Value}]),
                   check(Name, Expected, get1(S, Name))
@@ -187,7 +193,7 @@ setopts_time(_Config) ->
 %% fields left undefined keep the socket's values.
 connect_time(_Config) ->
     {Server, SPort} = listener(inet, []),
-    {ok, C} = gen_sctp:open([{ip, ?LOCALHOST}, {active, false}]),
+    {ok, C} = gen_sctp:open([{ip, ?L}, {active, false}]),
     try
         Rto0 = get1(C, sctp_rtoinfo),
         Pap0 = get1(C, sctp_peer_addr_params),
@@ -197,8 +203,8 @@ connect_time(_Config) ->
                     {sctp_rtoinfo, #sctp_rtoinfo{max = 45000}},
                     {sctp_peer_addr_params, #sctp_paddrparams{hbinterval = 6000}},
                     {sctp_initmsg, #sctp_initmsg{num_ostreams = 3}}],
-        ok = gen_sctp:connect_init(C, ?LOCALHOST, SPort, ConnOpts),
-        Id = wait_comm_up(C, ?LOCALHOST, SPort, 3),
+        ok = gen_sctp:connect_init(C, ?L, SPort, ConnOpts),
+        Id = wait_comm_up(C, ?L, SPort, 3),
         true = get1(C, sctp_nodelay),
         %% The kernel adds ECN bits (ECT) once the association uses ECN.
         8 = get1(C, tos) band 16#fc,
@@ -212,11 +218,11 @@ connect_time(_Config) ->
                                          outstrms = 3}}]} =
             inet:getopts(C, [{sctp_status, #sctp_status{assoc_id = Id}}]),
         %% connect/4 (waiting for comm_up) takes options the same way.
-        {ok, C2} = gen_sctp:open([{ip, ?LOCALHOST}, {active, false},
+        {ok, C2} = gen_sctp:open([{ip, ?L}, {active, false},
                                   {sctp_events, #sctp_event_subscribe{address_event = false}}]),
         try
             {ok, #sctp_assoc_change{state = comm_up}} =
-                gen_sctp:connect(C2, ?LOCALHOST, SPort,
+                gen_sctp:connect(C2, ?L, SPort,
                                  [{sctp_delayed_ack_time, #sctp_assoc_value{assoc_value = 120}},
                                   {sctp_autoclose, 40}], 20000),
             #sctp_assoc_value{assoc_id = 0, assoc_value = 120} =
@@ -224,7 +230,7 @@ connect_time(_Config) ->
             40 = get1(C2, sctp_autoclose),
             %% A refused option fails connect with einval.
             {error, einval} =
-                gen_sctp:connect(C2, ?LOCALHOST, SPort,
+                gen_sctp:connect(C2, ?L, SPort,
                                  [{sctp_rtoinfo, #sctp_rtoinfo{min = 9000, max = 1000}}], 2000)
         after
             gen_sctp:close(C2)
@@ -235,7 +241,7 @@ connect_time(_Config) ->
     end.
 
 undefined_fields_keep_current(_Config) ->
-    {ok, S} = gen_sctp:open([{ip, ?LOCALHOST}]),
+    {ok, S} = gen_sctp:open([{ip, ?L}]),
     try
         #sctp_rtoinfo{max = Max0, min = Min0} = get1(S, sctp_rtoinfo),
         ok = inet:setopts(S, [{sctp_rtoinfo, #sctp_rtoinfo{initial = 2500}}]),
@@ -286,7 +292,7 @@ undefined_fields_keep_current(_Config) ->
 %% Bare names read the socket's own values in OTP's shapes; options that need an
 %% association id cannot be read bare.
 bare_getopts_shapes(_Config) ->
-    {ok, S} = gen_sctp:open([{ip, ?LOCALHOST}, {active, false}]),
+    {ok, S} = gen_sctp:open([{ip, ?L}, {active, false}]),
     try
         Names = [active, buffer, debug, dontroute, high_msgq_watermark, linger,
                  low_msgq_watermark, mode, priority, recbuf, reuseaddr, reuseport,
@@ -361,14 +367,14 @@ bare_getopts_shapes(_Config) ->
 association_status(_Config) ->
     {Server, SPort} = listener(inet, [{sctp_initmsg, #sctp_initmsg{num_ostreams = 4,
                                                                    max_instreams = 10}}]),
-    {ok, C} = gen_sctp:open([{ip, ?LOCALHOST}, {active, false},
+    {ok, C} = gen_sctp:open([{ip, ?L}, {active, false},
                              {sctp_initmsg, #sctp_initmsg{num_ostreams = 5,
                                                           max_instreams = 6}}]),
     try
         {ok, {_, CPort}} = inet:sockname(C),
-        ok = gen_sctp:connect_init(C, ?LOCALHOST, SPort, []),
-        Id = wait_comm_up(C, ?LOCALHOST, SPort, 5),
-        SId = wait_comm_up(Server, ?LOCALHOST, CPort, 4),
+        ok = gen_sctp:connect_init(C, ?L, SPort, []),
+        Id = wait_comm_up(C, ?L, SPort, 5),
+        SId = wait_comm_up(Server, ?L, CPort, 4),
         {ok, [{sctp_status, St}]} =
             inet:getopts(C, [{sctp_status, #sctp_status{assoc_id = Id}}]),
         true = is_record(St, sctp_status),
@@ -379,7 +385,7 @@ association_status(_Config) ->
         true = is_integer(UA) andalso is_integer(PD),
         true = is_integer(FP) andalso FP > 0,
         true = is_record(Prim, sctp_paddrinfo),
-        #sctp_paddrinfo{assoc_id = Id, address = {?LOCALHOST, SPort}, state = active,
+        #sctp_paddrinfo{assoc_id = Id, address = {?L, SPort}, state = active,
                         cwnd = Cwnd, srtt = Srtt, rto = Rto, mtu = Mtu} = Prim,
         true = Cwnd > 0 andalso is_integer(Srtt) andalso Rto > 0 andalso Mtu > 0,
         %% The server's side of the same association.
@@ -387,16 +393,16 @@ association_status(_Config) ->
                                          instrms = 5, outstrms = 4,
                                          primary = #sctp_paddrinfo{
                                                       assoc_id = SId,
-                                                      address = {?LOCALHOST, CPort},
+                                                      address = {?L, CPort},
                                                       state = active}}}]} =
             inet:getopts(Server, [{sctp_status, #sctp_status{assoc_id = SId}}]),
         %% sctp_get_peer_addr_info: the request gives assoc_id and address.
         {ok, [{sctp_get_peer_addr_info, PI}]} =
             inet:getopts(C, [{sctp_get_peer_addr_info,
                               #sctp_paddrinfo{assoc_id = Id,
-                                              address = {?LOCALHOST, SPort}}}]),
+                                              address = {?L, SPort}}}]),
         true = is_record(PI, sctp_paddrinfo),
-        #sctp_paddrinfo{assoc_id = Id, address = {?LOCALHOST, SPort}, state = active,
+        #sctp_paddrinfo{assoc_id = Id, address = {?L, SPort}, state = active,
                         cwnd = C2, rto = R2, mtu = M2} = PI,
         true = C2 > 0 andalso R2 > 0 andalso M2 > 0,
         %% Not a peer address of this association: left out.
@@ -406,7 +412,7 @@ association_status(_Config) ->
         {ok, [{sctp_nodelay, false}]} =
             inet:getopts(C, [{sctp_get_peer_addr_info,
                               #sctp_paddrinfo{assoc_id = Id,
-                                              address = {?LOCALHOST, SPort + 1}}},
+                                              address = {?L, SPort + 1}}},
                              sctp_nodelay]),
         %% Read-only.
         {error, einval} = inet:setopts(C, [{sctp_status, St}]),
@@ -418,11 +424,11 @@ association_status(_Config) ->
 
 association_records(_Config) ->
     {Server, SPort} = listener(inet, []),
-    {ok, C} = gen_sctp:open([{ip, ?LOCALHOST}, {active, false}]),
+    {ok, C} = gen_sctp:open([{ip, ?L}, {active, false}]),
     try
-        ok = gen_sctp:connect_init(C, ?LOCALHOST, SPort, []),
-        Id = wait_comm_up(C, ?LOCALHOST, SPort, any),
-        Peer = {?LOCALHOST, SPort},
+        ok = gen_sctp:connect_init(C, ?L, SPort, []),
+        Id = wait_comm_up(C, ?L, SPort, any),
+        Peer = {?L, SPort},
         %% sctp_primary_addr
         {ok, [{sctp_primary_addr, #sctp_prim{assoc_id = Id, addr = Peer}}]} =
             inet:getopts(C, [{sctp_primary_addr, #sctp_prim{assoc_id = Id}}]),
@@ -438,8 +444,7 @@ association_records(_Config) ->
                                                             addr = {{383, 0, 0, 1}, SPort}}}]),
         {error, einval} =
             inet:setopts(C, [{sctp_primary_addr, #sctp_prim{assoc_id = Id,
-                                                            addr = {?LOCALHOST,
-                                                                    SPort + 65536}}}]),
+                                                            addr = {?L, SPort + 65536}}}]),
         %% sctp_rtoinfo of the association; undefined fields keep its values.
         {ok, [{sctp_rtoinfo, #sctp_rtoinfo{assoc_id = Id, initial = I0, min = Mn0}}]} =
             inet:getopts(C, [{sctp_rtoinfo, #sctp_rtoinfo{assoc_id = Id}}]),
@@ -502,7 +507,7 @@ association_records(_Config) ->
 %% Per-association reads of an association that does not exist are left out of the result
 %% (OTP's `continue' in sctp_fill_opts), next to options that can be read.
 unknown_assoc_is_omitted(_Config) ->
-    {ok, S} = gen_sctp:open([{ip, ?LOCALHOST}, {active, false}]),
+    {ok, S} = gen_sctp:open([{ip, ?L}, {active, false}]),
     try
         Bogus = 12345,
         {ok, []} = inet:getopts(S, [{sctp_status, #sctp_status{assoc_id = Bogus}}]),
@@ -515,7 +520,7 @@ unknown_assoc_is_omitted(_Config) ->
                              {sctp_delayed_ack_time, #sctp_assoc_value{assoc_id = Bogus}},
                              {sctp_get_peer_addr_info,
                               #sctp_paddrinfo{assoc_id = Bogus,
-                                              address = {?LOCALHOST, 9}}},
+                                              address = {?L, 9}}},
                              mode])
     after
         gen_sctp:close(S)
@@ -555,16 +560,16 @@ inet6_options(_Config) ->
                #sctp_paddrinfo{assoc_id = Id, address = Mapped, state = active}}]} =
             inet:getopts(C, [{sctp_get_peer_addr_info,
                               #sctp_paddrinfo{assoc_id = Id,
-                                              address = {?LOCALHOST, SPort}}}]),
+                                              address = {?L, SPort}}}]),
         {ok, [{sctp_get_peer_addr_info, #sctp_paddrinfo{address = Mapped}}]} =
             inet:getopts(C, [{sctp_get_peer_addr_info,
                               #sctp_paddrinfo{assoc_id = Id, address = Mapped}}]),
         {ok, [{sctp_primary_addr, #sctp_prim{assoc_id = Id, addr = Mapped}}]} =
             inet:getopts(C, [{sctp_primary_addr, #sctp_prim{assoc_id = Id}}]),
         ok = inet:setopts(C, [{sctp_primary_addr,
-                               #sctp_prim{assoc_id = Id, addr = {?LOCALHOST, SPort}}}]),
+                               #sctp_prim{assoc_id = Id, addr = {?L, SPort}}}]),
         ok = inet:setopts(C, [{sctp_peer_addr_params,
-                               #sctp_paddrparams{assoc_id = Id, address = {?LOCALHOST, SPort},
+                               #sctp_paddrparams{assoc_id = Id, address = {?L, SPort},
                                                  hbinterval = 8000}}]),
         {ok, [{sctp_peer_addr_params, #sctp_paddrparams{address = Mapped,
                                                         hbinterval = 8000}}]} =
@@ -583,12 +588,12 @@ inet6_options(_Config) ->
 adaptation_layer_on_the_wire(_Config) ->
     {Server, SPort} = listener(inet, [{sctp_events,
                                        #sctp_event_subscribe{adaptation_layer_event = true}}]),
-    {ok, C} = gen_sctp:open([{ip, ?LOCALHOST}, {active, false},
+    {ok, C} = gen_sctp:open([{ip, ?L}, {active, false},
                              {sctp_adaptation_layer,
                               #sctp_setadaptation{adaptation_ind = 16#0A0B0C0D}}]),
     try
-        ok = gen_sctp:connect_init(C, ?LOCALHOST, SPort, []),
-        _ = wait_comm_up(C, ?LOCALHOST, SPort, any),
+        ok = gen_sctp:connect_init(C, ?L, SPort, []),
+        _ = wait_comm_up(C, ?L, SPort, any),
         #sctp_adaptation_event{adaptation_ind = 16#0A0B0C0D} = wait_adaptation(Server, 10)
     after
         gen_sctp:close(C),
@@ -607,14 +612,14 @@ set_peer_primary_addr(_Config) ->
                   {error, einval} =
                       inet:setopts(C, [{sctp_set_peer_primary_addr,
                                         #sctp_setpeerprim{assoc_id = Id,
-                                                          addr = {?LOCALHOST, CPort}}}])
+                                                          addr = {?L, CPort}}}])
           end),
         [ok = file:write_file(F, "1\n") || F <- Sysctls],
         with_association(
           fun(C, Id, CPort, _SPort) ->
                   ok = inet:setopts(C, [{sctp_set_peer_primary_addr,
                                          #sctp_setpeerprim{assoc_id = Id,
-                                                           addr = {?LOCALHOST, CPort}}}]),
+                                                           addr = {?L, CPort}}}]),
                   %% Not one of our addresses.
                   {error, einval} =
                       inet:setopts(C, [{sctp_set_peer_primary_addr,
@@ -622,7 +627,7 @@ set_peer_primary_addr(_Config) ->
                                                           addr = {{127, 0, 0, 9}, CPort}}}]),
                   {error, einval} =
                       inet:setopts(C, [{sctp_set_peer_primary_addr,
-                                        #sctp_setpeerprim{addr = {?LOCALHOST, CPort}}}])
+                                        #sctp_setpeerprim{addr = {?L, CPort}}}])
           end)
     after
         [ok = file:write_file(F, V) || {F, V} <- Saved]
@@ -630,11 +635,11 @@ set_peer_primary_addr(_Config) ->
 
 with_association(Fun) ->
     {Server, SPort} = listener(inet, []),
-    {ok, C} = gen_sctp:open([{ip, ?LOCALHOST}, {active, false}]),
+    {ok, C} = gen_sctp:open([{ip, ?L}, {active, false}]),
     try
         {ok, {_, CPort}} = inet:sockname(C),
-        ok = gen_sctp:connect_init(C, ?LOCALHOST, SPort, []),
-        Id = wait_comm_up(C, ?LOCALHOST, SPort, any),
+        ok = gen_sctp:connect_init(C, ?L, SPort, []),
+        Id = wait_comm_up(C, ?L, SPort, any),
         Fun(C, Id, CPort, SPort)
     after
         gen_sctp:close(C),
@@ -674,13 +679,13 @@ bad_values() ->
      {sctp_peer_addr_params, #sctp_paddrparams{flags = [bogus]}},
      {sctp_peer_addr_params, #sctp_paddrparams{flags = hb_enable}},
      {sctp_peer_addr_params, #sctp_paddrparams{address = {{1, 2, 3}, 5}}},
-     {sctp_peer_addr_params, #sctp_paddrparams{address = {?LOCALHOST, 70000}}},
+     {sctp_peer_addr_params, #sctp_paddrparams{address = {?L, 70000}}},
      {sctp_peer_addr_params, #sctp_paddrparams{pathmaxrxt = -3}},
-     {sctp_primary_addr, #sctp_prim{addr = {?LOCALHOST, 5}}},
-     {sctp_primary_addr, #sctp_prim{assoc_id = 999, addr = {?LOCALHOST, 5}}},
+     {sctp_primary_addr, #sctp_prim{addr = {?L, 5}}},
+     {sctp_primary_addr, #sctp_prim{assoc_id = 999, addr = {?L, 5}}},
      {sctp_primary_addr, #sctp_prim{assoc_id = 1, addr = localhost}},
      {sctp_set_peer_primary_addr, #sctp_setpeerprim{assoc_id = 999,
-                                                    addr = {?LOCALHOST, 5}}},
+                                                    addr = {?L, 5}}},
      {sctp_status, #sctp_status{assoc_id = 1}},
      {sctp_get_peer_addr_info, #sctp_paddrinfo{assoc_id = 1}},
      {sctp_maxseg, -1},
@@ -700,7 +705,7 @@ bad_values() ->
      {no_such_option, 1}].
 
 bad_values_setopts(_Config) ->
-    {ok, S} = gen_sctp:open([{ip, ?LOCALHOST}, {active, false}]),
+    {ok, S} = gen_sctp:open([{ip, ?L}, {active, false}]),
     try
         Before = inet:getopts(S, [sctp_rtoinfo, sctp_nodelay]),
         lists:foreach(
@@ -723,7 +728,7 @@ bad_values_setopts(_Config) ->
 bad_values_open(_Config) ->
     lists:foreach(
       fun(Opt) ->
-              try gen_sctp:open([{ip, ?LOCALHOST}, Opt]) of
+              try gen_sctp:open([{ip, ?L}, Opt]) of
                   Result -> ct:fail({accepted, Opt, Result})
               catch
                   error:badarg -> ok
@@ -736,30 +741,30 @@ bad_values_open(_Config) ->
 %% Two sockets bind one port only when both set reuseport (or reuseport_lb, the same
 %% SO_REUSEPORT on Linux); otherwise the second open fails with eaddrinuse.
 reuseport_shares_port(_Config) ->
-    {ok, A} = gen_sctp:open([{ip, ?LOCALHOST}, {reuseport, true}]),
+    {ok, A} = gen_sctp:open([{ip, ?L}, {reuseport, true}]),
     {ok, Port} = inet:port(A),
     try
-        {error, eaddrinuse} = gen_sctp:open([{ip, ?LOCALHOST}, {port, Port}]),
-        {ok, B} = gen_sctp:open([{ip, ?LOCALHOST}, {port, Port}, {reuseport, true}]),
+        {error, eaddrinuse} = gen_sctp:open([{ip, ?L}, {port, Port}]),
+        {ok, B} = gen_sctp:open([{ip, ?L}, {port, Port}, {reuseport, true}]),
         {ok, Port} = inet:port(B),
         ok = gen_sctp:close(B),
-        {ok, L} = gen_sctp:open([{ip, ?LOCALHOST}, {port, Port}, {reuseport_lb, true}]),
+        {ok, L} = gen_sctp:open([{ip, ?L}, {port, Port}, {reuseport_lb, true}]),
         {ok, [{reuseport, true}]} = inet:getopts(L, [reuseport]),
         ok = gen_sctp:close(L)
     after
         gen_sctp:close(A)
     end,
     %% The first socket without the option: the port is not shared.
-    {ok, C} = gen_sctp:open([{ip, ?LOCALHOST}]),
+    {ok, C} = gen_sctp:open([{ip, ?L}]),
     {ok, CPort} = inet:port(C),
     try
         {error, eaddrinuse} =
-            gen_sctp:open([{ip, ?LOCALHOST}, {port, CPort}, {reuseport, true}])
+            gen_sctp:open([{ip, ?L}, {port, CPort}, {reuseport, true}])
     after
         gen_sctp:close(C)
     end,
     %% Cleared again, the kernel reads it back off.
-    {ok, D} = gen_sctp:open([{ip, ?LOCALHOST}, {reuseport_lb, true}]),
+    {ok, D} = gen_sctp:open([{ip, ?L}, {reuseport_lb, true}]),
     ok = inet:setopts(D, [{reuseport, false}]),
     {ok, [{reuseport, false}, {reuseport_lb, false}]} =
         inet:getopts(D, [reuseport, reuseport_lb]),
@@ -768,7 +773,7 @@ reuseport_shares_port(_Config) ->
 %% exclusiveaddruse is Windows-only: elsewhere OTP takes a boolean, does nothing and
 %% leaves it out of getopts.
 exclusiveaddruse_accepted(_Config) ->
-    {ok, S} = gen_sctp:open([{ip, ?LOCALHOST}, {exclusiveaddruse, true}]),
+    {ok, S} = gen_sctp:open([{ip, ?L}, {exclusiveaddruse, true}]),
     try
         ok = inet:setopts(S, [{exclusiveaddruse, false}]),
         {ok, []} = inet:getopts(S, [exclusiveaddruse]),
@@ -791,7 +796,7 @@ sctp_module_picks_family(_Config) ->
     8 = Family([inet, {sctp_module, inet6_sctp}]),
     4 = Family([{sctp_module, inet_sctp}, inet6]),
     4 = Family([{sctp_module, inet6_sctp}, {sctp_module, inet_sctp}]),
-    4 = Family([{sctp_module, inet_sctp}, {ip, ?LOCALHOST}]),
+    4 = Family([{sctp_module, inet_sctp}, {ip, ?L}]),
     {raised, badarg, _} = try_open([{sctp_module, inet_sctp}, {ip, {0, 0, 0, 0, 0, 0, 0, 1}}]),
     {raised, undef, [{no_such_module, open, _, _} | _]} =
         try_open([{sctp_module, no_such_module}]),
@@ -806,21 +811,21 @@ try_open(Opts) ->
 %% The new options are taken at connect_init/connect and connectx_init too.
 new_options_at_connect(_Config) ->
     {Server, SPort} = listener(inet, []),
-    {ok, C} = gen_sctp:open([{ip, ?LOCALHOST}, {active, false}]),
-    {ok, X} = gen_sctp:open([{ip, ?LOCALHOST}, {active, false}]),
+    {ok, C} = gen_sctp:open([{ip, ?L}, {active, false}]),
+    {ok, X} = gen_sctp:open([{ip, ?L}, {active, false}]),
     try
-        ok = gen_sctp:connect_init(C, ?LOCALHOST, SPort, [{non_block_send, true},
-                                                          {reuseport, true}]),
+        ok = gen_sctp:connect_init(C, ?L, SPort, [{non_block_send, true},
+                                                  {reuseport, true}]),
         {ok, [{non_block_send, true}, {reuseport, true}]} =
             inet:getopts(C, [non_block_send, reuseport]),
-        {ok, _} = gen_sctp:connectx_init(X, [?LOCALHOST], SPort, [{non_block_send, true},
-                                                                  {reuseport_lb, true}]),
+        {ok, _} = gen_sctp:connectx_init(X, [?L], SPort, [{non_block_send, true},
+                                                          {reuseport_lb, true}]),
         {ok, [{non_block_send, true}, {reuseport_lb, true}]} =
             inet:getopts(X, [non_block_send, reuseport_lb]),
         {error, einval} =
-            gen_sctp:connectx_init(X, [?LOCALHOST], SPort, [{non_block_send, 1}]),
-        _ = wait_comm_up(C, ?LOCALHOST, SPort, any),
-        _ = wait_comm_up(X, ?LOCALHOST, SPort, any)
+            gen_sctp:connectx_init(X, [?L], SPort, [{non_block_send, 1}]),
+        _ = wait_comm_up(C, ?L, SPort, any),
+        _ = wait_comm_up(X, ?L, SPort, any)
     after
         [gen_sctp:close(Y) || Y <- [C, X, Server]]
     end.
@@ -847,7 +852,7 @@ peeloff_inherits(Family, Opts) ->
     {ok, C} = gen_sctp:open([Family, {active, false}]),
     try
         Loopback = case Family of
-                       inet -> ?LOCALHOST;
+                       inet -> ?L;
                        inet6 -> {0, 0, 0, 0, 0, 0, 0, 1}
                    end,
         ok = gen_sctp:connect_init(C, Loopback, SPort, []),
@@ -880,28 +885,21 @@ recv_options_add_no_ancillary_data(_Config) ->
                   Id = wait_comm_up(C, Loopback, SPort, any),
                   _ = any_comm_up(Server),
                   ok = gen_sctp:send(C, Id, 0, <<"tos">>),
-                  {ok, {_, _, [#sctp_sndrcvinfo{}], <<"tos">>}} = recv_data(Server)
+                  {_, _, [#sctp_sndrcvinfo{}], <<"tos">>} =
+                      sctp_test:recv_data(Server, events, 20000)
               after
                   [gen_sctp:close(Y) || Y <- [C, Server]]
               end
       end,
-      [{inet, ?LOCALHOST, [{recvtos, true}, {recvttl, true}]},
+      [{inet, ?L, [{recvtos, true}, {recvttl, true}]},
        {inet6, {0, 0, 0, 0, 0, 0, 0, 1}, [{recvtclass, true}]}]).
-
-%% The next data message on passive socket S; notifications are skipped.
-recv_data(S) ->
-    case gen_sctp:recv(S, 20000) of
-        {ok, {_, _, _, Data}} = Result when is_binary(Data) -> Result;
-        {ok, {_, _, _, _Event}} -> recv_data(S);
-        Other -> ct:fail({no_data, Other})
-    end.
 
 %%% Helpers
 
 %% A passive one-to-many socket listening on loopback (`any' for inet6) and its port.
 listener(Family, Opts) ->
     IP = case Family of
-             inet -> ?LOCALHOST;
+             inet -> ?L;
              inet6 -> {0, 0, 0, 0, 0, 0, 0, 0}
          end,
     {ok, S} = gen_sctp:open([Family, {ip, IP}, {active, false} | Opts]),

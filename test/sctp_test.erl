@@ -8,28 +8,23 @@
 
 -include_lib("common_test/include/ct.hrl").
 -include_lib("kernel/include/inet_sctp.hrl").
+-include("sctp_test.hrl").
 
 -export([init/2, pre_init_per_suite/3, post_end_per_testcase/5]).
 -export([assert_gen_sctp_is_ours/0,
          server/1, server/2, pair/1, initmsg/0, recv_event/1, peer_sees_end/2, assert_empty_mailbox/0,
          full_pair/1, numbered/1, free_port/0, async/1, await/1, await/2, wait_blocked/1,
-         not_returned/1,
-         localhost/0, timeout/0, streams/0, raised/1]).
+         not_returned/1, raised/1, poll_until/3, poll_until/4, recv_data/2, recv_data/3,
+         nif_handle/1, fd_count/0]).
 
--define(L, {127, 0, 0, 1}).
-%% How long to wait for something that should happen (the VM is slow).
--define(T, 10000).
--define(STREAMS, 5).
 %% A receiver that never reads, with the smallest buffers the kernel allows,
 %% fills its peer's send buffer after a few messages.
 -define(SMALL_BUF, [{recbuf, 4096}, {sndbuf, 4096}]).
 -define(NUMBERED_SIZE, 1000).
 %% How long a mailbox must stay empty to count as empty.
 -define(QUIET_MS, 200).
-
-localhost() -> ?L.
-timeout() -> ?T.
-streams() -> ?STREAMS.
+%% The pause between two tries of poll_until/3,4.
+-define(POLL_MS, 20).
 
 %%% The Common Test hook
 
@@ -46,14 +41,22 @@ pre_init_per_suite(_Suite, Config, State) ->
             {{fail, NotOurs}, State}
     end.
 
-%% Runs in the test case's process: nothing may be left in its mailbox.
+%% Runs in the test case's process: nothing may be left in its mailbox. A case that
+%% failed already keeps its own reason, and what it left is logged.
 post_end_per_testcase(_Suite, _Case, _Config, Return, #{check_mailbox := false} = State) ->
     {Return, State};
-post_end_per_testcase(_Suite, _Case, _Config, Return, State) ->
-    receive
-        Msg -> {{fail, {stray_message, Msg}}, State}
-    after ?QUIET_MS ->
-            {Return, State}
+post_end_per_testcase(_Suite, _Case, Config, Return, State) ->
+    case proplists:get_value(tc_status, Config) of
+        {failed, _} ->
+            {messages, Left} = erlang:process_info(self(), messages),
+            ct:pal("left in the mailbox of the failed case: ~p", [Left]),
+            {Return, State};
+        _ ->
+            receive
+                Msg -> {{fail, {stray_message, Msg}}, State}
+            after ?QUIET_MS ->
+                    {Return, State}
+            end
     end.
 
 %%% Helpers
@@ -120,6 +123,26 @@ recv_event(S) ->
             ct:fail({expected_event, Other})
     end.
 
+%% The next data message on passive socket S, as {IP, Port, Anc, Data}, within
+%% Timeout ms (?T for recv_data/2). Skip names the notifications that may come
+%% first and are dropped: `none' (the next message must be data), `paddr' (address
+%% events, which Linux may send at any time) or `events' (every notification).
+%% Anything else fails the test case.
+recv_data(S, Skip) ->
+    recv_data(S, Skip, ?T).
+
+recv_data(S, Skip, Timeout) ->
+    case gen_sctp:recv(S, Timeout) of
+        {ok, {IP, Port, Anc, Data}} when is_binary(Data); is_list(Data) ->
+            {IP, Port, Anc, Data};
+        {ok, {_, _, _, #sctp_paddr_change{}}} when Skip =:= paddr; Skip =:= events ->
+            recv_data(S, Skip, Timeout);
+        {ok, {_, _, _, Event}} when Skip =:= events, is_tuple(Event) ->
+            recv_data(S, Skip, Timeout);
+        Other ->
+            ct:fail({expected_data, {skipping, Skip}, Other})
+    end.
+
 %% The end of an association (AssocId, or any) as its peer S sees it: a
 %% graceful shutdown or an abort.
 peer_sees_end(S, AssocId) ->
@@ -166,6 +189,11 @@ assert_empty_mailbox() ->
             ok
     end.
 
+%% How many files this node has open.
+fd_count() ->
+    {ok, Fds} = file:list_dir("/proc/self/fd"),
+    length(Fds).
+
 %% A port that is free now: bind port 0, read the port the kernel chose, close.
 free_port() ->
     {ok, S} = gen_sctp:open([{ip, ?L}]),
@@ -199,22 +227,36 @@ raised(F) ->
         Class:Reason -> {Class, Reason}
     end.
 
+%% Calls Probe until Done holds for the value it gives, and returns that value: a
+%% try every ?POLL_MS ms, for Timeout ms (?T for poll_until/3) and at least once.
+%% Then it fails the test case with What and Probe's last value.
+poll_until(What, Probe, Done) ->
+    poll_until(What, Probe, Done, ?T).
+
+poll_until(What, Probe, Done, Timeout) ->
+    poll(What, Probe, Done, max(1, Timeout div ?POLL_MS)).
+
+poll(What, Probe, Done, Tries) ->
+    Value = Probe(),
+    case Done(Value) of
+        true ->
+            Value;
+        false when Tries > 1 ->
+            timer:sleep(?POLL_MS),
+            poll(What, Probe, Done, Tries - 1);
+        false ->
+            ct:fail({never, What, {last, Value}})
+    end.
+
 %% Waits until Pid waits in gen_sctp for the poller (a send that met a full buffer,
 %% a recv or accept with nothing to take). A wake-up that finds no room yet puts it
 %% back there, so only reaching the wait is asserted, not staying in it.
 wait_blocked(Pid) ->
-    wait_blocked(Pid, 200).
-
-wait_blocked(Pid, 0) ->
-    ct:fail({not_blocked, Pid, erlang:process_info(Pid)});
-wait_blocked(Pid, N) ->
-    case erlang:process_info(Pid, [status, current_function]) of
-        [{status, waiting}, {current_function, {gen_sctp, wait_ready, 4}}] ->
-            ok;
-        _ ->
-            ct:sleep(20),
-            wait_blocked(Pid, N - 1)
-    end.
+    Waiting = [{status, waiting}, {current_function, {gen_sctp, wait_ready, 4}}],
+    _ = poll_until({blocked_in_gen_sctp, Pid},
+                   fun() -> erlang:process_info(Pid, [status, current_function]) end,
+                   fun(Info) -> Info =:= Waiting end),
+    ok.
 
 %% Asserts that the call run by async/1 has not returned yet.
 not_returned({Pid, Ref}) ->
@@ -224,3 +266,6 @@ not_returned({Pid, Ref}) ->
             true = erlang:is_process_alive(Pid),
             ok
     end.
+
+%% The NIF's resource inside a socket, for gen_sctp_nif's test functions.
+nif_handle({'$inet', gen_sctp, Handle}) -> Handle.
