@@ -305,7 +305,7 @@ module_opt(Family) -> Family =:= inet orelse Family =:= inet6.
 open_family(Opts, Forced) ->
     case open_opts(Opts, Forced) of
         {ok, Family, Type, Netns, Addrs, SockOpts} ->
-            case gen_sctp_nif:open(Family, Type, Netns, Addrs, SockOpts) of
+            case open_nif(Family, Type, Netns, Addrs, SockOpts) of
                 {ok, Handle} -> {ok, socket(Handle)};
                 {error, badarg} -> erlang:error(badarg, [Opts]);
                 {error, einval} -> erlang:error(badarg, [Opts]);
@@ -314,6 +314,13 @@ open_family(Opts, Forced) ->
         badarg ->
             erlang:error(badarg, [Opts])
     end.
+
+%% A socket in another network namespace takes a thread of its own to create: a NIF on a
+%% dirty scheduler makes it.
+open_nif(Family, Type, undefined, Addrs, SockOpts) ->
+    gen_sctp_nif:open(Family, Type, Addrs, SockOpts);
+open_nif(Family, Type, Netns, Addrs, SockOpts) ->
+    gen_sctp_nif:open_in_netns(Family, Type, Netns, Addrs, SockOpts).
 
 %% @doc Opens a socket bound to `Port' with the options `Opts'.
 -spec open(inet:port_number(), [open_option()]) -> {ok, sctp_socket()} | {error, inet:posix()}.
@@ -411,8 +418,15 @@ bindx_addr(Family, SockAddr) -> sockaddr(Family, SockAddr).
 peeloff(S, #sctp_assoc_change{assoc_id = AssocId}) when ?IS_SOCKET(S) ->
     peeloff(S, AssocId);
 peeloff(S, AssocId) when ?IS_SOCKET(S), is_integer(AssocId) ->
-    case gen_sctp_nif:peeloff(handle(S), AssocId) of
-        {ok, Handle} -> {ok, socket(Handle)};
+    Handle = handle(S),
+    %% A socket of another network namespace is peeled off from within it, by a thread of
+    %% its own: a NIF on a dirty scheduler does that.
+    Peeled = case gen_sctp_nif:peeloff(Handle, AssocId) of
+                 other_netns -> gen_sctp_nif:peeloff_in_netns(Handle, AssocId);
+                 Result -> Result
+             end,
+    case Peeled of
+        {ok, New} -> {ok, socket(New)};
         Error -> Error
     end;
 peeloff(S, Assoc) ->

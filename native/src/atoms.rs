@@ -6,6 +6,7 @@ rustler::atoms! {
     undefined,
     closed,
     wait,
+    other_netns,
     badarg,
     sctp,
     sctp_error,
