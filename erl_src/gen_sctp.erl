@@ -11,7 +11,8 @@
 %% Every option can be given to `open/1,2', to `connect/4,5' and the `connect_init' and
 %% `connectx_init' functions, and to `inet:setopts/2', and read with `inet:getopts/2', unless
 %% marked read-only or open-only. In a record, a field left `undefined' keeps the socket's
-%% current value. An unknown option or a bad value gives `{error, einval}'.
+%% current value. An unknown option or a bad value gives `{error, einval}', and raises
+%% `badarg' in `open', as in OTP.
 %% <dl>
 %% <dt>`{active, true | false | once | N}'</dt><dd>How messages reach the owner; with `N'
 %%     (-32768..32767, added to the current count) `{sctp_passive, S}' follows the last.
@@ -114,6 +115,10 @@
 %%     `gen_sctp:peernames/1,2' and `gen_sctp:socknames/1,2'.</li>
 %% <li>Malformed option records and send parameters give `{error, einval}', not OTP's
 %%     `{error, {type, ...}}'.</li>
+%% <li>`open/1,2' returns `{error, einval}' when the kernel refuses to bind the addresses
+%%     given with `EINVAL' (such as one address twice), as it returns the kernel's other
+%%     refusals; OTP raises `badarg' for every `einval' in `open'. A malformed option or
+%%     address, and an option that cannot be set, raise `badarg' as in OTP.</li>
 %% <li>A foreign socket or a wrongly typed argument raises `badarg' where OTP 25 fails with
 %%     `function_clause', `undef' or similar; `controlling_process/2' on a closed socket
 %%     returns `{error, closed}' where OTP 25 crashes. BAD_INPUT.md lists every case.</li>
@@ -302,13 +307,14 @@ sctp_module(Opts) ->
 module_opt({sctp_module, _}) -> true;
 module_opt(Family) -> Family =:= inet orelse Family =:= inet6.
 
+%% A malformed option raises badarg, and so does one that cannot be set (the NIF tells);
+%% the kernel's answer to creating and binding the socket is the result.
 open_family(Opts, Forced) ->
     case open_opts(Opts, Forced) of
         {ok, Family, Type, Netns, Addrs, SockOpts} ->
             case open_nif(Family, Type, Netns, Addrs, SockOpts) of
                 {ok, Handle} -> {ok, socket(Handle)};
                 {error, badarg} -> erlang:error(badarg, [Opts]);
-                {error, einval} -> erlang:error(badarg, [Opts]);
                 {error, _} = Error -> Error
             end;
         badarg ->
@@ -893,13 +899,10 @@ handle({'$inet', ?MODULE, Handle}) -> Handle.
 valid_timeout(infinity) -> true;
 valid_timeout(T) -> is_integer(T) andalso T >= 0.
 
-%% Options given to connect keep the socket's values for `undefined' record fields.
+%% Options given to connect and connectx_init, set before the association starts; record
+%% fields left `undefined' keep the socket's values.
 change_opts(_Handle, []) -> ok;
-change_opts(Handle, Opts) ->
-    case gen_sctp_nif:setopts(Handle, Opts) of
-        ok -> ok;
-        {error, _} -> {error, einval}
-    end.
+change_opts(Handle, Opts) -> gen_sctp_nif:setopts(Handle, Opts).
 
 %% `{Addr, Port}' or a sockaddr map to `{ok, {IP, Port}}'; an IPv6 map keeps its flow label
 %% and scope: `{ok, {IP, Port, FlowInfo, ScopeId}}'.

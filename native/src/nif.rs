@@ -67,7 +67,7 @@ fn apply_defaults(fd: i32) -> Result<()> {
 }
 
 fn bind_all(fd: i32, addrs: &[SocketAddr]) -> Result<()> {
-    let (first, rest) = addrs.split_first().ok_or_else(einval)?;
+    let (first, rest) = addrs.split_first().ok_or(Error::Badarg)?;
     let (raw, len) = addr::to_raw(first);
     ffi::bind(fd, &raw, len)?;
     if !rest.is_empty() {
@@ -139,8 +139,11 @@ fn open_in_netns<'a>(
     reply(env, result)
 }
 
-/// Opens a socket owned by the caller, sets `opts` and binds `addrs`. `Opts` are already
-/// known to be valid option terms; an option the kernel refuses fails the open.
+/// Opens a socket owned by the caller, sets `opts` and binds `addrs`. As OTP's `open`: a
+/// malformed argument is `badarg`, and so is an option that cannot be set, whether its
+/// value is malformed or the kernel refuses it (`options::set` answers `einval` for both,
+/// as OTP's driver does). What the kernel answers to creating and binding the socket is
+/// the result, `einval` included.
 fn open_socket<'a>(
     env: Env<'a>,
     family: Atom,
@@ -163,6 +166,11 @@ fn open_socket<'a>(
         return Err(Error::Badarg);
     }
     let addrs = decode_sockaddrs(addrs, family).map_err(|_| Error::Badarg)?;
+    // An IPv6 address for an IPv4 socket is a bad argument, not the kernel's `EINVAL`.
+    let v6 = family == libc::AF_INET6;
+    if addrs.iter().any(|a| a.is_ipv6() != v6) {
+        return Err(Error::Badarg);
+    }
     let fd = match netns {
         None => ffi::sctp_socket(family, sock_type)?,
         Some(path) => ffi::sctp_socket_in(&path, family, sock_type)?,
@@ -178,7 +186,7 @@ fn open_socket<'a>(
             fd: raw,
             passive_now: false,
         };
-        options::set(&mut ctx, &opts)?;
+        options::set(&mut ctx, &opts).map_err(|_| Error::Badarg)?;
         let passive_now = ctx.passive_now;
         bind_all(raw, &addrs)?;
         st.owner_monitor = env.monitor(&socket, &owner);
