@@ -658,7 +658,10 @@ abort(S, Assoc) ->
 -spec send(sctp_socket(), #sctp_sndrcvinfo{}, iodata()) -> ok | {error, term()}.
 send(S, #sctp_sndrcvinfo{} = SRI, Data) when ?IS_SOCKET(S) ->
     Handle = handle(S),
-    retry_send(Handle, fun(Tag) -> gen_sctp_nif:sendmsg(Handle, Tag, SRI, Data) end);
+    case retry_send(Handle, fun(Tag) -> gen_sctp_nif:sendmsg(Handle, Tag, SRI, Data) end) of
+        {error, badarg} -> erlang:error(badarg, [S, SRI, Data]);
+        Result -> Result
+    end;
 send(S, SRI, Data) ->
     erlang:error(badarg, [S, SRI, Data]).
 
@@ -676,22 +679,15 @@ send(S, AssocId, Stream, Data) when ?IS_SOCKET(S), is_integer(AssocId), is_integ
 send(S, Assoc, Stream, Data) ->
     erlang:error(badarg, [S, Assoc, Stream, Data]).
 
+%% `Send' answers `{wait, SendTimeout}' on a full buffer, with the caller registered for
+%% a wake-up: then the send is retried until it goes out, for at most the socket's
+%% `send_timeout'. A socket closed meanwhile wakes the sender, whose retry gives
+%% `{error, closed}'.
 retry_send(Handle, Send) ->
     Tag = make_ref(),
     case Send(Tag) of
-        wait ->
-            case gen_sctp_nif:getopts(Handle, [send_timeout]) of
-                {ok, [{send_timeout, Timeout}]} ->
-                    wait_ready(Handle, Tag, deadline(Timeout), Send);
-                {error, closed} ->
-                    %% Closed since: the close wakes this sender, whose retry then
-                    %% returns {error, closed}.
-                    wait_ready(Handle, Tag, deadline(0), Send)
-            end;
-        {error, badarg} ->
-            erlang:error(badarg);
-        Result ->
-            Result
+        {wait, Timeout} -> wait_ready(Handle, Tag, deadline(Timeout), Send);
+        Result -> Result
     end.
 
 %% @equiv recv(S, infinity)
@@ -740,6 +736,7 @@ wait_ready(Handle, Tag, Deadline, Retry) ->
 retry(Handle, Tag, Deadline, Retry) ->
     case Retry(Tag) of
         wait -> wait_ready(Handle, Tag, Deadline, Retry);
+        {wait, _SendTimeout} -> wait_ready(Handle, Tag, Deadline, Retry);
         Result -> Result
     end.
 

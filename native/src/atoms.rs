@@ -6,6 +6,7 @@ rustler::atoms! {
     undefined,
     closed,
     wait,
+    infinity,
     other_netns,
     badarg,
     sctp,

@@ -319,14 +319,16 @@ fn connectx<'a>(env: Env<'a>, socket: Sock, peers: Vec<Term<'a>>) -> Term<'a> {
     reply(env, result.map(|id| (atoms::ok(), id)))
 }
 
-/// Sends `data` with `info`; on a full buffer registers the caller to be woken with `tag`.
-fn send_with(
-    env: Env,
+/// Sends `data` with `info`. On a full buffer, registers the caller to be woken with `tag`
+/// and answers `{wait, SendTimeout}`: the socket's `send_timeout` (ms or `infinity`), read
+/// under the lock that registered the wait, which bounds it.
+fn send_with<'a>(
+    env: Env<'a>,
     socket: &Sock,
-    tag: Term,
+    tag: Term<'a>,
     info: &ffi::sctp_sndrcvinfo,
-    data: Term,
-) -> Result<Atom> {
+    data: Term<'a>,
+) -> Result<Term<'a>> {
     // As OTP: data that is not iodata is an error result, not an exception.
     let data = Binary::from_iolist(data).map_err(|_| Error::Posix(libc::EINVAL))?;
     let sent = socket.with_fd(|fd| match ffi::sendmsg(fd, data.as_slice(), info, None) {
@@ -338,9 +340,9 @@ fn send_with(
         Err(e) => Err(e.into()),
     })?;
     if sent {
-        return Ok(atoms::ok());
+        return Ok(atoms::ok().encode(env));
     }
-    {
+    let timeout = {
         let mut st = socket.state();
         if st.closed {
             return Err(Error::Closed);
@@ -349,9 +351,14 @@ fn send_with(
             return Err(Error::Posix(libc::EAGAIN));
         }
         st.writers.push(Waiter::new(env.pid(), tag));
-    }
+        st.send_timeout
+    };
     poller::watch(socket.clone());
-    Ok(atoms::wait())
+    let timeout = match timeout {
+        Some(ms) => ms.encode(env),
+        None => atoms::infinity().encode(env),
+    };
+    Ok((atoms::wait(), timeout).encode(env))
 }
 
 #[rustler::nif]
