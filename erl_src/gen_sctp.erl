@@ -261,7 +261,10 @@
                        andalso element(1, S) =:= '$inet'
                        andalso element(2, S) =:= gen_sctp
                        andalso is_reference(element(3, S)))).
--define(READY(Tag), {'$gen_sctp_ready', Tag}).
+%% The poller's wake-up of a waiting call: a pair whose second element is the call's tag,
+%% a reference that only the call and the NIF hold. The NIF names the pair; the tag alone
+%% tells it apart.
+-define(READY(Tag), {_, Tag}).
 %% prim_inet's backlog for `listen(S, true)'.
 -define(LISTEN_BACKLOG, 5).
 
