@@ -405,15 +405,13 @@ bindx(S, Op, Addrs) when ?IS_SOCKET(S), (Op =:= add orelse Op =:= remove),
                          is_list(Addrs), Addrs =/= [] ->
     Handle = handle(S),
     Family = gen_sctp_nif:family(Handle),
-    try [bindx_addr(Family, A) || A <- Addrs] of
-        SockAddrs ->
-            case gen_sctp_nif:bindx(Handle, Op =:= add, SockAddrs) of
-                {error, badarg} -> erlang:error(badarg, [S, Op, Addrs]);
-                Result -> Result
-            end
-    catch
-        error:_ ->
-            erlang:error(badarg, [S, Op, Addrs])
+    Bindx = case sockaddrs(fun(A) -> bindx_addr(Family, A) end, Addrs) of
+                {ok, SockAddrs} -> gen_sctp_nif:bindx(Handle, Op =:= add, SockAddrs);
+                badarg -> {error, badarg}
+            end,
+    case Bindx of
+        {error, badarg} -> erlang:error(badarg, [S, Op, Addrs]);
+        Result -> Result
     end;
 bindx(S, Op, Addrs) ->
     erlang:error(badarg, [S, Op, Addrs]).
@@ -451,19 +449,20 @@ connect(S, SockAddr, Opts) ->
 -spec connect(sctp_socket(), sockaddr(), [option()], timeout()) -> connect_result();
              (sctp_socket(), host(), inet:port_number(), [option()]) -> connect_result().
 connect(S, SockAddr, Opts, Timeout) when is_map(SockAddr), is_list(Opts) ->
-    case do_connect(S, SockAddr, Opts, Timeout, true) of
+    case associate(S, SockAddr, Opts, Timeout, wait) of
         badarg -> erlang:error(badarg, [S, SockAddr, Opts, Timeout]);
         Result -> Result
     end;
 connect(S, Addr, Port, Opts) ->
     connect(S, Addr, Port, Opts, infinity).
 
-%% @doc Sets up an association to `Addr':`Port' and waits at most `Timeout' for its
-%% `#sctp_assoc_change{}': `{ok, Event}' for `comm_up', `{error, Event}' otherwise.
+%% @doc Sets up an association to `Addr':`Port' and waits for its `#sctp_assoc_change{}':
+%% `{ok, Event}' for `comm_up', `{error, Event}' otherwise. `Timeout' bounds the name
+%% lookup and the wait together.
 -spec connect(sctp_socket(), host(), inet:port_number(), [option()], timeout()) ->
           connect_result().
 connect(S, Addr, Port, Opts, Timeout) ->
-    case do_connect(S, {Addr, Port}, Opts, Timeout, true) of
+    case associate(S, {Addr, Port}, Opts, Timeout, wait) of
         badarg -> erlang:error(badarg, [S, Addr, Port, Opts, Timeout]);
         Result -> Result
     end.
@@ -474,12 +473,13 @@ connect_init(S, SockAddr, Opts) ->
     connect_init(S, SockAddr, Opts, infinity).
 
 %% @doc Starts setting up an association and returns at once; the outcome arrives as an
-%% `#sctp_assoc_change{}' event.
+%% `#sctp_assoc_change{}' event. Either `connect_init(S, SockAddr, Opts, Timeout)' or
+%% `connect_init(S, Addr, Port, Opts)'.
 -spec connect_init(sctp_socket(), sockaddr(), [option()], timeout()) -> ok | {error, term()};
                   (sctp_socket(), host(), inet:port_number(), [option()]) ->
           ok | {error, term()}.
 connect_init(S, SockAddr, Opts, Timeout) when is_map(SockAddr), is_list(Opts) ->
-    case do_connect(S, SockAddr, Opts, Timeout, false) of
+    case associate(S, SockAddr, Opts, Timeout, nowait) of
         badarg -> erlang:error(badarg, [S, SockAddr, Opts, Timeout]);
         Result -> Result
     end;
@@ -490,42 +490,63 @@ connect_init(S, Addr, Port, Opts) ->
 -spec connect_init(sctp_socket(), host(), inet:port_number(), [option()], timeout()) ->
           ok | {error, term()}.
 connect_init(S, Addr, Port, Opts, Timeout) ->
-    case do_connect(S, {Addr, Port}, Opts, Timeout, false) of
+    case associate(S, {Addr, Port}, Opts, Timeout, nowait) of
         badarg -> erlang:error(badarg, [S, Addr, Port, Opts, Timeout]);
         Result -> Result
     end.
 
-do_connect(S, {Addr, Service}, Opts, Timeout, Wait) when ?IS_SOCKET(S), is_list(Opts) ->
-    %% As OTP: the port is checked before the timeout and the address.
-    case open_service(handle(S), Service) of
-        {ok, Port} -> connect_to(S, {Addr, Port}, Opts, Timeout, Wait);
-        {error, _} = Error -> Error
-    end;
-do_connect(S, Peer, Opts, Timeout, Wait) ->
-    connect_to(S, Peer, Opts, Timeout, Wait).
-
-connect_to(S, Peer, Opts, Timeout, Wait) when ?IS_SOCKET(S), is_list(Opts) ->
+%% The one path of connect and connect_init, to `Peer', a sockaddr map or `{Addr,
+%% Service}'. As OTP, a closed socket is found first, then a bad port (`{error, einval}'),
+%% then a bad timeout or address (`badarg'). The options are set, the association started
+%% and, with `wait', its event awaited; `Timeout' bounds the name lookup and that wait.
+associate(S, Peer, Opts, Timeout, Wait) when ?IS_SOCKET(S), is_list(Opts) ->
     Handle = handle(S),
-    case valid_timeout(Timeout) andalso resolve_peer(Handle, Peer) of
-        false ->
-            badarg;
-        {ok, Addr} ->
-            case change_opts(Handle, Opts) of
-                ok -> start_assoc(S, Handle, Addr, Timeout, Wait);
-                Error -> Error
+    case peer_port(Handle, Peer) of
+        {ok, Peer1} ->
+            case valid_timeout(Timeout) of
+                true -> associate(S, Handle, Peer1, Opts, deadline(Timeout), Wait);
+                false -> badarg
             end;
         {error, _} = Error ->
-            Error;
-        badarg ->
-            badarg
+            Error
     end;
-connect_to(_S, _Peer, _Opts, _Timeout, _Wait) ->
+associate(_S, _Peer, _Opts, _Timeout, _Wait) ->
     badarg.
+
+associate(S, Handle, Peer, Opts, Deadline, Wait) ->
+    case resolve_peer(Handle, Peer, Deadline) of
+        {ok, Addr} ->
+            case change_opts(Handle, Opts) of
+                ok -> start_assoc(S, Handle, Addr, Deadline, Wait);
+                Error -> Error
+            end;
+        Other ->
+            Other
+    end.
+
+%% `{error, closed}' for a closed socket; else `Peer', with the port number that its
+%% service names.
+peer_port(Handle, {Addr, Service}) ->
+    case open_service(Handle, Service) of
+        {ok, Port} -> {ok, {Addr, Port}};
+        {error, _} = Error -> Error
+    end;
+peer_port(Handle, SockAddr) ->
+    case check_open(Handle) of
+        ok -> {ok, SockAddr};
+        {error, _} = Error -> Error
+    end.
 
 %% `{error, closed}' for a closed socket, else the port that `Service' names.
 open_service(Handle, Service) ->
+    case check_open(Handle) of
+        ok -> service(Service);
+        {error, _} = Error -> Error
+    end.
+
+check_open(Handle) ->
     case gen_sctp_nif:getopts(Handle, []) of
-        {ok, []} -> service(Service);
+        {ok, []} -> ok;
         {error, _} = Error -> Error
     end.
 
@@ -538,12 +559,12 @@ service(_) -> {error, einval}.
 %% The mode is read before connecting, as OTP does: a comm_up that arrives at once turns
 %% an {active, once} socket passive.
 %% `Addr' is `{IP, Port}', or `{IP, Port, FlowInfo, ScopeId}' for an IPv6 sockaddr map.
-start_assoc(S, Handle, Addr, Timeout, Wait) ->
+start_assoc(S, Handle, Addr, Deadline, Wait) ->
     case gen_sctp_nif:getopts(Handle, [active]) of
         {ok, [{active, Active}]} ->
             case gen_sctp_nif:connect(Handle, Addr) of
-                ok when Wait ->
-                    connect_wait(S, Active, element(1, Addr), element(2, Addr), Timeout);
+                ok when Wait =:= wait ->
+                    connect_wait(S, Active, element(1, Addr), element(2, Addr), Deadline);
                 Result -> Result
             end;
         Error ->
@@ -553,10 +574,10 @@ start_assoc(S, Handle, Addr, Timeout, Wait) ->
 %% As OTP: a passive socket receives the first message and expects the association's
 %% event; an active one waits for that event in the mailbox. `Active' is the mode the
 %% socket had before connecting.
-connect_wait(S, Active, IP, Port, Timeout) ->
+connect_wait(S, Active, IP, Port, Deadline) ->
     case Active of
         false ->
-            case recv(S, Timeout) of
+            case recv(S, remaining(Deadline)) of
                 {ok, {IP, Port, _, #sctp_assoc_change{state = comm_up} = Ev}} -> {ok, Ev};
                 {ok, {IP, Port, _, #sctp_assoc_change{} = Ev}} -> {error, Ev};
                 {ok, Msg} -> {error, Msg};
@@ -574,7 +595,7 @@ connect_wait(S, Active, IP, Port, Timeout) ->
                         {_, ok} -> {error, Ev};
                         {_, Error} -> Error
                     end
-            after Timeout ->
+            after remaining(Deadline) ->
                     {error, timeout}
             end
     end.
@@ -589,14 +610,13 @@ connectx_init(S, SockAddrs, Opts)
   when ?IS_SOCKET(S), is_list(SockAddrs), SockAddrs =/= [], is_list(Opts) ->
     Handle = handle(S),
     Family = gen_sctp_nif:family(Handle),
-    try [sockaddr(Family, A) || A <- SockAddrs] of
-        Peers ->
+    case sockaddrs(fun(A) -> sockaddr(Family, A) end, SockAddrs) of
+        {ok, Peers} ->
             case lists:max([element(2, P) || P <- Peers]) of
                 0 -> erlang:error(badarg, [S, SockAddrs, Opts]);
                 Port -> connectx(Handle, [setelement(2, P, Port) || P <- Peers], Opts)
-            end
-    catch
-        error:_ ->
+            end;
+        badarg ->
             erlang:error(badarg, [S, SockAddrs, Opts])
     end;
 connectx_init(S, SockAddrs, Opts) ->
@@ -609,7 +629,8 @@ connectx_init(S, Addrs, Port, Opts) ->
     connectx_init(S, Addrs, Port, Opts, infinity).
 
 %% @doc Starts an association to the addresses `Addrs' (IPs or host names) of one peer at
-%% `Port' (a number or a service name) and returns its id at once.
+%% `Port' (a number or a service name) and returns its id at once. `Timeout' bounds the
+%% name lookups, together.
 -spec connectx_init(sctp_socket(), [host()], inet:port_number() | atom(), [option()],
                     timeout()) -> {ok, assoc_id()} | {error, term()}.
 connectx_init(S, Addrs, Service, Opts, Timeout)
@@ -617,16 +638,13 @@ connectx_init(S, Addrs, Service, Opts, Timeout)
     Handle = handle(S),
     Family = gen_sctp_nif:family(Handle),
     %% As OTP: a closed socket first, then the port ({error, einval} for one that is no
-    %% port or service name), then the timeout and the addresses (badarg).
+    %% port or service name), then the timeout and the addresses (badarg, also for a name
+    %% that is not found).
     case open_service(Handle, Service) of
         {ok, Port} ->
-            Resolved = [inet:getaddr(A, Family) || A <- Addrs],
-            case valid_timeout(Timeout)
-                andalso lists:all(fun({ok, _}) -> true; (_) -> false end, Resolved) of
-                true when Addrs =/= [] ->
-                    connectx(Handle, [{IP, Port} || {ok, IP} <- Resolved], Opts);
-                _ ->
-                    erlang:error(badarg, [S, Addrs, Service, Opts, Timeout])
+            case valid_timeout(Timeout) andalso lookup(Addrs, Family, deadline(Timeout)) of
+                {ok, [_ | _] = IPs} -> connectx(Handle, [{IP, Port} || IP <- IPs], Opts);
+                _ -> erlang:error(badarg, [S, Addrs, Service, Opts, Timeout])
             end;
         {error, _} = Error ->
             Error
@@ -639,6 +657,21 @@ connectx(Handle, Peers, Opts) ->
         ok -> gen_sctp_nif:connectx(Handle, Peers);
         Error -> Error
     end.
+
+%% The addresses of `Names', looked up in order within what is left until `Deadline';
+%% `error' at the first that is not found.
+lookup(Names, Family, Deadline) ->
+    lookup(Names, Family, Deadline, []).
+
+lookup([Name | Names], Family, Deadline, IPs) ->
+    case inet:getaddr(Name, Family, remaining(Deadline)) of
+        {ok, IP} -> lookup(Names, Family, Deadline, [IP | IPs]);
+        {error, _} -> error
+    end;
+lookup([], _Family, _Deadline, IPs) ->
+    {ok, lists:reverse(IPs)};
+lookup(_Improper, _Family, _Deadline, _IPs) ->
+    error.
 
 %% @doc Shuts the association down gracefully.
 -spec eof(sctp_socket(), #sctp_assoc_change{}) -> ok | {error, term()}.
@@ -904,30 +937,46 @@ valid_timeout(T) -> is_integer(T) andalso T >= 0.
 change_opts(_Handle, []) -> ok;
 change_opts(Handle, Opts) -> gen_sctp_nif:setopts(Handle, Opts).
 
-%% `{Addr, Port}' or a sockaddr map to `{ok, {IP, Port}}'; an IPv6 map keeps its flow label
-%% and scope: `{ok, {IP, Port, FlowInfo, ScopeId}}'.
-resolve_peer(Handle, #{family := F} = SockAddr) when F =:= inet; F =:= inet6 ->
-    try inet:ensure_sockaddr(SockAddr) of
+%% `{Addr, Port}' or a sockaddr map to `{ok, {IP, Port}}', the name looked up within what is
+%% left until `Deadline'; an IPv6 map keeps its flow label and scope:
+%% `{ok, {IP, Port, FlowInfo, ScopeId}}'.
+resolve_peer(Handle, #{} = SockAddr, Deadline) ->
+    case sockaddr_map(SockAddr) of
         #{family := inet6, addr := IP, port := Port, flowinfo := Flow, scope_id := Scope} ->
-            case resolve_peer(Handle, {IP, Port}) of
+            case resolve_peer(Handle, {IP, Port}, Deadline) of
                 {ok, {IP6, Port}} -> {ok, {IP6, Port, Flow, Scope}};
                 Other -> Other
             end;
-        #{addr := IP, port := Port} -> resolve_peer(Handle, {IP, Port})
-    catch
-        error:_ -> badarg
+        #{addr := IP, port := Port} ->
+            resolve_peer(Handle, {IP, Port}, Deadline);
+        badarg ->
+            badarg
     end;
-resolve_peer(_Handle, #{}) ->
-    badarg;
-resolve_peer(Handle, {Addr, Port}) when is_integer(Port), Port >= 0, Port =< 65535 ->
-    case inet:getaddr(translate(Addr, gen_sctp_nif:family(Handle)), gen_sctp_nif:family(Handle)) of
+resolve_peer(Handle, {Addr, Port}, Deadline) when is_integer(Port), Port >= 0, Port =< 65535 ->
+    Family = gen_sctp_nif:family(Handle),
+    case inet:getaddr(translate(Addr, Family), Family, remaining(Deadline)) of
         {ok, IP} -> {ok, {IP, Port}};
         {error, _} = Error -> Error
     end;
-resolve_peer(_Handle, {_Addr, Port}) when is_integer(Port) ->
+resolve_peer(_Handle, {_Addr, Port}, _Deadline) when is_integer(Port) ->
     {error, einval};
-resolve_peer(_Handle, _) ->
+resolve_peer(_Handle, _Peer, _Deadline) ->
     badarg.
+
+%% A sockaddr map of family inet or inet6 with the defaults filled in, as
+%% inet:ensure_sockaddr/1 makes it; `badarg' for another family or a key that it refuses.
+sockaddr_map(#{family := inet} = SockAddr) ->
+    known_keys(SockAddr, [family, addr, port]);
+sockaddr_map(#{family := inet6} = SockAddr) ->
+    known_keys(SockAddr, [family, addr, port, flowinfo, scope_id]);
+sockaddr_map(_SockAddr) ->
+    badarg.
+
+known_keys(SockAddr, Keys) ->
+    case map_size(maps:without(Keys, SockAddr)) of
+        0 -> inet:ensure_sockaddr(SockAddr);
+        _ -> badarg
+    end.
 
 translate(any, inet) -> {0, 0, 0, 0};
 translate(loopback, inet) -> {127, 0, 0, 1};
@@ -935,19 +984,41 @@ translate(any, inet6) -> {0, 0, 0, 0, 0, 0, 0, 0};
 translate(loopback, inet6) -> {0, 0, 0, 0, 0, 0, 0, 1};
 translate(Addr, _) -> Addr.
 
+%% `{IP, Port}', `{Family, {IP, Port}}' or a sockaddr map as the NIF takes an address:
+%% `{IP, Port}', or `{IP, Port, FlowInfo, ScopeId}' from an IPv6 map; `badarg' for any other
+%% term.
 sockaddr(_Family, {IP, Port}) when is_tuple(IP), is_integer(Port) -> {IP, Port};
 sockaddr(_Family, {F, {IP, Port}}) when F =:= inet; F =:= inet6 -> {IP, Port};
-sockaddr(Family, #{family := _} = SockAddr) ->
-    case inet:ensure_sockaddr(SockAddr) of
+sockaddr(Family, #{} = SockAddr) ->
+    case sockaddr_map(SockAddr) of
         #{family := inet6, addr := IP, port := Port, flowinfo := Flow, scope_id := Scope} ->
             {translate(IP, Family), Port, Flow, Scope};
         #{addr := IP, port := Port} ->
-            {translate(IP, Family), Port}
-    end.
+            {translate(IP, Family), Port};
+        badarg ->
+            badarg
+    end;
+sockaddr(_Family, _Addr) ->
+    badarg.
 
-%% Splits open/1's options into the family, type, bind addresses and socket options.
+%% `{ok, [ToAddr(A) || A <- Addrs]}', or `badarg' if `ToAddr' finds one bad.
+sockaddrs(ToAddr, Addrs) ->
+    sockaddrs(ToAddr, Addrs, []).
+
+sockaddrs(ToAddr, [A | As], Acc) ->
+    case ToAddr(A) of
+        badarg -> badarg;
+        Addr -> sockaddrs(ToAddr, As, [Addr | Acc])
+    end;
+sockaddrs(_ToAddr, [], Acc) ->
+    {ok, lists:reverse(Acc)};
+sockaddrs(_ToAddr, _Improper, _Acc) ->
+    badarg.
+
+%% Splits open/1's options into the family, type, bind addresses and socket options;
+%% `badarg' for a malformed one.
 open_opts(Opts, Forced) ->
-    try lists:foldl(fun open_opt/2, {inet, seqpacket, [], 0, []}, Opts) of
+    case fold_open_opts(Opts, {inet, seqpacket, [], 0, []}) of
         {Chosen, Type, IPs, Port, AllOpts} ->
             Family = case Forced of
                          default -> Chosen;
@@ -963,28 +1034,43 @@ open_opts(Opts, Forced) ->
                     end,
             {ok, Family, Type, Netns,
              [setelement(2, A, default_port(element(2, A), Port)) || A <- Addrs],
-             lists:reverse(SockOpts)}
-    catch
-        throw:badarg -> badarg
+             lists:reverse(SockOpts)};
+        badarg ->
+            badarg
     end.
 
-%% Takes the `{netns, File}' options out of the socket options; the last one wins, as in
-%% OTP. The file name goes to the NIF as a binary.
+fold_open_opts([Opt | Opts], Acc) ->
+    case open_opt(Opt, Acc) of
+        badarg -> badarg;
+        Acc1 -> fold_open_opts(Opts, Acc1)
+    end;
+fold_open_opts([], Acc) ->
+    Acc.
+
+%% Takes the `{netns, Name}' options (names already made binaries) out of the socket
+%% options; the last one wins, as in OTP.
 netns(Opts) ->
     case lists:partition(fun(O) -> is_tuple(O) andalso element(1, O) =:= netns end, Opts) of
         {[], Rest} -> {undefined, Rest};
-        {[{netns, File} | _], Rest} -> {netns_file(File), Rest}
+        {[{netns, Name} | _], Rest} -> {Name, Rest}
     end.
 
+%% The namespace file's name as the NIF takes it: a binary in the file name encoding;
+%% `badarg' for a term that names no file.
 netns_file(File) ->
-    Name = try unicode:characters_to_binary(File, unicode, file:native_name_encoding())
-           catch
-               error:_ -> badarg
-           end,
-    case Name of
-        <<_, _/binary>> -> Name;
-        _ -> throw(badarg)
+    Encoding = file:native_name_encoding(),
+    case is_chardata(File) andalso unicode:characters_to_binary(File, unicode, Encoding) of
+        <<_, _/binary>> = Name -> Name;
+        _ -> badarg
     end.
+
+%% What unicode:characters_to_binary/3 takes without raising: binaries, integers and lists
+%% of them, a binary in a list's tail too.
+is_chardata(Bin) when is_binary(Bin) -> true;
+is_chardata([C | Rest]) when is_integer(C) -> is_chardata(Rest);
+is_chardata([Part | Rest]) -> is_chardata(Part) andalso is_chardata(Rest);
+is_chardata([]) -> true;
+is_chardata(_) -> false.
 
 default_port(undefined, Port) -> Port;
 default_port(P, _Port) -> P.
@@ -1006,13 +1092,16 @@ open_opt({Key, #{family := _} = SockAddr}, {_, Type, IPs, Port, SO})
            end,
     {maps:get(family, SockAddr), Type, [Addr | IPs], Port, SO};
 open_opt({Key, IP}, {F, Type, IPs, Port, SO}) when Key =:= ip; Key =:= ifaddr ->
-    Family = case IP of
-                 {_, _, _, _, _, _, _, _} -> inet6;
-                 _ when is_tuple(IP); IP =:= any; IP =:= loopback -> F;
-                 _ -> throw(badarg)
-             end,
-    {Family, Type, [{IP, undefined} | IPs], Port, SO};
+    case IP of
+        {_, _, _, _, _, _, _, _} -> {inet6, Type, [{IP, undefined} | IPs], Port, SO};
+        _ when is_tuple(IP); IP =:= any; IP =:= loopback ->
+            {F, Type, [{IP, undefined} | IPs], Port, SO};
+        _ -> badarg
+    end;
 open_opt({netns, File}, {F, Type, IPs, Port, SO}) ->
-    {F, Type, IPs, Port, [{netns, netns_file(File)} | SO]};
+    case netns_file(File) of
+        badarg -> badarg;
+        Name -> {F, Type, IPs, Port, [{netns, Name} | SO]}
+    end;
 open_opt(Opt, {F, Type, IPs, Port, SO}) ->
     {F, Type, IPs, Port, [Opt | SO]}.
