@@ -11,7 +11,8 @@
 %% Every option can be given to `open/1,2', to `connect/4,5' and the `connect_init' and
 %% `connectx_init' functions, and to `inet:setopts/2', and read with `inet:getopts/2', unless
 %% marked read-only or open-only. In a record, a field left `undefined' keeps the socket's
-%% current value. An unknown option or a bad value gives `{error, einval}'.
+%% current value. An unknown option or a bad value gives `{error, einval}', and raises
+%% `badarg' in `open', as in OTP.
 %% <dl>
 %% <dt>`{active, true | false | once | N}'</dt><dd>How messages reach the owner; with `N'
 %%     (-32768..32767, added to the current count) `{sctp_passive, S}' follows the last.
@@ -114,6 +115,10 @@
 %%     `gen_sctp:peernames/1,2' and `gen_sctp:socknames/1,2'.</li>
 %% <li>Malformed option records and send parameters give `{error, einval}', not OTP's
 %%     `{error, {type, ...}}'.</li>
+%% <li>`open/1,2' returns `{error, einval}' when the kernel refuses to bind the addresses
+%%     given with `EINVAL' (such as one address twice), as it returns the kernel's other
+%%     refusals; OTP raises `badarg' for every `einval' in `open'. A malformed option or
+%%     address, and an option that cannot be set, raise `badarg' as in OTP.</li>
 %% <li>A foreign socket or a wrongly typed argument raises `badarg' where OTP 25 fails with
 %%     `function_clause', `undef' or similar; `controlling_process/2' on a closed socket
 %%     returns `{error, closed}' where OTP 25 crashes. BAD_INPUT.md lists every case.</li>
@@ -255,7 +260,10 @@
                        andalso element(1, S) =:= '$inet'
                        andalso element(2, S) =:= gen_sctp
                        andalso is_reference(element(3, S)))).
--define(READY(Tag), {'$gen_sctp_ready', Tag}).
+%% The poller's wake-up of a waiting call: a pair whose second element is the call's tag,
+%% a reference that only the call and the NIF hold. The NIF names the pair; the tag alone
+%% tells it apart.
+-define(READY(Tag), {_, Tag}).
 %% prim_inet's backlog for `listen(S, true)'.
 -define(LISTEN_BACKLOG, 5).
 
@@ -301,18 +309,26 @@ sctp_module(Opts) ->
 module_opt({sctp_module, _}) -> true;
 module_opt(Family) -> Family =:= inet orelse Family =:= inet6.
 
+%% A malformed option raises badarg, and so does one that cannot be set (the NIF tells);
+%% the kernel's answer to creating and binding the socket is the result.
 open_family(Opts, Forced) ->
     case open_opts(Opts, Forced) of
         {ok, Family, Type, Netns, Addrs, SockOpts} ->
-            case gen_sctp_nif:open(Family, Type, Netns, Addrs, SockOpts) of
+            case open_nif(Family, Type, Netns, Addrs, SockOpts) of
                 {ok, Handle} -> {ok, socket(Handle)};
                 {error, badarg} -> erlang:error(badarg, [Opts]);
-                {error, einval} -> erlang:error(badarg, [Opts]);
                 {error, _} = Error -> Error
             end;
         badarg ->
             erlang:error(badarg, [Opts])
     end.
+
+%% A socket in another network namespace takes a thread of its own to create: a NIF on a
+%% dirty scheduler makes it.
+open_nif(Family, Type, undefined, Addrs, SockOpts) ->
+    gen_sctp_nif:open(Family, Type, Addrs, SockOpts);
+open_nif(Family, Type, Netns, Addrs, SockOpts) ->
+    gen_sctp_nif:open_in_netns(Family, Type, Netns, Addrs, SockOpts).
 
 %% @doc Opens a socket bound to `Port' with the options `Opts'.
 -spec open(inet:port_number(), [open_option()]) -> {ok, sctp_socket()} | {error, inet:posix()}.
@@ -388,15 +404,13 @@ bindx(S, Op, Addrs) when ?IS_SOCKET(S), (Op =:= add orelse Op =:= remove),
                          is_list(Addrs), Addrs =/= [] ->
     Handle = handle(S),
     Family = gen_sctp_nif:family(Handle),
-    try [bindx_addr(Family, A) || A <- Addrs] of
-        SockAddrs ->
-            case gen_sctp_nif:bindx(Handle, Op =:= add, SockAddrs) of
-                {error, badarg} -> erlang:error(badarg, [S, Op, Addrs]);
-                Result -> Result
-            end
-    catch
-        error:_ ->
-            erlang:error(badarg, [S, Op, Addrs])
+    Bindx = case sockaddrs(fun(A) -> bindx_addr(Family, A) end, Addrs) of
+                {ok, SockAddrs} -> gen_sctp_nif:bindx(Handle, Op =:= add, SockAddrs);
+                badarg -> {error, badarg}
+            end,
+    case Bindx of
+        {error, badarg} -> erlang:error(badarg, [S, Op, Addrs]);
+        Result -> Result
     end;
 bindx(S, Op, Addrs) ->
     erlang:error(badarg, [S, Op, Addrs]).
@@ -410,8 +424,15 @@ bindx_addr(Family, SockAddr) -> sockaddr(Family, SockAddr).
 peeloff(S, #sctp_assoc_change{assoc_id = AssocId}) when ?IS_SOCKET(S) ->
     peeloff(S, AssocId);
 peeloff(S, AssocId) when ?IS_SOCKET(S), is_integer(AssocId) ->
-    case gen_sctp_nif:peeloff(handle(S), AssocId) of
-        {ok, Handle} -> {ok, socket(Handle)};
+    Handle = handle(S),
+    %% A socket of another network namespace is peeled off from within it, by a thread of
+    %% its own: a NIF on a dirty scheduler does that.
+    Peeled = case gen_sctp_nif:peeloff(Handle, AssocId) of
+                 other_netns -> gen_sctp_nif:peeloff_in_netns(Handle, AssocId);
+                 Result -> Result
+             end,
+    case Peeled of
+        {ok, New} -> {ok, socket(New)};
         Error -> Error
     end;
 peeloff(S, Assoc) ->
@@ -427,19 +448,20 @@ connect(S, SockAddr, Opts) ->
 -spec connect(sctp_socket(), sockaddr(), [option()], timeout()) -> connect_result();
              (sctp_socket(), host(), inet:port_number(), [option()]) -> connect_result().
 connect(S, SockAddr, Opts, Timeout) when is_map(SockAddr), is_list(Opts) ->
-    case do_connect(S, SockAddr, Opts, Timeout, true) of
+    case associate(S, SockAddr, Opts, Timeout, wait) of
         badarg -> erlang:error(badarg, [S, SockAddr, Opts, Timeout]);
         Result -> Result
     end;
 connect(S, Addr, Port, Opts) ->
     connect(S, Addr, Port, Opts, infinity).
 
-%% @doc Sets up an association to `Addr':`Port' and waits at most `Timeout' for its
-%% `#sctp_assoc_change{}': `{ok, Event}' for `comm_up', `{error, Event}' otherwise.
+%% @doc Sets up an association to `Addr':`Port' and waits for its `#sctp_assoc_change{}':
+%% `{ok, Event}' for `comm_up', `{error, Event}' otherwise. `Timeout' bounds the name
+%% lookup and the wait together.
 -spec connect(sctp_socket(), host(), inet:port_number(), [option()], timeout()) ->
           connect_result().
 connect(S, Addr, Port, Opts, Timeout) ->
-    case do_connect(S, {Addr, Port}, Opts, Timeout, true) of
+    case associate(S, {Addr, Port}, Opts, Timeout, wait) of
         badarg -> erlang:error(badarg, [S, Addr, Port, Opts, Timeout]);
         Result -> Result
     end.
@@ -450,12 +472,13 @@ connect_init(S, SockAddr, Opts) ->
     connect_init(S, SockAddr, Opts, infinity).
 
 %% @doc Starts setting up an association and returns at once; the outcome arrives as an
-%% `#sctp_assoc_change{}' event.
+%% `#sctp_assoc_change{}' event. Either `connect_init(S, SockAddr, Opts, Timeout)' or
+%% `connect_init(S, Addr, Port, Opts)'.
 -spec connect_init(sctp_socket(), sockaddr(), [option()], timeout()) -> ok | {error, term()};
                   (sctp_socket(), host(), inet:port_number(), [option()]) ->
           ok | {error, term()}.
 connect_init(S, SockAddr, Opts, Timeout) when is_map(SockAddr), is_list(Opts) ->
-    case do_connect(S, SockAddr, Opts, Timeout, false) of
+    case associate(S, SockAddr, Opts, Timeout, nowait) of
         badarg -> erlang:error(badarg, [S, SockAddr, Opts, Timeout]);
         Result -> Result
     end;
@@ -466,42 +489,63 @@ connect_init(S, Addr, Port, Opts) ->
 -spec connect_init(sctp_socket(), host(), inet:port_number(), [option()], timeout()) ->
           ok | {error, term()}.
 connect_init(S, Addr, Port, Opts, Timeout) ->
-    case do_connect(S, {Addr, Port}, Opts, Timeout, false) of
+    case associate(S, {Addr, Port}, Opts, Timeout, nowait) of
         badarg -> erlang:error(badarg, [S, Addr, Port, Opts, Timeout]);
         Result -> Result
     end.
 
-do_connect(S, {Addr, Service}, Opts, Timeout, Wait) when ?IS_SOCKET(S), is_list(Opts) ->
-    %% As OTP: the port is checked before the timeout and the address.
-    case open_service(handle(S), Service) of
-        {ok, Port} -> connect_to(S, {Addr, Port}, Opts, Timeout, Wait);
-        {error, _} = Error -> Error
-    end;
-do_connect(S, Peer, Opts, Timeout, Wait) ->
-    connect_to(S, Peer, Opts, Timeout, Wait).
-
-connect_to(S, Peer, Opts, Timeout, Wait) when ?IS_SOCKET(S), is_list(Opts) ->
+%% The one path of connect and connect_init, to `Peer', a sockaddr map or `{Addr,
+%% Service}'. As OTP, a closed socket is found first, then a bad port (`{error, einval}'),
+%% then a bad timeout or address (`badarg'). The options are set, the association started
+%% and, with `wait', its event awaited; `Timeout' bounds the name lookup and that wait.
+associate(S, Peer, Opts, Timeout, Wait) when ?IS_SOCKET(S), is_list(Opts) ->
     Handle = handle(S),
-    case valid_timeout(Timeout) andalso resolve_peer(Handle, Peer) of
-        false ->
-            badarg;
-        {ok, Addr} ->
-            case change_opts(Handle, Opts) of
-                ok -> start_assoc(S, Handle, Addr, Timeout, Wait);
-                Error -> Error
+    case peer_port(Handle, Peer) of
+        {ok, Peer1} ->
+            case valid_timeout(Timeout) of
+                true -> associate(S, Handle, Peer1, Opts, deadline(Timeout), Wait);
+                false -> badarg
             end;
         {error, _} = Error ->
-            Error;
-        badarg ->
-            badarg
+            Error
     end;
-connect_to(_S, _Peer, _Opts, _Timeout, _Wait) ->
+associate(_S, _Peer, _Opts, _Timeout, _Wait) ->
     badarg.
+
+associate(S, Handle, Peer, Opts, Deadline, Wait) ->
+    case resolve_peer(Handle, Peer, Deadline) of
+        {ok, Addr} ->
+            case change_opts(Handle, Opts) of
+                ok -> start_assoc(S, Handle, Addr, Deadline, Wait);
+                Error -> Error
+            end;
+        Other ->
+            Other
+    end.
+
+%% `{error, closed}' for a closed socket; else `Peer', with the port number that its
+%% service names.
+peer_port(Handle, {Addr, Service}) ->
+    case open_service(Handle, Service) of
+        {ok, Port} -> {ok, {Addr, Port}};
+        {error, _} = Error -> Error
+    end;
+peer_port(Handle, SockAddr) ->
+    case check_open(Handle) of
+        ok -> {ok, SockAddr};
+        {error, _} = Error -> Error
+    end.
 
 %% `{error, closed}' for a closed socket, else the port that `Service' names.
 open_service(Handle, Service) ->
+    case check_open(Handle) of
+        ok -> service(Service);
+        {error, _} = Error -> Error
+    end.
+
+check_open(Handle) ->
     case gen_sctp_nif:getopts(Handle, []) of
-        {ok, []} -> service(Service);
+        {ok, []} -> ok;
         {error, _} = Error -> Error
     end.
 
@@ -514,12 +558,12 @@ service(_) -> {error, einval}.
 %% The mode is read before connecting, as OTP does: a comm_up that arrives at once turns
 %% an {active, once} socket passive.
 %% `Addr' is `{IP, Port}', or `{IP, Port, FlowInfo, ScopeId}' for an IPv6 sockaddr map.
-start_assoc(S, Handle, Addr, Timeout, Wait) ->
+start_assoc(S, Handle, Addr, Deadline, Wait) ->
     case gen_sctp_nif:getopts(Handle, [active]) of
         {ok, [{active, Active}]} ->
             case gen_sctp_nif:connect(Handle, Addr) of
-                ok when Wait ->
-                    connect_wait(S, Active, element(1, Addr), element(2, Addr), Timeout);
+                ok when Wait =:= wait ->
+                    connect_wait(S, Active, element(1, Addr), element(2, Addr), Deadline);
                 Result -> Result
             end;
         Error ->
@@ -529,10 +573,10 @@ start_assoc(S, Handle, Addr, Timeout, Wait) ->
 %% As OTP: a passive socket receives the first message and expects the association's
 %% event; an active one waits for that event in the mailbox. `Active' is the mode the
 %% socket had before connecting.
-connect_wait(S, Active, IP, Port, Timeout) ->
+connect_wait(S, Active, IP, Port, Deadline) ->
     case Active of
         false ->
-            case recv(S, Timeout) of
+            case recv(S, remaining(Deadline)) of
                 {ok, {IP, Port, _, #sctp_assoc_change{state = comm_up} = Ev}} -> {ok, Ev};
                 {ok, {IP, Port, _, #sctp_assoc_change{} = Ev}} -> {error, Ev};
                 {ok, Msg} -> {error, Msg};
@@ -550,7 +594,7 @@ connect_wait(S, Active, IP, Port, Timeout) ->
                         {_, ok} -> {error, Ev};
                         {_, Error} -> Error
                     end
-            after Timeout ->
+            after remaining(Deadline) ->
                     {error, timeout}
             end
     end.
@@ -565,14 +609,13 @@ connectx_init(S, SockAddrs, Opts)
   when ?IS_SOCKET(S), is_list(SockAddrs), SockAddrs =/= [], is_list(Opts) ->
     Handle = handle(S),
     Family = gen_sctp_nif:family(Handle),
-    try [sockaddr(Family, A) || A <- SockAddrs] of
-        Peers ->
+    case sockaddrs(fun(A) -> sockaddr(Family, A) end, SockAddrs) of
+        {ok, Peers} ->
             case lists:max([element(2, P) || P <- Peers]) of
                 0 -> erlang:error(badarg, [S, SockAddrs, Opts]);
                 Port -> connectx(Handle, [setelement(2, P, Port) || P <- Peers], Opts)
-            end
-    catch
-        error:_ ->
+            end;
+        badarg ->
             erlang:error(badarg, [S, SockAddrs, Opts])
     end;
 connectx_init(S, SockAddrs, Opts) ->
@@ -585,7 +628,8 @@ connectx_init(S, Addrs, Port, Opts) ->
     connectx_init(S, Addrs, Port, Opts, infinity).
 
 %% @doc Starts an association to the addresses `Addrs' (IPs or host names) of one peer at
-%% `Port' (a number or a service name) and returns its id at once.
+%% `Port' (a number or a service name) and returns its id at once. `Timeout' bounds the
+%% name lookups, together.
 -spec connectx_init(sctp_socket(), [host()], inet:port_number() | atom(), [option()],
                     timeout()) -> {ok, assoc_id()} | {error, term()}.
 connectx_init(S, Addrs, Service, Opts, Timeout)
@@ -593,16 +637,13 @@ connectx_init(S, Addrs, Service, Opts, Timeout)
     Handle = handle(S),
     Family = gen_sctp_nif:family(Handle),
     %% As OTP: a closed socket first, then the port ({error, einval} for one that is no
-    %% port or service name), then the timeout and the addresses (badarg).
+    %% port or service name), then the timeout and the addresses (badarg, also for a name
+    %% that is not found).
     case open_service(Handle, Service) of
         {ok, Port} ->
-            Resolved = [inet:getaddr(A, Family) || A <- Addrs],
-            case valid_timeout(Timeout)
-                andalso lists:all(fun({ok, _}) -> true; (_) -> false end, Resolved) of
-                true when Addrs =/= [] ->
-                    connectx(Handle, [{IP, Port} || {ok, IP} <- Resolved], Opts);
-                _ ->
-                    erlang:error(badarg, [S, Addrs, Service, Opts, Timeout])
+            case valid_timeout(Timeout) andalso lookup(Addrs, Family, deadline(Timeout)) of
+                {ok, [_ | _] = IPs} -> connectx(Handle, [{IP, Port} || IP <- IPs], Opts);
+                _ -> erlang:error(badarg, [S, Addrs, Service, Opts, Timeout])
             end;
         {error, _} = Error ->
             Error
@@ -615,6 +656,21 @@ connectx(Handle, Peers, Opts) ->
         ok -> gen_sctp_nif:connectx(Handle, Peers);
         Error -> Error
     end.
+
+%% The addresses of `Names', looked up in order within what is left until `Deadline';
+%% `error' at the first that is not found.
+lookup(Names, Family, Deadline) ->
+    lookup(Names, Family, Deadline, []).
+
+lookup([Name | Names], Family, Deadline, IPs) ->
+    case inet:getaddr(Name, Family, remaining(Deadline)) of
+        {ok, IP} -> lookup(Names, Family, Deadline, [IP | IPs]);
+        {error, _} -> error
+    end;
+lookup([], _Family, _Deadline, IPs) ->
+    {ok, lists:reverse(IPs)};
+lookup(_Improper, _Family, _Deadline, _IPs) ->
+    error.
 
 %% @doc Shuts the association down gracefully.
 -spec eof(sctp_socket(), #sctp_assoc_change{}) -> ok | {error, term()}.
@@ -637,7 +693,10 @@ abort(S, Assoc) ->
 -spec send(sctp_socket(), #sctp_sndrcvinfo{}, iodata()) -> ok | {error, term()}.
 send(S, #sctp_sndrcvinfo{} = SRI, Data) when ?IS_SOCKET(S) ->
     Handle = handle(S),
-    retry_send(Handle, fun(Tag) -> gen_sctp_nif:sendmsg(Handle, Tag, SRI, Data) end);
+    case retry_send(Handle, fun(Tag) -> gen_sctp_nif:sendmsg(Handle, Tag, SRI, Data) end) of
+        {error, badarg} -> erlang:error(badarg, [S, SRI, Data]);
+        Result -> Result
+    end;
 send(S, SRI, Data) ->
     erlang:error(badarg, [S, SRI, Data]).
 
@@ -655,22 +714,15 @@ send(S, AssocId, Stream, Data) when ?IS_SOCKET(S), is_integer(AssocId), is_integ
 send(S, Assoc, Stream, Data) ->
     erlang:error(badarg, [S, Assoc, Stream, Data]).
 
+%% `Send' answers `{wait, SendTimeout}' on a full buffer, with the caller registered for
+%% a wake-up: then the send is retried until it goes out, for at most the socket's
+%% `send_timeout'. A socket closed meanwhile wakes the sender, whose retry gives
+%% `{error, closed}'.
 retry_send(Handle, Send) ->
     Tag = make_ref(),
     case Send(Tag) of
-        wait ->
-            case gen_sctp_nif:getopts(Handle, [send_timeout]) of
-                {ok, [{send_timeout, Timeout}]} ->
-                    wait_ready(Handle, Tag, deadline(Timeout), Send);
-                {error, closed} ->
-                    %% Closed since: the close wakes this sender, whose retry then
-                    %% returns {error, closed}.
-                    wait_ready(Handle, Tag, deadline(0), Send)
-            end;
-        {error, badarg} ->
-            erlang:error(badarg);
-        Result ->
-            Result
+        {wait, Timeout} -> wait_ready(Handle, Tag, deadline(Timeout), Send);
+        Result -> Result
     end.
 
 %% @equiv recv(S, infinity)
@@ -719,6 +771,7 @@ wait_ready(Handle, Tag, Deadline, Retry) ->
 retry(Handle, Tag, Deadline, Retry) ->
     case Retry(Tag) of
         wait -> wait_ready(Handle, Tag, Deadline, Retry);
+        {wait, _SendTimeout} -> wait_ready(Handle, Tag, Deadline, Retry);
         Result -> Result
     end.
 
@@ -874,38 +927,51 @@ handle({'$inet', ?MODULE, Handle}) -> Handle.
 valid_timeout(infinity) -> true;
 valid_timeout(T) -> is_integer(T) andalso T >= 0.
 
-%% Options given to connect keep the socket's values for `undefined' record fields.
+%% Options given to connect and connectx_init, set before the association starts; record
+%% fields left `undefined' keep the socket's values.
 change_opts(_Handle, []) -> ok;
-change_opts(Handle, Opts) ->
-    case gen_sctp_nif:setopts(Handle, Opts) of
-        ok -> ok;
-        {error, _} -> {error, einval}
-    end.
+change_opts(Handle, Opts) -> gen_sctp_nif:setopts(Handle, Opts).
 
-%% `{Addr, Port}' or a sockaddr map to `{ok, {IP, Port}}'; an IPv6 map keeps its flow label
-%% and scope: `{ok, {IP, Port, FlowInfo, ScopeId}}'.
-resolve_peer(Handle, #{family := F} = SockAddr) when F =:= inet; F =:= inet6 ->
-    try inet:ensure_sockaddr(SockAddr) of
+%% `{Addr, Port}' or a sockaddr map to `{ok, {IP, Port}}', the name looked up within what is
+%% left until `Deadline'; an IPv6 map keeps its flow label and scope:
+%% `{ok, {IP, Port, FlowInfo, ScopeId}}'.
+resolve_peer(Handle, #{} = SockAddr, Deadline) ->
+    case sockaddr_map(SockAddr) of
         #{family := inet6, addr := IP, port := Port, flowinfo := Flow, scope_id := Scope} ->
-            case resolve_peer(Handle, {IP, Port}) of
+            case resolve_peer(Handle, {IP, Port}, Deadline) of
                 {ok, {IP6, Port}} -> {ok, {IP6, Port, Flow, Scope}};
                 Other -> Other
             end;
-        #{addr := IP, port := Port} -> resolve_peer(Handle, {IP, Port})
-    catch
-        error:_ -> badarg
+        #{addr := IP, port := Port} ->
+            resolve_peer(Handle, {IP, Port}, Deadline);
+        badarg ->
+            badarg
     end;
-resolve_peer(_Handle, #{}) ->
-    badarg;
-resolve_peer(Handle, {Addr, Port}) when is_integer(Port), Port >= 0, Port =< 65535 ->
-    case inet:getaddr(translate(Addr, gen_sctp_nif:family(Handle)), gen_sctp_nif:family(Handle)) of
+resolve_peer(Handle, {Addr, Port}, Deadline) when is_integer(Port), Port >= 0, Port =< 65535 ->
+    Family = gen_sctp_nif:family(Handle),
+    case inet:getaddr(translate(Addr, Family), Family, remaining(Deadline)) of
         {ok, IP} -> {ok, {IP, Port}};
         {error, _} = Error -> Error
     end;
-resolve_peer(_Handle, {_Addr, Port}) when is_integer(Port) ->
+resolve_peer(_Handle, {_Addr, Port}, _Deadline) when is_integer(Port) ->
     {error, einval};
-resolve_peer(_Handle, _) ->
+resolve_peer(_Handle, _Peer, _Deadline) ->
     badarg.
+
+%% A sockaddr map of family inet or inet6 with the defaults filled in, as
+%% inet:ensure_sockaddr/1 makes it; `badarg' for another family or a key that it refuses.
+sockaddr_map(#{family := inet} = SockAddr) ->
+    known_keys(SockAddr, [family, addr, port]);
+sockaddr_map(#{family := inet6} = SockAddr) ->
+    known_keys(SockAddr, [family, addr, port, flowinfo, scope_id]);
+sockaddr_map(_SockAddr) ->
+    badarg.
+
+known_keys(SockAddr, Keys) ->
+    case map_size(maps:without(Keys, SockAddr)) of
+        0 -> inet:ensure_sockaddr(SockAddr);
+        _ -> badarg
+    end.
 
 translate(any, inet) -> {0, 0, 0, 0};
 translate(loopback, inet) -> {127, 0, 0, 1};
@@ -913,19 +979,41 @@ translate(any, inet6) -> {0, 0, 0, 0, 0, 0, 0, 0};
 translate(loopback, inet6) -> {0, 0, 0, 0, 0, 0, 0, 1};
 translate(Addr, _) -> Addr.
 
+%% `{IP, Port}', `{Family, {IP, Port}}' or a sockaddr map as the NIF takes an address:
+%% `{IP, Port}', or `{IP, Port, FlowInfo, ScopeId}' from an IPv6 map; `badarg' for any other
+%% term.
 sockaddr(_Family, {IP, Port}) when is_tuple(IP), is_integer(Port) -> {IP, Port};
 sockaddr(_Family, {F, {IP, Port}}) when F =:= inet; F =:= inet6 -> {IP, Port};
-sockaddr(Family, #{family := _} = SockAddr) ->
-    case inet:ensure_sockaddr(SockAddr) of
+sockaddr(Family, #{} = SockAddr) ->
+    case sockaddr_map(SockAddr) of
         #{family := inet6, addr := IP, port := Port, flowinfo := Flow, scope_id := Scope} ->
             {translate(IP, Family), Port, Flow, Scope};
         #{addr := IP, port := Port} ->
-            {translate(IP, Family), Port}
-    end.
+            {translate(IP, Family), Port};
+        badarg ->
+            badarg
+    end;
+sockaddr(_Family, _Addr) ->
+    badarg.
 
-%% Splits open/1's options into the family, type, bind addresses and socket options.
+%% `{ok, [ToAddr(A) || A <- Addrs]}', or `badarg' if `ToAddr' finds one bad.
+sockaddrs(ToAddr, Addrs) ->
+    sockaddrs(ToAddr, Addrs, []).
+
+sockaddrs(ToAddr, [A | As], Acc) ->
+    case ToAddr(A) of
+        badarg -> badarg;
+        Addr -> sockaddrs(ToAddr, As, [Addr | Acc])
+    end;
+sockaddrs(_ToAddr, [], Acc) ->
+    {ok, lists:reverse(Acc)};
+sockaddrs(_ToAddr, _Improper, _Acc) ->
+    badarg.
+
+%% Splits open/1's options into the family, type, bind addresses and socket options;
+%% `badarg' for a malformed one.
 open_opts(Opts, Forced) ->
-    try lists:foldl(fun open_opt/2, {inet, seqpacket, [], 0, []}, Opts) of
+    case fold_open_opts(Opts, {inet, seqpacket, [], 0, []}) of
         {Chosen, Type, IPs, Port, AllOpts} ->
             Family = case Forced of
                          default -> Chosen;
@@ -941,28 +1029,43 @@ open_opts(Opts, Forced) ->
                     end,
             {ok, Family, Type, Netns,
              [setelement(2, A, default_port(element(2, A), Port)) || A <- Addrs],
-             lists:reverse(SockOpts)}
-    catch
-        throw:badarg -> badarg
+             lists:reverse(SockOpts)};
+        badarg ->
+            badarg
     end.
 
-%% Takes the `{netns, File}' options out of the socket options; the last one wins, as in
-%% OTP. The file name goes to the NIF as a binary.
+fold_open_opts([Opt | Opts], Acc) ->
+    case open_opt(Opt, Acc) of
+        badarg -> badarg;
+        Acc1 -> fold_open_opts(Opts, Acc1)
+    end;
+fold_open_opts([], Acc) ->
+    Acc.
+
+%% Takes the `{netns, Name}' options (names already made binaries) out of the socket
+%% options; the last one wins, as in OTP.
 netns(Opts) ->
     case lists:partition(fun(O) -> is_tuple(O) andalso element(1, O) =:= netns end, Opts) of
         {[], Rest} -> {undefined, Rest};
-        {[{netns, File} | _], Rest} -> {netns_file(File), Rest}
+        {[{netns, Name} | _], Rest} -> {Name, Rest}
     end.
 
+%% The namespace file's name as the NIF takes it: a binary in the file name encoding;
+%% `badarg' for a term that names no file.
 netns_file(File) ->
-    Name = try unicode:characters_to_binary(File, unicode, file:native_name_encoding())
-           catch
-               error:_ -> badarg
-           end,
-    case Name of
-        <<_, _/binary>> -> Name;
-        _ -> throw(badarg)
+    Encoding = file:native_name_encoding(),
+    case is_chardata(File) andalso unicode:characters_to_binary(File, unicode, Encoding) of
+        <<_, _/binary>> = Name -> Name;
+        _ -> badarg
     end.
+
+%% What unicode:characters_to_binary/3 takes without raising: binaries, integers and lists
+%% of them, a binary in a list's tail too.
+is_chardata(Bin) when is_binary(Bin) -> true;
+is_chardata([C | Rest]) when is_integer(C) -> is_chardata(Rest);
+is_chardata([Part | Rest]) -> is_chardata(Part) andalso is_chardata(Rest);
+is_chardata([]) -> true;
+is_chardata(_) -> false.
 
 default_port(undefined, Port) -> Port;
 default_port(P, _Port) -> P.
@@ -984,13 +1087,16 @@ open_opt({Key, #{family := _} = SockAddr}, {_, Type, IPs, Port, SO})
            end,
     {maps:get(family, SockAddr), Type, [Addr | IPs], Port, SO};
 open_opt({Key, IP}, {F, Type, IPs, Port, SO}) when Key =:= ip; Key =:= ifaddr ->
-    Family = case IP of
-                 {_, _, _, _, _, _, _, _} -> inet6;
-                 _ when is_tuple(IP); IP =:= any; IP =:= loopback -> F;
-                 _ -> throw(badarg)
-             end,
-    {Family, Type, [{IP, undefined} | IPs], Port, SO};
+    case IP of
+        {_, _, _, _, _, _, _, _} -> {inet6, Type, [{IP, undefined} | IPs], Port, SO};
+        _ when is_tuple(IP); IP =:= any; IP =:= loopback ->
+            {F, Type, [{IP, undefined} | IPs], Port, SO};
+        _ -> badarg
+    end;
 open_opt({netns, File}, {F, Type, IPs, Port, SO}) ->
-    {F, Type, IPs, Port, [{netns, netns_file(File)} | SO]};
+    case netns_file(File) of
+        badarg -> badarg;
+        Name -> {F, Type, IPs, Port, [{netns, Name} | SO]}
+    end;
 open_opt(Opt, {F, Type, IPs, Port, SO}) ->
     {F, Type, IPs, Port, [Opt | SO]}.

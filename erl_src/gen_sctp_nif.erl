@@ -2,10 +2,10 @@
 %% The native functions behind gen_sctp. Each stub reports that the library is not loaded.
 -module(gen_sctp_nif).
 
--export([open/5, close/1, listen/2, accept/2, bindx/3, connect/2, connectx/2, family/1,
+-export([open/4, open_in_netns/5, close/1, listen/2, accept/2, bindx/3, connect/2, connectx/2, family/1,
          send/5, sendmsg/4, recv/2, cancel/1,
          setopts/2, getopts/2, handover_begin/1, handover_end/3,
-         sockname/1, peername/1, addresses/3, peeloff/2, getstat/2]).
+         sockname/1, peername/1, addresses/3, peeloff/2, peeloff_in_netns/2, getstat/2]).
 -export([monitor/1, cancel_monitor/1]).
 %% For the library's own tests only: deliberate faults and counters.
 -export([inject_panic/2, poller_panics/0, heap_in_use/0, read_ahead_len/1,
@@ -29,7 +29,8 @@ priv_dir() ->
             Dir
     end.
 
-open(_Family, _Type, _Netns, _Addrs, _Opts) -> ?NOT_LOADED.
+open(_Family, _Type, _Addrs, _Opts) -> ?NOT_LOADED.
+open_in_netns(_Family, _Type, _Netns, _Addrs, _Opts) -> ?NOT_LOADED.
 close(_Handle) -> ?NOT_LOADED.
 listen(_Handle, _Backlog) -> ?NOT_LOADED.
 accept(_Handle, _Tag) -> ?NOT_LOADED.
@@ -49,6 +50,7 @@ sockname(_Handle) -> ?NOT_LOADED.
 peername(_Handle) -> ?NOT_LOADED.
 addresses(_Handle, _AssocId, _Local) -> ?NOT_LOADED.
 peeloff(_Handle, _AssocId) -> ?NOT_LOADED.
+peeloff_in_netns(_Handle, _AssocId) -> ?NOT_LOADED.
 getstat(_Handle, _Names) -> ?NOT_LOADED.
 monitor(_Handle) -> ?NOT_LOADED.
 cancel_monitor(_MRef) -> ?NOT_LOADED.

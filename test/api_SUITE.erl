@@ -21,7 +21,7 @@
          mode_list_binary/1, error_string/1, inet_functions/1,
          socknames_peernames/1, peeloff/1, controlling_process_not_owner/1,
          controlling_process_moves_messages/1, controlling_process_owner_death/1,
-         owner_death_closes/1, large_message/1]).
+         owner_death_closes/1, large_message/1, kernel_einval_returned/1]).
 
 -import(sctp_test, [server/1, pair/1, initmsg/0, recv_event/1, peer_sees_end/2, assert_empty_mailbox/0,
                     free_port/0, async/1, await/1, await/2, wait_blocked/1, poll_until/3,
@@ -37,7 +37,8 @@ all() ->
      recv_active_einval, close_while_recv, eof_shutdown, abort_comm_lost,
      mode_list_binary, error_string, inet_functions, socknames_peernames, peeloff,
      controlling_process_not_owner, controlling_process_moves_messages,
-     controlling_process_owner_death, owner_death_closes, large_message].
+     controlling_process_owner_death, owner_death_closes, large_message,
+     kernel_einval_returned].
 
 %%% Helpers
 
@@ -711,3 +712,30 @@ large_message(_Config) ->
     true = Got2 =:= Huge,
     <<"small">> = Got3,
     [ok = gen_sctp:close(X) || X <- [S, C]].
+
+%% A well-formed request that the kernel refuses with EINVAL gives {error, einval}, at open
+%% as elsewhere: one address bound twice, or a second address with a port other than the
+%% socket's. A malformed argument, and at open an option that cannot be set, still raise
+%% badarg, as in OTP.
+kernel_einval_returned(_Config) ->
+    {error, einval} = gen_sctp:open([{ip, ?L}, {ip, ?L}]),
+    Port = free_port(),
+    {error, einval} =
+        gen_sctp:open([{ifaddr, #{family => inet, addr => ?L, port => Port}},
+                       {ifaddr, #{family => inet, addr => {127, 0, 0, 2}, port => Port + 1}}]),
+    {ok, S} = gen_sctp:open([{ip, ?L}]),
+    {ok, SPort} = inet:port(S),
+    {error, einval} = gen_sctp:bindx(S, add, [?L]),
+    {error, einval} = gen_sctp:bindx(S, add, [{{127, 0, 0, 2}, SPort + 1}]),
+    ok = gen_sctp:bindx(S, add, [{127, 0, 0, 2}]),
+    {ok, Names} = gen_sctp:socknames(S),
+    [?L, {127, 0, 0, 2}] = lists:sort([IP || {IP, _} <- Names]),
+    %% min above max: the kernel refuses the value.
+    Refused = {sctp_rtoinfo, #sctp_rtoinfo{initial = 100, max = 50, min = 200}},
+    {error, einval} = inet:setopts(S, [Refused]),
+    {error, badarg} = sctp_test:raised(fun() -> gen_sctp:open([{ip, ?L}, Refused]) end),
+    %% An IPv6 address for an IPv4 socket is a bad argument.
+    {error, badarg} =
+        sctp_test:raised(fun() -> gen_sctp:open([{ip, {0, 0, 0, 0, 0, 0, 0, 1}}, inet]) end),
+    {error, badarg} = sctp_test:raised(fun() -> gen_sctp:open([{ip, ?L}, {ip, "nope"}]) end),
+    ok = gen_sctp:close(S).

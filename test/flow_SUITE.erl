@@ -18,7 +18,7 @@
          concurrent_senders/1, handover_under_load_active_true/1,
          handover_under_load_active_n/1, read_ahead_delivered_when_active/1,
          read_ahead_follows_peeloff/1, end_of_input_stops_watching/1,
-         non_block_send_eagain/1]).
+         non_block_send_eagain/1, close_before_retry/1]).
 
 -import(sctp_test, [server/1, pair/1, recv_event/1, full_pair/1, numbered/1, async/1,
                     await/1, await/2, wait_blocked/1, poll_until/3, nif_handle/1]).
@@ -31,7 +31,8 @@ all() ->
     [full_buffer_times_out, blocked_send_resumes, full_association_blocks_nothing_else,
      close_wakes_blocked_sender, concurrent_senders, handover_under_load_active_true,
      handover_under_load_active_n, read_ahead_delivered_when_active,
-     read_ahead_follows_peeloff, end_of_input_stops_watching, non_block_send_eagain].
+     read_ahead_follows_peeloff, end_of_input_stops_watching, non_block_send_eagain,
+     close_before_retry].
 
 %% Linux shares one send buffer among a socket's associations unless
 %% sndbuf_policy is 1; that case needs one buffer per association.
@@ -367,4 +368,31 @@ until_eagain(Send, I, Budget) ->
         ok -> until_eagain(Send, I + 1, Budget - 1);
         {error, eagain} -> I;
         Other -> ct:fail({send, I, Other})
+    end.
+
+%% A sender woken for room that finds the socket closed when it retries gets
+%% {error, closed}: it is kept from running while the peer makes room and its wake-up
+%% arrives, and the socket is closed before it runs again.
+close_before_retry(_Config) ->
+    #{s := S, c := C, ca := CA, last := Last} = full_pair(300),
+    ok = inet:setopts(C, [{send_timeout, infinity}]),
+    {Pid, _} = Sender = async(fun() -> gen_sctp:send(C, CA, 0, numbered(Last + 1)) end),
+    wait_blocked(Pid),
+    true = erlang:suspend_process(Pid),
+    ok = drain(S, 1, Last),
+    ok = await_messages(Pid, 200),
+    ok = gen_sctp:close(C),
+    true = erlang:resume_process(Pid),
+    {error, closed} = await(Sender, ?LONG),
+    %% The message never went out: the peer's next message is the end of the association.
+    {ok, {_, _, _, #sctp_shutdown_event{}}} = gen_sctp:recv(S, ?T),
+    ok = gen_sctp:close(S).
+
+%% Waits until Pid has a message in its mailbox.
+await_messages(Pid, 0) ->
+    ct:fail({no_message, Pid});
+await_messages(Pid, Tries) ->
+    case erlang:process_info(Pid, message_queue_len) of
+        {message_queue_len, 0} -> ct:sleep(50), await_messages(Pid, Tries - 1);
+        {message_queue_len, _} -> ok
     end.

@@ -21,7 +21,7 @@
          primary_switch/1, peer_primary_switch/1, heartbeat_params/1,
          bindx_addresses/1, peeloff_under_traffic/1, accept_backlog/1,
          accept_inherits_active/1, many_associations/1, connectx_several_addresses/1,
-         v6only/1, link_local_v6/1]).
+         v6only/1, link_local_v6/1, peeloff_unknown_assoc/1]).
 
 -define(A1, {10, 1, 0, 1}).
 -define(A2, {10, 2, 0, 1}).
@@ -45,7 +45,7 @@ all() ->
     [failover_v4, failover_v6, failover_mixed, v4_mapped, primary_switch,
      peer_primary_switch, heartbeat_params, bindx_addresses, peeloff_under_traffic,
      accept_backlog, accept_inherits_active, many_associations, connectx_several_addresses,
-     v6only, link_local_v6].
+     v6only, link_local_v6, peeloff_unknown_assoc].
 
 init_per_suite(Config) ->
     case os:cmd("id -u") of
@@ -733,3 +733,10 @@ await_peer_count(C, Id, N) ->
                                 ({error, _}) -> false
                              end),
     ok.
+
+%% A socket of another network namespace is peeled off from within that namespace; an
+%% association it does not have gives {error, einval} there as it does here.
+peeloff_unknown_assoc(_Config) ->
+    {ok, S} = open(b, inet, [?B1], []),
+    {error, einval} = gen_sctp:peeloff(S, 12345),
+    close_all([S]).

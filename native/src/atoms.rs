@@ -6,6 +6,8 @@ rustler::atoms! {
     undefined,
     closed,
     wait,
+    infinity,
+    other_netns,
     badarg,
     sctp,
     sctp_error,
@@ -19,6 +21,8 @@ rustler::atoms! {
     inet_tag = "$inet",
     gen_sctp,
     gen_sctp_nif,
+    // The poller's wake-up of a waiting call, `{'$gen_sctp_ready', Tag}`; the shim knows it
+    // by its tag alone.
     ready_tag = "$gen_sctp_ready",
     // socket monitors
     down_tag = "DOWN",

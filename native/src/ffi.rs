@@ -8,6 +8,7 @@
 use std::io;
 use std::mem::{size_of, MaybeUninit};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::ptr;
 
@@ -350,7 +351,8 @@ pub fn sctp_socket(family: i32, sock_type: i32) -> io::Result<OwnedFd> {
 /// A new SCTP socket, as `sctp_socket`, in the network namespace that the file `netns`
 /// names (such as `/var/run/netns/NAME`). A thread of its own enters the namespace and ends
 /// once the socket exists, so no scheduler thread ever changes namespace; the socket stays
-/// in the namespace it was created in.
+/// in the namespace it was created in. The caller waits for that thread: a dirty
+/// scheduler's work.
 pub fn sctp_socket_in(netns: &Path, family: i32, sock_type: i32) -> io::Result<OwnedFd> {
     std::thread::scope(|scope| {
         scope
@@ -433,28 +435,45 @@ pub fn connectx(fd: RawFd, packed: &[u8]) -> io::Result<AssocId> {
     }
 }
 
-/// sctp_peeloff(3): branches an association off into a new one-to-one socket. The kernel
-/// peels off only within the caller's network namespace (`EINVAL` otherwise), so for a
-/// socket of another namespace the call is made from a thread that enters the socket's.
-pub fn peeloff(fd: RawFd, assoc_id: AssocId) -> io::Result<OwnedFd> {
-    match peeloff_here(fd, assoc_id) {
-        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
-            in_netns_of(fd, || peeloff_here(fd, assoc_id)).unwrap_or(Err(e))
-        }
-        result => result,
+/// sctp_peeloff(3) for a socket of another network namespace: made from a thread of its
+/// own that enters the socket's namespace, which the caller waits for (so the caller
+/// blocks: a dirty scheduler's work). `EINVAL` when that namespace cannot be entered,
+/// as the kernel answers from outside it.
+pub fn peeloff_in_netns(fd: RawFd, assoc_id: AssocId) -> io::Result<OwnedFd> {
+    in_netns_of(fd, || peeloff(fd, assoc_id))
+        .unwrap_or_else(|| Err(io::Error::from_raw_os_error(libc::EINVAL)))
+}
+
+/// True if socket `fd` lives in a network namespace other than the calling thread's;
+/// false also when that cannot be told.
+pub fn in_other_netns(fd: RawFd) -> bool {
+    let Some(theirs) = netns_of(fd) else {
+        return false;
+    };
+    let ours = std::fs::metadata("/proc/thread-self/ns/net");
+    let theirs = std::fs::File::from(theirs).metadata();
+    match (ours, theirs) {
+        (Ok(ours), Ok(theirs)) => (ours.dev(), ours.ino()) != (theirs.dev(), theirs.ino()),
+        _ => false,
     }
 }
 
-/// Runs `f` on a thread of its own in the network namespace of socket `fd`; `None` when
-/// that namespace cannot be entered (then `f` would fail the same way here).
+/// The network namespace of socket `fd`, as a new fd; `None` when the kernel will not
+/// give it (without `CAP_NET_ADMIN` there).
+fn netns_of(fd: RawFd) -> Option<OwnedFd> {
+    // SAFETY: SIOCGSKNS takes no argument; a non-negative result is a new fd that we own.
+    let ns = cvt(unsafe { libc::ioctl(fd, libc::SIOCGSKNS as _) }).ok()?;
+    // SAFETY: `ns` was just returned by ioctl(2) and is owned by nobody else.
+    Some(unsafe { OwnedFd::from_raw_fd(ns) })
+}
+
+/// Runs `f` on a thread of its own in the network namespace of socket `fd`, and waits for
+/// it; `None` when that namespace cannot be entered.
 fn in_netns_of<T: Send>(
     fd: RawFd,
     f: impl FnOnce() -> io::Result<T> + Send,
 ) -> Option<io::Result<T>> {
-    // SAFETY: SIOCGSKNS takes no argument; a non-negative result is a new fd that we own.
-    let ns = cvt(unsafe { libc::ioctl(fd, libc::SIOCGSKNS as _) }).ok()?;
-    // SAFETY: `ns` was just returned by ioctl(2) and is owned by nobody else.
-    let ns = unsafe { OwnedFd::from_raw_fd(ns) };
+    let ns = netns_of(fd)?;
     std::thread::scope(|scope| {
         scope
             .spawn(|| {
@@ -469,7 +488,10 @@ fn in_netns_of<T: Send>(
     })
 }
 
-fn peeloff_here(fd: RawFd, assoc_id: AssocId) -> io::Result<OwnedFd> {
+/// sctp_peeloff(3): branches an association off into a new one-to-one socket. The kernel
+/// peels off only within the caller's network namespace and answers `EINVAL` from any
+/// other (see `in_other_netns` and `peeloff_in_netns`).
+pub fn peeloff(fd: RawFd, assoc_id: AssocId) -> io::Result<OwnedFd> {
     let mut arg = sctp_peeloff_arg {
         associd: assoc_id,
         sd: -1,

@@ -1,5 +1,7 @@
-//! NIF entry points: decode terms, call the socket layer, encode results. Nothing here
-//! blocks: a call that would block registers the caller as a waiter and answers `wait`.
+//! NIF entry points: decode terms, call the socket layer, encode results. A call that would
+//! wait for the network registers the caller as a waiter and answers `wait` instead. Work
+//! in another network namespace, which takes a thread of its own, runs on dirty I/O
+//! schedulers (`open_in_netns`, `peeloff_in_netns`); the rest never blocks.
 
 use std::cell::RefCell;
 use std::ffi::OsStr;
@@ -68,7 +70,7 @@ fn apply_defaults(fd: i32) -> Result<()> {
 }
 
 fn bind_all(fd: i32, addrs: &[SocketAddr]) -> Result<()> {
-    let (first, rest) = addrs.split_first().ok_or_else(einval)?;
+    let (first, rest) = addrs.split_first().ok_or(Error::Badarg)?;
     let (raw, len) = addr::to_raw(first);
     ffi::bind(fd, &raw, len)?;
     if !rest.is_empty() {
@@ -108,39 +110,48 @@ fn bindx<'a>(env: Env<'a>, socket: Sock, add: bool, addrs: Vec<Term<'a>>) -> Ter
     ok_reply(env, result)
 }
 
-/// Opens, configures and binds a socket owned by the caller. `Opts` are already known to be
-/// valid option terms; an option the kernel refuses fails the open.
+/// Opens, configures and binds a socket owned by the caller (see `open_socket`).
 #[rustler::nif]
 fn open<'a>(
     env: Env<'a>,
     family: Atom,
     kind: Atom,
-    netns: Term<'a>,
     addrs: Vec<Term<'a>>,
     opts: Vec<Term<'a>>,
 ) -> Term<'a> {
-    reply(env, open_socket(env, family, kind, netns, addrs, opts))
+    reply(env, open_socket(env, family, kind, None, addrs, opts))
 }
 
-/// The `netns` argument of `open`: `undefined`, or the namespace file's name as a binary.
-fn decode_netns(term: Term) -> Result<Option<PathBuf>> {
-    if let Ok(name) = term.decode::<Binary>() {
-        if name.is_empty() || name.contains(&0) {
-            return Err(Error::Badarg);
-        }
-        return Ok(Some(PathBuf::from(OsStr::from_bytes(name.as_slice()))));
+/// `open` in the network namespace that the file named `netns` (a binary) stands for. The
+/// socket is created from a thread of its own, which this call waits for: it runs on a
+/// dirty I/O scheduler.
+#[rustler::nif(schedule = "DirtyIo")]
+fn open_in_netns<'a>(
+    env: Env<'a>,
+    family: Atom,
+    kind: Atom,
+    netns: Binary<'a>,
+    addrs: Vec<Term<'a>>,
+    opts: Vec<Term<'a>>,
+) -> Term<'a> {
+    if netns.is_empty() || netns.contains(&0) {
+        return Error::Badarg.encode(env);
     }
-    match term.atom_to_string()?.as_str() {
-        "undefined" => Ok(None),
-        _ => Err(Error::Badarg),
-    }
+    let netns = PathBuf::from(OsStr::from_bytes(netns.as_slice()));
+    let result = open_socket(env, family, kind, Some(netns), addrs, opts);
+    reply(env, result)
 }
 
+/// Opens a socket owned by the caller, sets `opts` and binds `addrs`. As OTP's `open`: a
+/// malformed argument is `badarg`, and so is an option that cannot be set, whether its
+/// value is malformed or the kernel refuses it (`options::set` answers `einval` for both,
+/// as OTP's driver does). What the kernel answers to creating and binding the socket is
+/// the result, `einval` included.
 fn open_socket<'a>(
     env: Env<'a>,
     family: Atom,
     kind: Atom,
-    netns: Term<'a>,
+    netns: Option<PathBuf>,
     addrs: Vec<Term<'a>>,
     opts: Vec<Term<'a>>,
 ) -> Result<(Atom, Sock)> {
@@ -158,7 +169,12 @@ fn open_socket<'a>(
         return Err(Error::Badarg);
     }
     let addrs = decode_sockaddrs(addrs, family).map_err(|_| Error::Badarg)?;
-    let fd = match decode_netns(netns)? {
+    // An IPv6 address for an IPv4 socket is a bad argument, not the kernel's `EINVAL`.
+    let v6 = family == libc::AF_INET6;
+    if addrs.iter().any(|a| a.is_ipv6() != v6) {
+        return Err(Error::Badarg);
+    }
+    let fd = match netns {
         None => ffi::sctp_socket(family, sock_type)?,
         Some(path) => ffi::sctp_socket_in(&path, family, sock_type)?,
     };
@@ -174,7 +190,7 @@ fn open_socket<'a>(
             fd: raw,
             passive_now: false,
         };
-        options::set(&mut ctx, &opts)?;
+        options::set(&mut ctx, &opts).map_err(|_| Error::Badarg)?;
         let passive_now = ctx.passive_now;
         bind_all(raw, &addrs)?;
         st.owner_monitor = env.monitor(&socket, &owner);
@@ -324,14 +340,16 @@ fn connectx<'a>(env: Env<'a>, socket: Sock, peers: Vec<Term<'a>>) -> Term<'a> {
     reply(env, result.map(|id| (atoms::ok(), id)))
 }
 
-/// Sends `data` with `info`; on a full buffer registers the caller to be woken with `tag`.
-fn send_with(
-    env: Env,
+/// Sends `data` with `info`. On a full buffer, registers the caller to be woken with `tag`
+/// and answers `{wait, SendTimeout}`: the socket's `send_timeout` (ms or `infinity`), read
+/// under the lock that registered the wait, which bounds it.
+fn send_with<'a>(
+    env: Env<'a>,
     socket: &Sock,
-    tag: Term,
+    tag: Term<'a>,
     info: &ffi::sctp_sndrcvinfo,
-    data: Term,
-) -> Result<Atom> {
+    data: Term<'a>,
+) -> Result<Term<'a>> {
     // As OTP: data that is not iodata is an error result, not an exception.
     let data = Binary::from_iolist(data).map_err(|_| Error::Posix(libc::EINVAL))?;
     let sent = socket.with_fd(|fd| match ffi::sendmsg(fd, data.as_slice(), info, None) {
@@ -343,9 +361,9 @@ fn send_with(
         Err(e) => Err(e.into()),
     })?;
     if sent {
-        return Ok(atoms::ok());
+        return Ok(atoms::ok().encode(env));
     }
-    {
+    let timeout = {
         let mut st = socket.state();
         if socket.is_closed() {
             return Err(Error::Closed);
@@ -354,9 +372,14 @@ fn send_with(
             return Err(Error::Posix(libc::EAGAIN));
         }
         st.flow.wait_to_write(Waiter::new(env.pid(), tag));
-    }
+        st.send_timeout
+    };
     poller::watch(socket.clone());
-    Ok(atoms::wait())
+    let timeout = match timeout {
+        Some(ms) => ms.encode(env),
+        None => atoms::infinity().encode(env),
+    };
+    Ok((atoms::wait(), timeout).encode(env))
 }
 
 #[rustler::nif]
@@ -608,22 +631,48 @@ fn addresses(env: Env, socket: Sock, assoc_id: AssocId, local: bool) -> Term {
 }
 
 /// Branches an association off into a new one-to-one socket owned by the caller. It keeps
-/// the parent's options, its active mode included.
+/// the parent's options, its active mode included. For a socket of another network
+/// namespace, which the kernel peels off only from within that namespace, answers
+/// `other_netns`: `peeloff_in_netns` does it there.
 #[rustler::nif]
 fn peeloff(env: Env, socket: Sock, assoc_id: AssocId) -> Term {
     // The lock keeps the poller from reading ahead while the kernel moves the association.
     let mut parent = socket.state();
+    let peeled = socket.with_fd(|fd| match ffi::peeloff(fd, assoc_id) {
+        Err(e) if e.raw_os_error() == Some(libc::EINVAL) && ffi::in_other_netns(fd) => Ok(None),
+        result => Ok(Some(result?)),
+    });
+    match peeled {
+        Ok(Some(fd)) => reply(env, adopt(env, &socket, &mut parent, assoc_id, fd)),
+        Ok(None) => atoms::other_netns().encode(env),
+        Err(e) => e.encode(env),
+    }
+}
+
+/// `peeloff` for a socket of another network namespace: made from a thread of its own in
+/// that namespace, which this call waits for, so it runs on a dirty I/O scheduler.
+#[rustler::nif(schedule = "DirtyIo")]
+fn peeloff_in_netns(env: Env, socket: Sock, assoc_id: AssocId) -> Term {
+    let mut parent = socket.state();
     let result = socket
-        .with_fd(|fd| Ok(ffi::peeloff(fd, assoc_id)?))
-        .map(|fd| {
-            let early = parent.flow.split_off_assoc(assoc_id);
-            (atoms::ok(), branch(env, &socket, &parent, fd, early))
-        })
-        .and_then(|(ok, child)| {
-            inherit_peeloff_options(env, &socket, &mut parent, &child)?;
-            Ok((ok, child))
-        });
+        .with_fd(|fd| Ok(ffi::peeloff_in_netns(fd, assoc_id)?))
+        .and_then(|fd| adopt(env, &socket, &mut parent, assoc_id, fd));
     reply(env, result)
+}
+
+/// The socket that peeloff made of association `assoc_id`, with the messages of it read
+/// ahead and the parent's options.
+fn adopt(
+    env: Env,
+    socket: &Sock,
+    parent: &mut State,
+    assoc_id: AssocId,
+    fd: OwnedFd,
+) -> Result<(Atom, Sock)> {
+    let early = parent.flow.split_off_assoc(assoc_id);
+    let child = branch(env, socket, parent, fd, early);
+    inherit_peeloff_options(env, socket, parent, &child)?;
+    Ok((atoms::ok(), child))
 }
 
 /// The socket options a peeled-off socket takes from its parent, as OTP 27.2+ copies them
