@@ -79,7 +79,9 @@ pub fn close(socket: &Socket, st: &mut State) {
 
 /// Has the poller drop `sockets`, from a resource callback that must not free its own.
 pub fn release(sockets: Vec<ResourceArc<Socket>>) {
-    send(Command::Release(sockets));
+    if !sockets.is_empty() {
+        send(Command::Release(sockets));
+    }
 }
 
 /// Panics the poller caught: each ended one wake-up's work on one socket.
