@@ -170,25 +170,19 @@ status(S, #sctp_assoc_change{assoc_id = Id}) ->
     Status.
 
 %% A passive socket whose last reference is gone (owner alive) is closed when
-%% garbage-collected. Its own fd is followed, not the node's count of fds, which the
-%% previous case's peer node may still be lowering.
+%% garbage-collected.
 dropped_socket_releases_fd(_Config) ->
+    Before = fd_count(),
     Holder = async(fun() ->
-                           Before = socket_fds(),
                            {ok, _Dropped} = gen_sctp:open([{ip, ?L}]),
-                           [Ours] = socket_fds() -- Before,
+                           Opened = fd_count(),
                            erlang:garbage_collect(),
-                           {Ours, lists:member(Ours, socket_fds())}
+                           {Opened, fd_count()}
                    end),
-    {Ours, Open} = await(Holder, ?T),
-    ct:pal("the dropped socket ~s still open after the holder's GC: ~p", [Ours, Open]),
-    false = Open.
-
-%% The sockets among this node's open fds, as the kernel names them (socket:[Inode]).
-socket_fds() ->
-    {ok, Fds} = file:list_dir("/proc/self/fd"),
-    Links = [file:read_link("/proc/self/fd/" ++ Fd) || Fd <- Fds],
-    [Link || {ok, "socket:" ++ _ = Link} <- Links].
+    {Opened, AfterGc} = await(Holder, ?T),
+    ct:pal("fds: ~p before, ~p open, ~p after the holder's GC", [Before, Opened, AfterGc]),
+    Opened = Before + 1,
+    Before = AfterGc.
 
 %% Many open/close cycles: fds and memory return to where they were.
 open_close_cycles(_Config) ->
