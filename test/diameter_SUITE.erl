@@ -114,13 +114,15 @@ service(Host) ->
 
 %% Five streams each way; requests rotate over them and go unordered once the
 %% capabilities exchange is over. Reconnects every second while the server is
-%% away.
+%% away, and is back up after one answered watchdog request over the new
+%% association, not RFC 3539's three, 30 s apart.
 client_transport(Port) ->
     [{transport_module, diameter_sctp},
      {transport_config, [{raddr, ?L}, {rport, Port}, {ip, ?L}, {unordered, true},
                          {sctp_initmsg, #sctp_initmsg{num_ostreams = ?STREAMS,
                                                       max_instreams = ?STREAMS}}]},
-     {connect_timer, 1000}].
+     {connect_timer, 1000},
+     {watchdog_config, [{okay, 1}]}].
 
 %% In the server node: diameter listening on Port of 127.0.0.1.
 start_server(Port) ->
