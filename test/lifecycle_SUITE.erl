@@ -128,8 +128,13 @@ owner_killed_releases_fd(_Config) ->
 
 %% The peer is another Erlang node, killed with SIGKILL while a message it
 %% never read waits in its socket: its kernel aborts the association and our
-%% side gets comm_lost. The peer runs OTP's own gen_sctp.
+%% side gets comm_lost. The peer runs OTP's own gen_sctp. The case ends once
+%% the node's fds are back to those before the peer started, less the closed
+%% socket: the peer's port closes its pipes a moment after the node is gone,
+%% and the next case counts fds.
 peer_node_killed(_Config) ->
+    {ok, C} = gen_sctp:open([{ip, ?L}, {active, true}]),
+    Fds = fd_count(),
     {ok, Peer, _} = peer:start(#{connection => standard_io, env => [{"ERL_LIBS", false}],
                                  wait_boot => ?LONG}),
     {PeerPort, OsPid} = peer_eval(Peer,
@@ -140,7 +145,6 @@ peer_node_killed(_Config) ->
                                   "    {ok, P} = inet:port(S), Parent ! {port, P},"
                                   "    receive stop -> ok end end),"
                                   "receive {port, P} -> {P, os:getpid()} end."),
-    {ok, C} = gen_sctp:open([{ip, ?L}, {active, true}]),
     {ok, #sctp_assoc_change{state = comm_up} = CA} =
         gen_sctp:connect(C, ?L, PeerPort, [], ?T),
     ok = gen_sctp:send(C, CA, 0, <<"never read">>),
@@ -156,7 +160,8 @@ peer_node_killed(_Config) ->
             ct:fail({no_comm_lost, process_info(self(), messages)})
     end,
     try peer:stop(Peer) catch exit:_ -> ok end,
-    ok = gen_sctp:close(C).
+    ok = gen_sctp:close(C),
+    ok = await_fd_count(Fds - 1).
 
 peer_eval(Peer, Source) ->
     {ok, Tokens, _} = erl_scan:string(Source),
