@@ -444,8 +444,9 @@ pub fn peeloff_in_netns(fd: RawFd, assoc_id: AssocId) -> io::Result<OwnedFd> {
         .unwrap_or_else(|| Err(io::Error::from_raw_os_error(libc::EINVAL)))
 }
 
-/// True if socket `fd` lives in a network namespace other than the calling thread's;
-/// false also when that cannot be told.
+/// True if socket `fd` lives in a network namespace other than the calling thread's, or
+/// may: when the socket's namespace is known but this thread's cannot be read (no
+/// procfs), `peeloff_in_netns` is worth a try. False when the socket's is not known.
 pub fn in_other_netns(fd: RawFd) -> bool {
     let Some(theirs) = netns_of(fd) else {
         return false;
@@ -454,7 +455,7 @@ pub fn in_other_netns(fd: RawFd) -> bool {
     let theirs = std::fs::File::from(theirs).metadata();
     match (ours, theirs) {
         (Ok(ours), Ok(theirs)) => (ours.dev(), ours.ino()) != (theirs.dev(), theirs.ino()),
-        _ => false,
+        _ => true,
     }
 }
 
