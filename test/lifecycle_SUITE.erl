@@ -17,7 +17,7 @@
          slow_receiver_active_n/1]).
 
 -import(sctp_test, [server/1, pair/1, recv_event/1, peer_sees_end/2, async/1, await/2,
-                    poll_until/3, fd_count/0]).
+                    poll_until/3, fd_count/0, status/2]).
 
 %% Cycle counts; GEN_SCTP_OPEN_CYCLES and GEN_SCTP_ASSOC_CYCLES override them.
 -define(OPEN_CYCLES, 100000).
@@ -168,11 +168,6 @@ peer_eval(Peer, Source) ->
     {ok, Exprs} = erl_parse:parse_exprs(Tokens),
     {value, Value, _} = peer:call(Peer, erl_eval, exprs, [Exprs, []], ?T),
     Value.
-
-%% The status of association Assoc of socket S.
-status(S, #sctp_assoc_change{assoc_id = Id}) ->
-    {ok, [{sctp_status, Status}]} = inet:getopts(S, [{sctp_status, #sctp_status{assoc_id = Id}}]),
-    Status.
 
 %% A passive socket whose last reference is gone (owner alive) is closed when
 %% garbage-collected.

@@ -15,7 +15,7 @@
          server/1, server/2, pair/1, initmsg/0, recv_event/1, peer_sees_end/2, assert_empty_mailbox/0,
          full_pair/1, numbered/1, free_port/0, async/1, await/1, await/2, wait_blocked/1,
          not_returned/1, raised/1, poll_until/3, poll_until/4, recv_data/2, recv_data/3,
-         nif_handle/1, fd_count/0]).
+         nif_handle/1, fd_count/0, status/2]).
 
 %% A receiver that never reads, with the smallest buffers the kernel allows,
 %% fills its peer's send buffer after a few messages.
@@ -158,22 +158,46 @@ peer_sees_end(S, AssocId) ->
     end.
 
 %% A server that never reads and a client with one association to it whose send
-%% buffer is full: messages 1..Last went out on stream 0, the last ones sit
-%% unacknowledged in the client's queue. send_timeout is left at SendTimeout.
+%% buffer is full and stays so: messages 1..Last went out on stream 0, the last ones
+%% sit unacknowledged in the client's queue. send_timeout is left at SendTimeout.
 full_pair(SendTimeout) ->
     #{c := C, ca := CA} = Pair = pair(?SMALL_BUF),
     ok = inet:setopts(C, [{send_timeout, SendTimeout}]),
-    Last = fill(C, CA, 1, 5000),
+    Last = fill(C, CA, 0, 0, 100),
     ct:pal("send buffer full after ~p messages", [Last]),
     true = Last > 0,
     Pair#{last => Last}.
 
-%% Sends numbered messages from I on until one times out.
-fill(_C, _CA, I, 0) ->
+%% Sends numbered messages after Sent, in rounds that end with a send timing out, until
+%% no room can come: a timed-out send shows only that none came for send_timeout, and an
+%% acknowledgement on its way frees some. None can come once the peer's window is
+%% closed with at most one chunk in flight, a window probe the peer drops; that chunk
+%% could also be data about to be acknowledged, so the window must be found closed after
+%% two rounds in a row that sent nothing (Closed counts them).
+fill(C, CA, Sent, Closed, Rounds) ->
+    Last = send_until_timeout(C, CA, Sent + 1, 5000),
+    Nothing = Last =:= Sent andalso window_closed(status(C, CA)),
+    if
+        Nothing, Closed >= 1 -> Last;
+        Rounds =< 1 -> ct:fail({send_buffer_never_settled, Last, status(C, CA)});
+        Nothing -> fill(C, CA, Last, Closed + 1, Rounds - 1);
+        true -> fill(C, CA, Last, 0, Rounds - 1)
+    end.
+
+window_closed(#sctp_status{rwnd = Rwnd, unackdata = Unacked}) ->
+    Rwnd =:= 0 andalso Unacked =< 1.
+
+%% The status of association Assoc of socket S.
+status(S, #sctp_assoc_change{assoc_id = Id}) ->
+    {ok, [{sctp_status, Status}]} = inet:getopts(S, [{sctp_status, #sctp_status{assoc_id = Id}}]),
+    Status.
+
+%% Sends numbered messages from I on until one times out; returns the last one sent.
+send_until_timeout(_C, _CA, I, 0) ->
     ct:fail({send_buffer_never_full, I});
-fill(C, CA, I, Budget) ->
+send_until_timeout(C, CA, I, Budget) ->
     case gen_sctp:send(C, CA, 0, numbered(I)) of
-        ok -> fill(C, CA, I + 1, Budget - 1);
+        ok -> send_until_timeout(C, CA, I + 1, Budget - 1);
         {error, timeout} -> I - 1;
         Other -> ct:fail({send, I, Other})
     end.
