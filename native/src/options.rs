@@ -36,11 +36,19 @@ mod names {
         sctp_rtoinfo, sctp_associnfo, sctp_delayed_ack_time, sctp_adaptation_layer,
         sctp_peer_addr_params, sctp_primary_addr, sctp_set_peer_primary_addr, sctp_status,
         sctp_get_peer_addr_info, bind_to_device,
+        sctp_pr_supported, sctp_reconfig_supported, sctp_interleaving_supported,
+        sctp_auth_supported, sctp_asconf_supported, sctp_ecn_supported,
+        sctp_expose_potentially_failed_state, sctp_enable_stream_reset, sctp_stream_scheduler,
+        sctp_stream_scheduler_value, sctp_remote_udp_encaps_port, sctp_pr_assoc_status,
+        sctp_pr_stream_status,
         // records
         sctp_event_subscribe, sctp_assocparams, sctp_assoc_value, sctp_setadaptation,
         sctp_paddrparams, sctp_prim, sctp_setpeerprim, sctp_paddrinfo,
+        sctp_default_prinfo, sctp_stream_value, sctp_udpencaps, sctp_prstatus,
         // values
         infinity,
+        none, rtx, prio, all, reset_streams, reset_assoc, change_assoc, fcfs, rr, fc, wfq,
+        unset, disable, enable,
         hb_enable, hb_disable, hb_demand, pmtud_enable, pmtud_disable, sackdelay_enable,
         sackdelay_disable,
         inactive, unconfirmed,
@@ -84,17 +92,19 @@ enum How {
     /// The value field of a record option, set and read bare, with the keys `undefined`
     /// (for `#sctp_assoc_value{}`: assoc id 0, the endpoint).
     Bare(&'static dyn RecordOpt),
+    /// `Bare` for the endpoint, or the whole record for what its keys name.
+    Keyed(&'static dyn RecordOpt),
     /// Anything else; no setter for a read-only option.
     Fns(Option<Setter>, Getter),
 }
 
-use How::{Bare, Bool, Fns, Int, Record, Uint};
+use How::{Bare, Bool, Fns, Int, Keyed, Record, Uint};
 use Request::{Ignored, Keys};
 
 impl How {
     fn settable(&self) -> bool {
         match self {
-            Record(r) | Bare(r) => r.settable(),
+            Record(r) | Bare(r) | Keyed(r) => r.settable(),
             Fns(set, _) => set.is_some(),
             _ => true,
         }
@@ -107,6 +117,8 @@ impl How {
             Bool(level, name) => set_pod(c.fd, level, name, &i32::from(v.decode::<bool>()?)),
             Record(r) => r.set(c, v),
             Bare(r) => r.set_bare(c, v),
+            Keyed(r) if v.is_tuple() => r.set(c, v),
+            Keyed(r) => r.set_bare(c, v),
             Fns(set, _) => set.ok_or_else(einval)?(c, v),
         }
     }
@@ -119,6 +131,8 @@ impl How {
             Bool(level, name) => Ok((get_pod(c.fd, level, name, 0i32)? != 0).encode(env)),
             Record(r) => r.get(c, env, arg),
             Bare(r) => r.get_bare(c, env),
+            Keyed(r) if arg.is_none() => r.get_bare(c, env),
+            Keyed(r) => r.get(c, env, arg),
             Fns(_, get) => get(c, env, arg),
         }
     }
@@ -289,6 +303,18 @@ macro_rules! field {
     (peer $m:ident) => { field!(@ true, $m |t, _c, f| raw_sockaddr(t, None, f), addr_term) };
     // An address to set.
     (addr $m:ident) => { field!(@ false, $m |t, c, f| raw_sockaddr(t, Some(c), f), addr_term) };
+    // A number that is a key.
+    (key $m:ident) => { field!(@ true, $m |t, c, _f| num(t, c), plain) };
+    // A list of the flag atoms of `$table` for the bits set.
+    (bits $m:ident, $table:expr) => {
+        field!(value $m |t, c| if is_undefined(t) { Ok(c) } else { flag_bits(t, $table) },
+            |env, v| flags_term(env, v, $table))
+    };
+    // One of the atoms of `$table`.
+    (one_of $m:ident, $table:expr) => {
+        field!(value $m |t, c| if is_undefined(t) { Ok(c) } else { one_of(t, $table) },
+            |env, v| atom_of(env, v, $table))
+    };
     // Read-only.
     (out $m:ident) => { field!(out $m, plain) };
     (out $m:ident, $enc:expr) => {
@@ -612,6 +638,47 @@ static STATUS: Rec<ffi::sctp_status> = Rec::new(
     field!(out sstat_primary, paddrinfo),
 ]);
 
+// RFC 6458 and 6951 options, `include/gen_sctp_nif.hrl`'s records.
+
+/// `pr_policy` and `sprstat_policy`; `all` only in a status request.
+#[rustfmt::skip]
+const PR_POLICIES: [(u16, Name); 5] = [
+    (ffi::SCTP_PR_SCTP_NONE, names::none), (ffi::SCTP_PR_SCTP_TTL, names::ttl),
+    (ffi::SCTP_PR_SCTP_RTX, names::rtx), (ffi::SCTP_PR_SCTP_PRIO, names::prio),
+    (ffi::SCTP_PR_SCTP_ALL, names::all),
+];
+
+#[rustfmt::skip]
+const STREAM_RESETS: [(u32, Name); 3] = [
+    (ffi::SCTP_ENABLE_RESET_STREAM_REQ, names::reset_streams),
+    (ffi::SCTP_ENABLE_RESET_ASSOC_REQ, names::reset_assoc),
+    (ffi::SCTP_ENABLE_CHANGE_ASSOC_REQ, names::change_assoc),
+];
+
+#[rustfmt::skip]
+const SCHEDULERS: [(u32, Name); 5] = [
+    (ffi::SCTP_SS_FCFS, names::fcfs), (ffi::SCTP_SS_PRIO, names::prio),
+    (ffi::SCTP_SS_RR, names::rr), (ffi::SCTP_SS_FC, names::fc), (ffi::SCTP_SS_WFQ, names::wfq),
+];
+
+#[rustfmt::skip]
+const PF_EXPOSE: [(u32, Name); 3] = [
+    (ffi::SCTP_PF_EXPOSE_UNSET, names::unset), (ffi::SCTP_PF_EXPOSE_DISABLE, names::disable),
+    (ffi::SCTP_PF_EXPOSE_ENABLE, names::enable),
+];
+
+/// The request's policy; `undefined` asks for all of them.
+#[rustfmt::skip]
+static PRSTATUS_FIELDS: &[Field<ffi::sctp_prstatus>] = &[
+    field!(assoc sprstat_assoc_id),
+    field!(key sprstat_sid),
+    field!(@ true, sprstat_policy |t, _c, _f| if is_undefined(t) {
+        Ok(ffi::SCTP_PR_SCTP_ALL) } else { one_of(t, &PR_POLICIES[1..]) },
+        |env, v| atom_of(env, v, &PR_POLICIES)),
+    field!(out sprstat_abandoned_unsent),
+    field!(out sprstat_abandoned_sent),
+];
+
 // The table
 
 /// A value kept in the socket's `State`: `kept!(field, decoder)` or `kept!(field, decoder,
@@ -687,6 +754,43 @@ static TABLE: &[(Name, How)] = &[
     (names::sctp_status, Record(&STATUS)),
     (names::sctp_get_peer_addr_info, Record(&PADDRINFO)),
     (names::bind_to_device, Fns(Some(set_bind_to_device), get_bind_to_device)),
+    (names::sctp_pr_supported, Keyed(assoc_value!(ffi::SCTP_PR_SUPPORTED, flag))),
+    (names::sctp_reconfig_supported, Keyed(assoc_value!(ffi::SCTP_RECONFIG_SUPPORTED, flag))),
+    (names::sctp_interleaving_supported,
+     Keyed(assoc_value!(ffi::SCTP_INTERLEAVING_SUPPORTED, flag))),
+    (names::sctp_auth_supported, Keyed(assoc_value!(ffi::SCTP_AUTH_SUPPORTED, flag))),
+    (names::sctp_asconf_supported, Keyed(assoc_value!(ffi::SCTP_ASCONF_SUPPORTED, flag))),
+    (names::sctp_ecn_supported, Keyed(assoc_value!(ffi::SCTP_ECN_SUPPORTED, flag))),
+    (names::sctp_expose_potentially_failed_state,
+     Keyed(assoc_value!(ffi::SCTP_EXPOSE_POTENTIALLY_FAILED_STATE, one_of, &PF_EXPOSE))),
+    (names::sctp_enable_stream_reset,
+     Keyed(assoc_value!(ffi::SCTP_ENABLE_STREAM_RESET, bits, &STREAM_RESETS))),
+    (names::sctp_stream_scheduler,
+     Keyed(assoc_value!(ffi::SCTP_STREAM_SCHEDULER, one_of, &SCHEDULERS))),
+    (names::sctp_default_prinfo, Record(&Rec::<ffi::sctp_default_prinfo>::new(
+        names::sctp_default_prinfo, ffi::SCTP_DEFAULT_PRINFO, Keys, &[
+        field!(assoc pr_assoc_id),
+        field!(one_of pr_policy, &PR_POLICIES[..4]),
+        field!(num pr_value),
+    ]))),
+    (names::sctp_stream_scheduler_value, Record(&Rec::<ffi::sctp_stream_value>::new(
+        names::sctp_stream_value, ffi::SCTP_STREAM_SCHEDULER_VALUE, Keys, &[
+        field!(assoc assoc_id),
+        field!(key stream_id),
+        field!(num stream_value),
+    ]))),
+    // The port in network order.
+    (names::sctp_remote_udp_encaps_port, Record(&Rec::<ffi::sctp_udpencaps>::new(
+        names::sctp_udpencaps, ffi::SCTP_REMOTE_UDP_ENCAPS_PORT, Keys, &[
+        field!(assoc sue_assoc_id),
+        field!(peer sue_address),
+        field!(value sue_port |t, c| num(t, u16::from_be(c)).map(u16::to_be),
+            |env, v: u16| u16::from_be(v).encode(env)),
+    ]))),
+    (names::sctp_pr_assoc_status, Record(&Rec::new(
+        names::sctp_prstatus, ffi::SCTP_PR_ASSOC_STATUS, Keys, PRSTATUS_FIELDS))),
+    (names::sctp_pr_stream_status, Record(&Rec::new(
+        names::sctp_prstatus, ffi::SCTP_PR_STREAM_STATUS, Keys, PRSTATUS_FIELDS))),
 ];
 
 fn row(name: Atom) -> Option<&'static How> {
