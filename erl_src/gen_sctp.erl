@@ -87,6 +87,61 @@
 %%     <dd>Read-only: one peer path's state, window, RTT, RTO and MTU.</dd>
 %% </dl>
 %%
+%% == Options beyond OTP ==
+%% Linux's options of RFC 6458 and its successors that OTP lacks. The records are in
+%% `include/gen_sctp_nif.hrl' (`-include_lib("gen_sctp_nif/include/gen_sctp_nif.hrl")',
+%% next to `inet_sctp.hrl'); `#sctp_assoc_value{}' is `inet_sctp.hrl''s.
+%%
+%% Each of the first nine is a `struct sctp_assoc_value' in the kernel, and takes one of two
+%% forms. `{Name, Value}' sets the endpoint's value (assoc id 0, `SCTP_FUTURE_ASSOC': the
+%% value associations set up later start with; on a `{type, stream}' socket, its
+%% association's), and `inet:getopts(S, [Name])' reads it back as `{Name, Value}'.
+%% `{Name, #sctp_assoc_value{assoc_id = Id, assoc_value = Value}}' sets association `Id''s,
+%% and `inet:getopts(S, [{Name, #sctp_assoc_value{assoc_id = Id}}])' gives
+%% `{Name, #sctp_assoc_value{assoc_id = Id, assoc_value = Value}}'. A `Value' is never
+%% `undefined' in the bare form; in the record it keeps the current value.
+%% <dl>
+%% <dt>`{sctp_pr_supported, Bool}', `{sctp_reconfig_supported, Bool}',
+%%     `{sctp_interleaving_supported, Bool}', `{sctp_auth_supported, Bool}',
+%%     `{sctp_asconf_supported, Bool}', `{sctp_ecn_supported, Bool}'</dt><dd>Whether the
+%%     endpoint offers partial reliability (RFC 3758), stream reconfiguration (RFC 6525),
+%%     message interleaving (RFC 8260), authentication (RFC 4895), address reconfiguration
+%%     (RFC 5061) and ECN at association set-up. The kernel keeps them per endpoint only:
+%%     setting one with an `assoc_id' sets the endpoint's, and reading one of an
+%%     association gives what the peer agreed to. Their defaults are the `net.sctp'
+%%     sysctls `prsctp_enable', `reconf_enable', `intl_enable', `auth_enable',
+%%     `addip_enable' and `ecn_enable'. Linux takes `sctp_interleaving_supported' only
+%%     with `net.sctp.intl_enable = 1' and fragment interleaving on, which this library
+%%     never turns on (it delivers each message whole, from one association at a time):
+%%     setting it gives `{error, einval}'.</dd>
+%% <dt>`{sctp_expose_potentially_failed_state, unset | disable | enable}'</dt><dd>Whether
+%%     the potentially failed state of a path (RFC 7829) shows in `sctp_paddr_change'
+%%     events and path information; `unset' follows `net.sctp.pf_expose'.</dd>
+%% <dt>`{sctp_enable_stream_reset, [reset_streams | reset_assoc | change_assoc]}'</dt><dd>
+%%     Which reconfiguration requests of the peer are accepted (RFC 6525): stream resets,
+%%     association resets, adding streams.</dd>
+%% <dt>`{sctp_stream_scheduler, fcfs | prio | rr | fc | wfq}'</dt><dd>How the streams of
+%%     an association share it (RFC 8260): first come first served, by priority, round
+%%     robin, fair capacity, weighted fair queueing. Linux 6.1 has the first three
+%%     (`fc' and `wfq' from 6.2; refused with `{error, einval}' before).</dd>
+%% <dt>`{sctp_default_prinfo, #sctp_default_prinfo{assoc_id, policy, value}}'</dt><dd>
+%%     The partial reliability of messages sent without their own: `policy' `none',
+%%     `ttl' (`value' in ms), `rtx' (`value' retransmissions) or `prio'. The kernel keeps
+%%     the `ttl' value in the same place as `sctp_default_send_param''s `timetolive'.</dd>
+%% <dt>`{sctp_stream_scheduler_value, #sctp_stream_value{assoc_id, stream_id,
+%%     stream_value}}'</dt><dd>One outgoing stream's value for its association's scheduler
+%%     (`prio': the priority, lower first; `wfq': the weight). Needs an association.</dd>
+%% <dt>`{sctp_remote_udp_encaps_port, #sctp_udpencaps{assoc_id, address, port}}'</dt><dd>
+%%     The peer's UDP port for SCTP over UDP (RFC 6951), 0 for none: of the endpoint
+%%     (`assoc_id' 0 and `address' `{any, 0}', the defaults), of an association, or of one
+%%     peer address of it.</dd>
+%% <dt>`{sctp_pr_assoc_status, #sctp_prstatus{assoc_id = Id, policy = P}}',
+%%     `{sctp_pr_stream_status, #sctp_prstatus{assoc_id = Id, sid = Stream, policy = P}}'
+%%     </dt><dd>Read-only: how many messages of the association (or of one of its outgoing
+%%     streams) partial reliability abandoned, unsent and sent, for policy `ttl', `rtx' or
+%%     `prio', or `all' of them (the default).</dd>
+%% </dl>
+%%
 %% == Differences from OTP ==
 %% <ul>
 %% <li>`send' waits for room on a full send buffer, as OTP 26.2.5 and later do, where
@@ -154,6 +209,7 @@
 -module(gen_sctp).
 
 -include_lib("kernel/include/inet_sctp.hrl").
+-include("gen_sctp_nif.hrl").
 
 -export([open/0, open/1, open/2, close/1]).
 -export([listen/2, accept/1, accept/2, peeloff/2, bindx/3]).
@@ -178,11 +234,13 @@
 %% The `assoc_id' of the records; 0 stands for the whole endpoint.
 -type assoc_id() :: term().
 %% An option to set, as in the module documentation's list.
--type option() :: elementary_option() | record_option().
+-type option() :: elementary_option() | record_option() | assoc_option().
 %% What `inet:getopts/2' takes: a name, or a record that names the association.
--type option_name() :: elementary_option_name() | record_option() | ro_option().
+-type option_name() :: elementary_option_name() | assoc_option_name() | record_option()
+                     | assoc_option() | ro_option().
 %% What `inet:getopts/2' gives.
--type option_value() :: elementary_option() | record_option() | ro_option().
+-type option_value() :: elementary_option() | record_option() | assoc_option()
+                      | ro_option().
 %% OTP's options, then this library's own.
 -type elementary_option() :: {active, boolean() | once | -32768..32767}
                            | {mode, binary | list} | binary | list
@@ -233,10 +291,35 @@
                        | {sctp_peer_addr_params, #sctp_paddrparams{}}
                        | {sctp_default_send_param, #sctp_sndrcvinfo{}}
                        | {sctp_events, #sctp_event_subscribe{}}
-                       | {sctp_delayed_ack_time, #sctp_assoc_value{}}.
+                       | {sctp_delayed_ack_time, #sctp_assoc_value{}}
+                       | {sctp_default_prinfo, #sctp_default_prinfo{}}
+                       | {sctp_stream_scheduler_value, #sctp_stream_value{}}
+                       | {sctp_remote_udp_encaps_port, #sctp_udpencaps{}}.
+%% The endpoint's value, or one association's in an `#sctp_assoc_value{}'.
+-type assoc_option() :: {sctp_pr_supported, assoc_value(boolean())}
+                      | {sctp_reconfig_supported, assoc_value(boolean())}
+                      | {sctp_interleaving_supported, assoc_value(boolean())}
+                      | {sctp_auth_supported, assoc_value(boolean())}
+                      | {sctp_asconf_supported, assoc_value(boolean())}
+                      | {sctp_ecn_supported, assoc_value(boolean())}
+                      | {sctp_expose_potentially_failed_state,
+                         assoc_value(unset | disable | enable)}
+                      | {sctp_enable_stream_reset,
+                         assoc_value([reset_streams | reset_assoc | change_assoc])}
+                      | {sctp_stream_scheduler, assoc_value(fcfs | prio | rr | fc | wfq)}.
+-type assoc_option_name() :: sctp_pr_supported | sctp_reconfig_supported
+                           | sctp_interleaving_supported | sctp_auth_supported
+                           | sctp_asconf_supported | sctp_ecn_supported
+                           | sctp_expose_potentially_failed_state
+                           | sctp_enable_stream_reset | sctp_stream_scheduler.
+-type assoc_value(Value) :: Value
+                          | #sctp_assoc_value{assoc_id :: assoc_id() | undefined,
+                                              assoc_value :: Value | undefined}.
 %% Read-only.
 -type ro_option() :: {sctp_status, #sctp_status{}}
-                   | {sctp_get_peer_addr_info, #sctp_paddrinfo{}}.
+                   | {sctp_get_peer_addr_info, #sctp_paddrinfo{}}
+                   | {sctp_pr_assoc_status, #sctp_prstatus{}}
+                   | {sctp_pr_stream_status, #sctp_prstatus{}}.
 %% What `open/1,2' take besides the options to set.
 -type open_option() :: {ip, inet:ip_address() | any | loopback}
                      | {ifaddr, inet:ip_address() | any | loopback | sockaddr()}

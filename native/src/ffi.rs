@@ -35,12 +35,51 @@ pub const SCTP_MAXSEG: i32 = 13;
 pub const SCTP_STATUS: i32 = 14;
 pub const SCTP_GET_PEER_ADDR_INFO: i32 = 15;
 pub const SCTP_DELAYED_ACK_TIME: i32 = 16;
+pub const SCTP_PR_SUPPORTED: i32 = 113;
+pub const SCTP_DEFAULT_PRINFO: i32 = 114;
+pub const SCTP_PR_ASSOC_STATUS: i32 = 115;
+pub const SCTP_PR_STREAM_STATUS: i32 = 116;
+pub const SCTP_RECONFIG_SUPPORTED: i32 = 117;
+pub const SCTP_ENABLE_STREAM_RESET: i32 = 118;
+pub const SCTP_STREAM_SCHEDULER: i32 = 123;
+pub const SCTP_STREAM_SCHEDULER_VALUE: i32 = 124;
+pub const SCTP_INTERLEAVING_SUPPORTED: i32 = 125;
+pub const SCTP_ASCONF_SUPPORTED: i32 = 128;
+pub const SCTP_AUTH_SUPPORTED: i32 = 129;
+pub const SCTP_ECN_SUPPORTED: i32 = 130;
+pub const SCTP_EXPOSE_POTENTIALLY_FAILED_STATE: i32 = 131;
+pub const SCTP_REMOTE_UDP_ENCAPS_PORT: i32 = 132;
 const SCTP_SOCKOPT_BINDX_ADD: i32 = 100;
 const SCTP_SOCKOPT_BINDX_REM: i32 = 101;
 const SCTP_SOCKOPT_PEELOFF: i32 = 102;
 const SCTP_GET_PEER_ADDRS: i32 = 108;
 const SCTP_GET_LOCAL_ADDRS: i32 = 109;
 const SCTP_SOCKOPT_CONNECTX3: i32 = 111;
+
+// PR-SCTP policies (pr_policy, sprstat_policy); SCTP_PR_SCTP_ALL asks for their sum.
+pub const SCTP_PR_SCTP_NONE: u16 = 0x0000;
+pub const SCTP_PR_SCTP_TTL: u16 = 0x0010;
+pub const SCTP_PR_SCTP_RTX: u16 = 0x0020;
+pub const SCTP_PR_SCTP_PRIO: u16 = 0x0030;
+pub const SCTP_PR_SCTP_ALL: u16 = 1 << 7;
+
+// SCTP_ENABLE_STREAM_RESET bits.
+pub const SCTP_ENABLE_RESET_STREAM_REQ: u32 = 0x01;
+pub const SCTP_ENABLE_RESET_ASSOC_REQ: u32 = 0x02;
+pub const SCTP_ENABLE_CHANGE_ASSOC_REQ: u32 = 0x04;
+
+// Stream schedulers (enum sctp_sched_type); FC and WFQ came with Linux 6.2.
+pub const SCTP_SS_FCFS: u32 = 0;
+pub const SCTP_SS_PRIO: u32 = 1;
+pub const SCTP_SS_RR: u32 = 2;
+pub const SCTP_SS_FC: u32 = 3;
+pub const SCTP_SS_WFQ: u32 = 4;
+
+// SCTP_EXPOSE_POTENTIALLY_FAILED_STATE values (include/net/sctp/constants.h): unset
+// follows net.sctp.pf_expose.
+pub const SCTP_PF_EXPOSE_UNSET: u32 = 0;
+pub const SCTP_PF_EXPOSE_DISABLE: u32 = 1;
+pub const SCTP_PF_EXPOSE_ENABLE: u32 = 2;
 
 /// cmsg type of `struct sctp_sndrcvinfo` at level IPPROTO_SCTP.
 pub const SCTP_SNDRCV: i32 = 1;
@@ -127,6 +166,48 @@ pub struct sctp_assocparams {
 pub struct sctp_assoc_value {
     pub assoc_id: AssocId,
     pub assoc_value: u32,
+}
+
+/// RFC 6458 8.1.31 `struct sctp_stream_value`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sctp_stream_value {
+    pub assoc_id: AssocId,
+    pub stream_id: u16,
+    pub stream_value: u16,
+}
+
+/// `struct sctp_default_prinfo`, its tail padding spelt out.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sctp_default_prinfo {
+    pub pr_assoc_id: AssocId,
+    pub pr_value: u32,
+    pub pr_policy: u16,
+    pub pad: u16,
+}
+
+/// `struct sctp_prstatus` (SCTP_PR_ASSOC_STATUS, SCTP_PR_STREAM_STATUS).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sctp_prstatus {
+    pub sprstat_assoc_id: AssocId,
+    pub sprstat_sid: u16,
+    pub sprstat_policy: u16,
+    pub sprstat_abandoned_unsent: u64,
+    pub sprstat_abandoned_sent: u64,
+}
+
+/// RFC 6951 `struct sctp_udpencaps`: not packed, so the `sockaddr_storage` sits at its
+/// 8-byte alignment; the padding is spelt out. `sue_port` is in network order.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sctp_udpencaps {
+    pub sue_assoc_id: AssocId,
+    pub pad: u32,
+    pub sue_address: RawSockAddr,
+    pub sue_port: u16,
+    pub tail: [u8; 6],
 }
 
 #[repr(C)]
@@ -285,6 +366,12 @@ const _: () = {
     assert!(size_of::<sctp_paddrparams>() == 156);
     assert!(size_of::<sctp_paddrinfo>() == 152);
     assert!(size_of::<sctp_status>() == 176);
+    assert!(size_of::<sctp_stream_value>() == 8);
+    assert!(size_of::<sctp_default_prinfo>() == 12);
+    assert!(size_of::<sctp_prstatus>() == 24);
+    assert!(size_of::<sctp_udpencaps>() == 144);
+    assert!(std::mem::offset_of!(sctp_udpencaps, sue_address) == 8);
+    assert!(std::mem::offset_of!(sctp_udpencaps, sue_port) == 136);
     assert!(size_of::<sctp_assoc_change>() == 20);
     assert!(size_of::<sctp_paddr_change>() == 148);
     assert!(size_of::<sctp_remote_error>() == 16);
@@ -322,6 +409,10 @@ unsafe impl Pod for sctp_prim {}
 unsafe impl Pod for sctp_paddrparams {}
 unsafe impl Pod for sctp_paddrinfo {}
 unsafe impl Pod for sctp_status {}
+unsafe impl Pod for sctp_stream_value {}
+unsafe impl Pod for sctp_default_prinfo {}
+unsafe impl Pod for sctp_prstatus {}
+unsafe impl Pod for sctp_udpencaps {}
 
 fn cvt(ret: libc::c_int) -> io::Result<libc::c_int> {
     if ret < 0 {

@@ -14,6 +14,8 @@ mod notification;
 #[cfg(not(test))]
 mod atoms;
 #[cfg(not(test))]
+mod decode;
+#[cfg(not(test))]
 mod delivery;
 #[cfg(not(test))]
 mod monitors;

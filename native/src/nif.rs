@@ -15,6 +15,7 @@ use rustler::{Atom, Binary, Encoder, Env, LocalPid, Monitor, Resource, ResourceA
 
 use crate::addr;
 use crate::atoms;
+use crate::decode;
 use crate::delivery::{self, Outbox};
 use crate::error::{einval, Error, Result};
 use crate::ffi::{self, AssocId};
@@ -47,7 +48,7 @@ fn ok_reply<'a>(env: Env<'a>, result: Result<()>) -> Term<'a> {
 fn decode_sockaddrs(terms: Vec<Term>, family: i32) -> Result<Vec<SocketAddr>> {
     terms
         .into_iter()
-        .map(|t| options::decode_endpoint(t, family))
+        .map(|t| decode::endpoint(t, family))
         .collect()
 }
 
@@ -185,11 +186,7 @@ fn open_socket<'a>(
     let socket = ResourceArc::new(Socket::new(fd, family, stream, owner));
     {
         let mut st = socket.state();
-        let mut ctx = Ctx {
-            st: &mut st,
-            fd: raw,
-            passive_now: false,
-        };
+        let mut ctx = Ctx::new(&mut st, raw, family);
         options::set(&mut ctx, &opts).map_err(|_| Error::Badarg)?;
         let passive_now = ctx.passive_now;
         bind_all(raw, &addrs)?;
@@ -324,7 +321,7 @@ fn branch(env: Env, parent: &Sock, parent_st: &State, fd: OwnedFd, early: ReadAh
 
 #[rustler::nif]
 fn connect<'a>(env: Env<'a>, socket: Sock, peer: Term<'a>) -> Term<'a> {
-    let result = options::decode_endpoint(peer, socket.family).and_then(|sa| {
+    let result = decode::endpoint(peer, socket.family).and_then(|sa| {
         let (raw, len) = addr::to_raw(&sa);
         socket.with_fd(|fd| Ok(ffi::connect(fd, &raw, len)?))
     });
@@ -418,7 +415,7 @@ fn sendmsg<'a>(
     sndrcvinfo: Term<'a>,
     data: Term<'a>,
 ) -> Term<'a> {
-    let result = options::decode_sndrcvinfo(sndrcvinfo, &Default::default())
+    let result = decode::sndrcvinfo(sndrcvinfo, &Default::default())
         .and_then(|info| send_with(env, &socket, tag, &info, data));
     reply(env, result)
 }
@@ -490,11 +487,7 @@ fn setopts<'a>(env: Env<'a>, socket: Sock, opts: Vec<Term<'a>>) -> Term<'a> {
     let (result, changed) = {
         let mut st = socket.state();
         let result = socket.with_fd(|fd| {
-            let mut ctx = Ctx {
-                st: &mut st,
-                fd,
-                passive_now: false,
-            };
+            let mut ctx = Ctx::new(&mut st, fd, socket.family);
             options::set(&mut ctx, &opts).map(|()| ctx.passive_now)
         });
         let mut out = Outbox::Caller(env);
@@ -531,11 +524,7 @@ fn setopts<'a>(env: Env<'a>, socket: Sock, opts: Vec<Term<'a>>) -> Term<'a> {
 fn getopts<'a>(env: Env<'a>, socket: Sock, opts: Vec<Term<'a>>) -> Term<'a> {
     let mut st = socket.state();
     let result = socket.with_fd(|fd| {
-        let mut ctx = Ctx {
-            st: &mut st,
-            fd,
-            passive_now: false,
-        };
+        let mut ctx = Ctx::new(&mut st, fd, socket.family);
         options::get(&mut ctx, env, &opts)
     });
     reply(env, result.map(|list| (atoms::ok(), list)))
@@ -553,7 +542,7 @@ fn handover_begin(env: Env, socket: Sock) -> Term {
         return Error::NotOwner.encode(env);
     }
     let active = st.flow.pause();
-    (atoms::ok(), options::active_term(env, active)).encode(env)
+    (atoms::ok(), terms::active(env, active)).encode(env)
 }
 
 /// Second half: switch owner and monitor, then restore the active mode.
@@ -571,11 +560,7 @@ fn handover_end<'a>(env: Env<'a>, socket: Sock, new_owner: LocalPid, active: Ter
                         env.demonitor(&socket, &old);
                     }
                     st.owner = new_owner;
-                    let mut ctx = Ctx {
-                        st: &mut st,
-                        fd: -1,
-                        passive_now: false,
-                    };
+                    let mut ctx = Ctx::new(&mut st, -1, socket.family);
                     options::set_active(&mut ctx, active)
                 }
             }
@@ -686,17 +671,9 @@ fn inherit_peeloff_options(
     let copied = parent.with_fd(|parent_fd| {
         child.with_fd(|child_fd| {
             let mut child_st = child.state();
-            let mut from = Ctx {
-                st: parent_st,
-                fd: parent_fd,
-                passive_now: false,
-            };
-            let mut to = Ctx {
-                st: &mut child_st,
-                fd: child_fd,
-                passive_now: false,
-            };
-            options::copy_peeloff(env, &mut from, &mut to, parent.family)
+            let mut from = Ctx::new(parent_st, parent_fd, parent.family);
+            let mut to = Ctx::new(&mut child_st, child_fd, child.family);
+            options::copy_peeloff(env, &mut from, &mut to)
         })
     });
     if copied.is_err() {

@@ -1,22 +1,25 @@
 //! The option table: a row per option, found by its name atom, saying how it is set and
 //! read: a kernel integer or boolean, a record option (a `Rec` declaring the record's
-//! fields), or functions for the options kept in the socket (`active`, `mode`, `buffer`,
-//! ...). Adding an option is adding a row, and for a record option a `Rec`.
+//! fields), a record's one value field set and read bare (`Bare`, as `sctp_maxseg` is the
+//! value of a `struct sctp_assoc_value`), or functions for the options kept in the socket
+//! (`active`, `mode`, `buffer`, ...). Adding an option is adding a row; a record option
+//! declares its `Rec` in the row or next to it. Terms are decoded by `decode`.
 //!
 //! Record fields left `undefined` keep the socket's current value (as OTP's `connect` does).
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
-use std::ops::BitOr;
 use std::os::fd::RawFd;
 
-use rustler::types::tuple::{get_tuple, make_tuple};
-use rustler::{Atom, Binary, Decoder, Encoder, Env, NewBinary, Term};
+use rustler::types::tuple::make_tuple;
+use rustler::{Atom, Binary, Encoder, Env, NewBinary, Term};
 
-use crate::addr::{self, RawSockAddr};
+use crate::addr::RawSockAddr;
 use crate::atoms;
+use crate::decode::{
+    self, assoc_id, decoded, flag_bits, is_undefined, num, one_of, raw_sockaddr, record,
+    required_assoc_id, sndrcvinfo, Name,
+};
 use crate::error::{einval, Error, Result};
 use crate::ffi::{self, AssocId, Pod, SOL_SCTP};
-use crate::flow::{Active, ActiveSetting};
 use crate::socket::{self, Mode, State};
 use crate::terms;
 use libc::{IPPROTO_IP, IPPROTO_IPV6, SOL_SOCKET};
@@ -33,11 +36,19 @@ mod names {
         sctp_rtoinfo, sctp_associnfo, sctp_delayed_ack_time, sctp_adaptation_layer,
         sctp_peer_addr_params, sctp_primary_addr, sctp_set_peer_primary_addr, sctp_status,
         sctp_get_peer_addr_info, bind_to_device,
+        sctp_pr_supported, sctp_reconfig_supported, sctp_interleaving_supported,
+        sctp_auth_supported, sctp_asconf_supported, sctp_ecn_supported,
+        sctp_expose_potentially_failed_state, sctp_enable_stream_reset, sctp_stream_scheduler,
+        sctp_stream_scheduler_value, sctp_remote_udp_encaps_port, sctp_pr_assoc_status,
+        sctp_pr_stream_status,
         // records
         sctp_event_subscribe, sctp_assocparams, sctp_assoc_value, sctp_setadaptation,
         sctp_paddrparams, sctp_prim, sctp_setpeerprim, sctp_paddrinfo,
+        sctp_default_prinfo, sctp_stream_value, sctp_udpencaps, sctp_prstatus,
         // values
-        infinity, any, loopback,
+        infinity,
+        none, rtx, prio, all, reset_streams, reset_assoc, change_assoc, fcfs, rr, fc, wfq,
+        unset, disable, enable,
         hb_enable, hb_disable, hb_demand, pmtud_enable, pmtud_disable, sackdelay_enable,
         sackdelay_disable,
         inactive, unconfirmed,
@@ -50,12 +61,22 @@ mod names {
 pub struct Ctx<'s> {
     pub st: &'s mut State,
     pub fd: RawFd,
+    /// The socket's address family, as opened (`Socket::family`).
+    pub family: i32,
     /// Set when `{active, N}` left the count at zero: the caller sends `{sctp_passive, S}`.
     pub passive_now: bool,
 }
 
-/// An atom, as `rustler::atoms!` gives them.
-type Name = fn() -> Atom;
+impl<'s> Ctx<'s> {
+    pub fn new(st: &'s mut State, fd: RawFd, family: i32) -> Self {
+        Ctx {
+            st,
+            fd,
+            family,
+            passive_now: false,
+        }
+    }
+}
 type Setter = fn(&mut Ctx, Term) -> Result<()>;
 /// Reads an option; the term is the request's argument (a record naming e.g. an assoc id).
 type Getter = for<'a> fn(&mut Ctx, Env<'a>, Option<Term<'a>>) -> Result<Term<'a>>;
@@ -68,17 +89,22 @@ enum How {
     Bool(i32, i32),
     /// A record at `SOL_SCTP`, see `Rec`.
     Record(&'static dyn RecordOpt),
+    /// The value field of a record option, set and read bare, with the keys `undefined`
+    /// (for `#sctp_assoc_value{}`: assoc id 0, the endpoint).
+    Bare(&'static dyn RecordOpt),
+    /// `Bare` for the endpoint, or the whole record for what its keys name.
+    Keyed(&'static dyn RecordOpt),
     /// Anything else; no setter for a read-only option.
     Fns(Option<Setter>, Getter),
 }
 
-use How::{Bool, Fns, Int, Record, Uint};
+use How::{Bare, Bool, Fns, Int, Keyed, Record, Uint};
 use Request::{Ignored, Keys};
 
 impl How {
     fn settable(&self) -> bool {
         match self {
-            Record(r) => r.settable(),
+            Record(r) | Bare(r) | Keyed(r) => r.settable(),
             Fns(set, _) => set.is_some(),
             _ => true,
         }
@@ -90,6 +116,9 @@ impl How {
             Uint(level, name) => set_pod(c.fd, level, name, &v.decode::<u32>()?),
             Bool(level, name) => set_pod(c.fd, level, name, &i32::from(v.decode::<bool>()?)),
             Record(r) => r.set(c, v),
+            Bare(r) => r.set_bare(c, v),
+            Keyed(r) if v.is_tuple() => r.set(c, v),
+            Keyed(r) => r.set_bare(c, v),
             Fns(set, _) => set.ok_or_else(einval)?(c, v),
         }
     }
@@ -101,6 +130,9 @@ impl How {
             }
             Bool(level, name) => Ok((get_pod(c.fd, level, name, 0i32)? != 0).encode(env)),
             Record(r) => r.get(c, env, arg),
+            Bare(r) => r.get_bare(c, env),
+            Keyed(r) if arg.is_none() => r.get_bare(c, env),
+            Keyed(r) => r.get(c, env, arg),
             Fns(_, get) => get(c, env, arg),
         }
     }
@@ -115,127 +147,18 @@ fn set_pod<T: Pod>(fd: RawFd, level: i32, name: i32, value: &T) -> Result<()> {
     ffi::setsockopt(fd, level, name, value).map_err(Error::from)
 }
 
-/// The fields of record `name` with `arity` fields, or `einval`.
-fn record<'a>(term: Term<'a>, name: Atom, arity: usize) -> Result<Vec<Term<'a>>> {
-    let items = get_tuple(term).map_err(|_| einval())?;
-    if items.len() != arity + 1 || Atom::from_term(items[0]).ok() != Some(name) {
-        return Err(einval());
-    }
-    Ok(items[1..].to_vec())
-}
-
-fn is_undefined(term: Term) -> bool {
-    Atom::from_term(term).ok() == Some(atoms::undefined())
-}
-
-/// A record field: `undefined` keeps `current`.
-fn decoded<'a, T: Decoder<'a>>(term: Term<'a>, current: T) -> Result<T> {
-    if is_undefined(term) {
-        return Ok(current);
-    }
-    term.decode::<T>().map_err(|_| einval())
-}
-
-/// A numeric record field: `undefined` keeps `current`; out of `T`'s range is `einval`
-/// (rustler's own decoders of u8/u16 truncate).
-fn num<T: TryFrom<i64> + Copy>(term: Term, current: T) -> Result<T> {
-    if is_undefined(term) {
-        return Ok(current);
-    }
-    strict_int(term)
-}
-
-/// A list of flag atoms to the union of their bits in `table`; anything else is `einval`.
-fn flag_bits<B: Copy + Default + BitOr<Output = B>>(term: Term, table: &[(B, Name)]) -> Result<B> {
-    let mut bits = B::default();
-    for flag in term.decode::<Vec<Atom>>().map_err(|_| einval())? {
-        let (bit, _) = table.iter().find(|(_, n)| n() == flag).ok_or_else(einval)?;
-        bits = bits | *bit;
-    }
-    Ok(bits)
-}
-
-/// An integer in `T`'s range, else `einval`.
-fn strict_int<T: TryFrom<i64>>(term: Term) -> Result<T> {
-    let wide = term.decode::<i64>().map_err(|_| einval())?;
-    T::try_from(wide).map_err(|_| einval())
-}
-
-fn decode_active(term: Term) -> Result<ActiveSetting> {
-    if let Ok(b) = term.decode::<bool>() {
-        return Ok(ActiveSetting::Set(if b {
-            Active::True
-        } else {
-            Active::False
-        }));
-    }
-    if term.decode::<Atom>().ok() == Some(atoms::once()) {
-        return Ok(ActiveSetting::Set(Active::Once));
-    }
-    // As OTP's type check: N itself is a 16-bit integer, whatever the sum.
-    strict_int::<i16>(term).map(ActiveSetting::Add)
-}
-
 pub fn set_active(c: &mut Ctx, v: Term) -> Result<()> {
-    if c.st.flow.set_active(decode_active(v)?)? {
+    if c.st.flow.set_active(decode::active(v)?)? {
         c.passive_now = true;
     }
     Ok(())
 }
 
 fn get_active<'a>(c: &mut Ctx, env: Env<'a>, _: Option<Term<'a>>) -> Result<Term<'a>> {
-    Ok(active_term(env, c.st.flow.active()))
+    Ok(terms::active(env, c.st.flow.active()))
 }
 
-/// `true | false | once | N`.
-pub fn active_term(env: Env<'_>, active: Active) -> Term<'_> {
-    match active {
-        Active::False => false.encode(env),
-        Active::True => true.encode(env),
-        Active::Once => atoms::once().encode(env),
-        Active::Count(n) => n.encode(env),
-    }
-}
-
-fn set_mode(c: &mut Ctx, v: Term) -> Result<()> {
-    let mode = v.decode::<Atom>().map_err(|_| einval())?;
-    c.st.mode = if mode == atoms::binary() {
-        Mode::Binary
-    } else if mode == atoms::list() {
-        Mode::List
-    } else {
-        return Err(einval());
-    };
-    Ok(())
-}
-
-fn get_mode<'a>(c: &mut Ctx, env: Env<'a>, _: Option<Term<'a>>) -> Result<Term<'a>> {
-    Ok(match c.st.mode {
-        Mode::Binary => atoms::binary().encode(env),
-        Mode::List => atoms::list().encode(env),
-    })
-}
-
-fn set_buffer(c: &mut Ctx, v: Term) -> Result<()> {
-    // As OTP: any int; below 1 byte becomes 1.
-    c.st.buffer = v.decode::<i32>()?.max(1) as usize;
-    Ok(())
-}
-
-fn set_high_watermark(c: &mut Ctx, v: Term) -> Result<()> {
-    c.st.high_msgq_watermark = v.decode::<u32>()?.max(1);
-    Ok(())
-}
-
-fn set_low_watermark(c: &mut Ctx, v: Term) -> Result<()> {
-    c.st.low_msgq_watermark = v.decode::<u32>()?.max(1);
-    Ok(())
-}
-
-fn set_non_block_send(c: &mut Ctx, v: Term) -> Result<()> {
-    c.st.non_block_send = v.decode::<bool>()?;
-    Ok(())
-}
+const MODES: [(Mode, Name); 2] = [(Mode::Binary, atoms::binary), (Mode::List, atoms::list)];
 
 fn set_recbuf(c: &mut Ctx, v: Term) -> Result<()> {
     // Any int, as OTP: the kernel clamps what it does not like.
@@ -269,33 +192,16 @@ fn get_linger<'a>(c: &mut Ctx, env: Env<'a>, _: Option<Term<'a>>) -> Result<Term
     Ok((l.l_onoff != 0, l.l_linger).encode(env))
 }
 
-fn set_timeout(c: &mut Ctx, v: Term) -> Result<()> {
-    c.st.send_timeout = if v.decode::<Atom>().ok() == Some(names::infinity()) {
-        None
-    } else {
-        Some(v.decode::<u32>().map_err(|_| einval())?)
-    };
-    Ok(())
+/// Milliseconds, `infinity` for `None`.
+fn timeout(v: Term) -> Result<Option<u32>> {
+    if v.decode::<Atom>().ok() == Some(names::infinity()) {
+        return Ok(None);
+    }
+    v.decode::<u32>().map(Some).map_err(|_| einval())
 }
 
-fn get_timeout<'a>(c: &mut Ctx, env: Env<'a>, _: Option<Term<'a>>) -> Result<Term<'a>> {
-    Ok(match c.st.send_timeout {
-        None => names::infinity().encode(env),
-        Some(ms) => ms.encode(env),
-    })
-}
-
-fn set_maxseg(c: &mut Ctx, v: Term) -> Result<()> {
-    let value = ffi::sctp_assoc_value {
-        assoc_id: 0,
-        assoc_value: v.decode::<u32>()?,
-    };
-    set_pod(c.fd, SOL_SCTP, ffi::SCTP_MAXSEG, &value)
-}
-
-fn get_maxseg<'a>(c: &mut Ctx, env: Env<'a>, _: Option<Term<'a>>) -> Result<Term<'a>> {
-    let v: ffi::sctp_assoc_value = get_pod(c.fd, SOL_SCTP, ffi::SCTP_MAXSEG, Pod::zeroed())?;
-    Ok(v.assoc_value.encode(env))
+fn timeout_term(env: Env<'_>, ms: Option<u32>) -> Term<'_> {
+    ms.map_or_else(|| names::infinity().encode(env), |ms| ms.encode(env))
 }
 
 // {bind_to_device, Binary}: the interface name, `<<>>` for none.
@@ -320,41 +226,12 @@ fn get_bind_to_device<'a>(c: &mut Ctx, env: Env<'a>, _: Option<Term<'a>>) -> Res
     Ok(Term::from(bin))
 }
 
-const SNDRCV_FLAGS: [(u16, Name); 4] = [
-    (ffi::SCTP_UNORDERED, atoms::unordered),
-    (ffi::SCTP_ADDR_OVER, atoms::addr_over),
-    (ffi::SCTP_ABORT, atoms::abort),
-    (ffi::SCTP_EOF, atoms::eof),
-];
-
-/// `#sctp_sndrcvinfo{}` for sending: flags from atoms, ppid to network order. `undefined`
-/// fields take `base`'s values.
-pub fn decode_sndrcvinfo(v: Term, base: &ffi::sctp_sndrcvinfo) -> Result<ffi::sctp_sndrcvinfo> {
-    let f = record(v, atoms::sctp_sndrcvinfo(), 9)?;
-    let flags = if decoded::<Option<Vec<Atom>>>(f[2], None)?.is_some() {
-        flag_bits(f[2], &SNDRCV_FLAGS)?
-    } else {
-        base.sinfo_flags
-    };
-    Ok(ffi::sctp_sndrcvinfo {
-        sinfo_stream: num(f[0], base.sinfo_stream)?,
-        sinfo_ssn: 0,
-        sinfo_flags: flags,
-        sinfo_ppid: num(f[3], u32::from_be(base.sinfo_ppid))?.to_be(),
-        sinfo_context: num(f[4], base.sinfo_context)?,
-        sinfo_timetolive: num(f[5], base.sinfo_timetolive)?,
-        sinfo_tsn: 0,
-        sinfo_cumtsn: 0,
-        sinfo_assoc_id: assoc_id(f[8], base.sinfo_assoc_id)?,
-    })
-}
-
 fn set_send_param(c: &mut Ctx, v: Term) -> Result<()> {
     let id = assoc_id(record(v, atoms::sctp_sndrcvinfo(), 9)?[8], 0)?;
     let mut cur: ffi::sctp_sndrcvinfo = Pod::zeroed();
     cur.sinfo_assoc_id = id;
     let cur = get_pod(c.fd, SOL_SCTP, ffi::SCTP_DEFAULT_SEND_PARAM, cur)?;
-    let new = decode_sndrcvinfo(v, &cur)?;
+    let new = sndrcvinfo(v, &cur)?;
     set_pod(c.fd, SOL_SCTP, ffi::SCTP_DEFAULT_SEND_PARAM, &new)?;
     c.st.send_defaults.insert(new.sinfo_assoc_id, new);
     Ok(())
@@ -397,50 +274,59 @@ enum Request {
     Keys,
 }
 
-type Put<T> = fn(new: &mut T, cur: &T, value: Term, fd: RawFd) -> Result<()>;
+type Put<T> = fn(new: &mut T, cur: &T, value: Term, family: i32) -> Result<()>;
 
 /// One record field, as the kernel struct member it maps to.
 struct Field<T> {
     /// A key names what the kernel is asked about and goes into the request.
     key: bool,
     /// Decodes the field into `new`, given the current struct (`cur`, zero for a key) and
-    /// the socket (for an address's family); `None` for a read-only field.
+    /// the socket's family (for an address); `None` for a read-only field.
     put: Option<Put<T>>,
     get: for<'a> fn(&T, Env<'a>) -> Term<'a>,
 }
 
 /// A `Field` for member `$m`: `field!(kind m)`, or with the decoder written out, `field!(value
-/// m |term, current, fd| expression, encoder)` where the encoder is `fn(Env, member) -> Term`.
+/// m |term, current| expression, encoder)` where the encoder is `fn(Env, member) -> Term`.
 macro_rules! field {
     // A number, range-checked to the member's type.
-    (num $m:ident) => { field!(value $m |t, c, _fd| num(t, c), plain) };
-    // A boolean kept in a byte.
-    (flag $m:ident) => { field!(value $m |t, c, _fd| decoded(t, c != 0).map(u8::from), flag_term) };
+    (num $m:ident) => { field!(value $m |t, c| num(t, c), plain) };
+    // A boolean kept in an integer.
+    (flag $m:ident) => { field!(value $m |t, c| decoded(t, c != 0).map(From::from), flag_term) };
     // The association asked about; `undefined` is 0.
-    (assoc $m:ident) => { field!(@ true, $m |t, c, _fd| assoc_id(t, c), assoc_term) };
+    (assoc $m:ident) => { field!(@ true, $m |t, c, _f| assoc_id(t, c), assoc_term) };
     // An association OTP requires (`[sctp_assoc_id]` in prim_inet's type table).
     (assoc_required $m:ident) => {
-        field!(@ true, $m |t, _c, _fd| required_assoc_id(t), assoc_term)
+        field!(@ true, $m |t, _c, _f| required_assoc_id(t), assoc_term)
     };
     // The peer address asked about; `undefined` is OTP's default `{any, 0}`.
-    (peer $m:ident) => { field!(@ true, $m |t, _c, fd| addr_field(t, family(fd)), addr_term) };
+    (peer $m:ident) => { field!(@ true, $m |t, _c, f| raw_sockaddr(t, None, f), addr_term) };
     // An address to set.
-    (addr $m:ident) => {
-        field!(value $m |t, c, fd| if is_undefined(t) { Ok(c) } else { decode_addr(t, family(fd)) },
-            addr_term)
+    (addr $m:ident) => { field!(@ false, $m |t, c, f| raw_sockaddr(t, Some(c), f), addr_term) };
+    // A number that is a key.
+    (key $m:ident) => { field!(@ true, $m |t, c, _f| num(t, c), plain) };
+    // A list of the flag atoms of `$table` for the bits set.
+    (bits $m:ident, $table:expr) => {
+        field!(value $m |t, c| if is_undefined(t) { Ok(c) } else { flag_bits(t, $table) },
+            |env, v| flags_term(env, v, $table))
+    };
+    // One of the atoms of `$table`.
+    (one_of $m:ident, $table:expr) => {
+        field!(value $m |t, c| if is_undefined(t) { Ok(c) } else { one_of(t, $table) },
+            |env, v| atom_of(env, v, $table))
     };
     // Read-only.
     (out $m:ident) => { field!(out $m, plain) };
     (out $m:ident, $enc:expr) => {
         Field { key: false, put: None, get: |s, env| $enc(env, { s.$m }) }
     };
-    (value $m:ident |$t:ident, $c:ident, $fd:ident| $dec:expr, $enc:expr) => {
-        field!(@ false, $m |$t, $c, $fd| $dec, $enc)
+    (value $m:ident |$t:ident, $c:ident| $dec:expr, $enc:expr) => {
+        field!(@ false, $m |$t, $c, _f| $dec, $enc)
     };
-    (@ $key:expr, $m:ident |$t:ident, $c:ident, $fd:ident| $dec:expr, $enc:expr) => {
+    (@ $key:expr, $m:ident |$t:ident, $c:ident, $f:ident| $dec:expr, $enc:expr) => {
         Field {
             key: $key,
-            put: Some(|new, cur, $t, $fd| {
+            put: Some(|new, cur, $t, $f| {
                 let $c = { cur.$m };
                 new.$m = $dec?;
                 Ok(())
@@ -455,6 +341,10 @@ trait RecordOpt: Sync {
     fn settable(&self) -> bool;
     fn set(&self, c: &mut Ctx, v: Term) -> Result<()>;
     fn get<'a>(&self, c: &mut Ctx, env: Env<'a>, arg: Option<Term<'a>>) -> Result<Term<'a>>;
+    /// Sets the fields that are not keys to `v`, never `undefined`, the keys `undefined`.
+    fn set_bare(&self, c: &mut Ctx, v: Term) -> Result<()>;
+    /// Reads with every key `undefined` and gives the first field that is not a key.
+    fn get_bare<'a>(&self, c: &mut Ctx, env: Env<'a>) -> Result<Term<'a>>;
 }
 
 impl<T: Pod> Rec<T> {
@@ -472,11 +362,11 @@ impl<T: Pod> Rec<T> {
     }
 
     /// The keys among `values` in an otherwise zeroed struct.
-    fn keyed(&self, values: &[Term], fd: RawFd) -> Result<T> {
+    fn keyed(&self, values: &[Term], family: i32) -> Result<T> {
         let zero = T::zeroed();
         let mut req = zero;
         for (field, &v) in self.fields.iter().zip(values).filter(|(f, _)| f.key) {
-            field.put.ok_or_else(einval)?(&mut req, &zero, v, fd)?;
+            field.put.ok_or_else(einval)?(&mut req, &zero, v, family)?;
         }
         Ok(req)
     }
@@ -494,14 +384,7 @@ impl<T: Pod> RecordOpt for Rec<T> {
     }
 
     fn set(&self, c: &mut Ctx, v: Term) -> Result<()> {
-        let values = self.values(v)?;
-        let req = self.keyed(&values, c.fd)?;
-        let cur = get_pod(c.fd, SOL_SCTP, self.opt, req).unwrap_or(req);
-        let mut new = req;
-        for (field, &v) in self.fields.iter().zip(&values).filter(|(f, _)| !f.key) {
-            field.put.ok_or_else(einval)?(&mut new, &cur, v, c.fd)?;
-        }
-        set_pod(c.fd, SOL_SCTP, self.opt, &new)
+        self.set_values(c, &self.values(v)?)
     }
 
     fn get<'a>(&self, c: &mut Ctx, env: Env<'a>, arg: Option<Term<'a>>) -> Result<Term<'a>> {
@@ -510,9 +393,44 @@ impl<T: Pod> RecordOpt for Rec<T> {
             None => vec![atoms::undefined().to_term(env); self.fields.len()],
             Some(arg) => self.values(arg).map_err(|_| Error::Badarg)?,
         };
-        let req = self.keyed(&values, c.fd).map_err(|_| Error::Badarg)?;
-        let s = get_pod(c.fd, SOL_SCTP, self.opt, req)?;
-        Ok(self.term(env, &s))
+        Ok(self.term(env, &self.read(c, &values)?))
+    }
+
+    fn set_bare(&self, c: &mut Ctx, v: Term) -> Result<()> {
+        if is_undefined(v) {
+            return Err(einval());
+        }
+        let undefined = atoms::undefined().to_term(v.get_env());
+        let values: Vec<Term> = self
+            .fields
+            .iter()
+            .map(|f| if f.key { undefined } else { v })
+            .collect();
+        self.set_values(c, &values)
+    }
+
+    fn get_bare<'a>(&self, c: &mut Ctx, env: Env<'a>) -> Result<Term<'a>> {
+        let s = self.read(c, &vec![atoms::undefined().to_term(env); self.fields.len()])?;
+        let value = self.fields.iter().find(|f| !f.key).ok_or_else(einval)?;
+        Ok((value.get)(&s, env))
+    }
+}
+
+impl<T: Pod> Rec<T> {
+    fn set_values(&self, c: &mut Ctx, values: &[Term]) -> Result<()> {
+        let req = self.keyed(values, c.family)?;
+        let cur = get_pod(c.fd, SOL_SCTP, self.opt, req).unwrap_or(req);
+        let mut new = req;
+        for (field, &v) in self.fields.iter().zip(values).filter(|(f, _)| !f.key) {
+            field.put.ok_or_else(einval)?(&mut new, &cur, v, c.family)?;
+        }
+        set_pod(c.fd, SOL_SCTP, self.opt, &new)
+    }
+
+    /// The kernel's struct for the keys among `values`; a malformed key is `Badarg`.
+    fn read(&self, c: &mut Ctx, values: &[Term]) -> Result<T> {
+        let req = self.keyed(values, c.family).map_err(|_| Error::Badarg)?;
+        get_pod(c.fd, SOL_SCTP, self.opt, req)
     }
 }
 
@@ -520,8 +438,8 @@ fn plain<T: Encoder>(env: Env<'_>, v: T) -> Term<'_> {
     v.encode(env)
 }
 
-fn flag_term(env: Env<'_>, v: u8) -> Term<'_> {
-    (v != 0).encode(env)
+fn flag_term<T: Into<u64>>(env: Env<'_>, v: T) -> Term<'_> {
+    (v.into() != 0).encode(env)
 }
 
 fn from_be(env: Env<'_>, v: u32) -> Term<'_> {
@@ -532,20 +450,12 @@ fn paddrinfo(env: Env<'_>, p: ffi::sctp_paddrinfo) -> Term<'_> {
     PADDRINFO.term(env, &p)
 }
 
-/// An `sctp_assoc_id` field: OTP takes 0..2^32-1 and hands it to the kernel as 32 bits.
-fn assoc_id(term: Term, current: AssocId) -> Result<AssocId> {
-    Ok(num::<u32>(term, current as u32)? as AssocId)
-}
-
-fn required_assoc_id(term: Term) -> Result<AssocId> {
-    if is_undefined(term) {
-        return Err(einval());
-    }
-    assoc_id(term, 0)
-}
-
 fn assoc_term(env: Env<'_>, id: AssocId) -> Term<'_> {
     (id as u32).encode(env)
+}
+
+fn addr_term(env: Env<'_>, raw: RawSockAddr) -> Term<'_> {
+    terms::option_sockaddr(env, &raw.bytes)
 }
 
 /// The `spp_flags` OTP 25 knows, in the order `sctp_fill_opts` lists them.
@@ -578,40 +488,39 @@ fn spp_flags(term: Term, current: u32) -> Result<u32> {
     Ok(bits)
 }
 
-fn spp_flags_term(env: Env<'_>, bits: u32) -> Term<'_> {
-    let list: Vec<Atom> = SPP_FLAGS
-        .iter()
-        .filter(|(bit, _)| bits & bit != 0)
-        .map(|(_, name)| name())
-        .collect();
-    list.encode(env)
+/// The atoms in `table` of the bits set in `bits`, in the table's order.
+fn flags_term<'a, B>(env: Env<'a>, bits: B, table: &[(B, Name)]) -> Term<'a>
+where
+    B: Copy + Default + PartialEq + std::ops::BitAnd<Output = B>,
+{
+    let on = table.iter().filter(|(bit, _)| bits & *bit != B::default());
+    on.map(|(_, name)| name())
+        .collect::<Vec<Atom>>()
+        .encode(env)
 }
 
-fn assoc_state(env: Env<'_>, state: i32) -> Term<'_> {
-    match state {
-        ffi::SCTP_EMPTY => names::empty(),
-        ffi::SCTP_CLOSED => names::closed(),
-        ffi::SCTP_COOKIE_WAIT => names::cookie_wait(),
-        ffi::SCTP_COOKIE_ECHOED => names::cookie_echoed(),
-        ffi::SCTP_ESTABLISHED => names::established(),
-        ffi::SCTP_SHUTDOWN_PENDING => names::shutdown_pending(),
-        ffi::SCTP_SHUTDOWN_SENT => names::shutdown_sent(),
-        ffi::SCTP_SHUTDOWN_RECEIVED => names::shutdown_received(),
-        ffi::SCTP_SHUTDOWN_ACK_SENT => names::shutdown_ack_sent(),
-        _ => atoms::undefined(),
-    }
-    .encode(env)
+/// `v`'s atom in `table`, `undefined` for a value not there.
+fn atom_of<'a, B: PartialEq>(env: Env<'a>, v: B, table: &[(B, Name)]) -> Term<'a> {
+    let name = table.iter().find(|(b, _)| *b == v).map(|(_, name)| name());
+    name.unwrap_or_else(atoms::undefined).encode(env)
 }
 
-fn path_state(env: Env<'_>, state: i32) -> Term<'_> {
-    match state {
-        ffi::SCTP_ACTIVE => names::active(),
-        ffi::SCTP_INACTIVE => names::inactive(),
-        ffi::SCTP_UNCONFIRMED => names::unconfirmed(),
-        _ => atoms::undefined(),
-    }
-    .encode(env)
-}
+#[rustfmt::skip]
+const ASSOC_STATES: [(i32, Name); 9] = [
+    (ffi::SCTP_EMPTY, names::empty), (ffi::SCTP_CLOSED, names::closed),
+    (ffi::SCTP_COOKIE_WAIT, names::cookie_wait), (ffi::SCTP_COOKIE_ECHOED, names::cookie_echoed),
+    (ffi::SCTP_ESTABLISHED, names::established),
+    (ffi::SCTP_SHUTDOWN_PENDING, names::shutdown_pending),
+    (ffi::SCTP_SHUTDOWN_SENT, names::shutdown_sent),
+    (ffi::SCTP_SHUTDOWN_RECEIVED, names::shutdown_received),
+    (ffi::SCTP_SHUTDOWN_ACK_SENT, names::shutdown_ack_sent),
+];
+
+#[rustfmt::skip]
+const PATH_STATES: [(i32, Name); 3] = [
+    (ffi::SCTP_ACTIVE, names::active), (ffi::SCTP_INACTIVE, names::inactive),
+    (ffi::SCTP_UNCONFIRMED, names::unconfirmed),
+];
 
 // The record options; each field names the struct member it maps to.
 
@@ -636,7 +545,7 @@ static EVENTS: Rec<ffi::sctp_event_subscribe> = Rec::new(
     field!(flag sctp_partial_delivery_event),
     field!(flag sctp_adaptation_layer_event),
     // Authentication events are not delivered, as in OTP 25: the field is only checked.
-    field!(value sctp_authentication_event |t, _c, _fd| decoded(t, false).map(|_| 0), flag_term),
+    field!(value sctp_authentication_event |t, _c| decoded(t, false).map(|_| 0), flag_term),
 ]);
 
 #[rustfmt::skip]
@@ -659,19 +568,22 @@ static ASSOCPARAMS: Rec<ffi::sctp_assocparams> = Rec::new(
     field!(num sasoc_cookie_life),
 ]);
 
-/// SCTP_DELAYED_ACK_TIME, in milliseconds.
-#[rustfmt::skip]
-static DELAYED_ACK: Rec<ffi::sctp_assoc_value> = Rec::new(
-    names::sctp_assoc_value, ffi::SCTP_DELAYED_ACK_TIME, Keys, &[
-    field!(assoc assoc_id),
-    field!(num assoc_value),
-]);
+/// `#sctp_assoc_value{}` of socket option `$opt`, its value a `field!` kind:
+/// `assoc_value!(OPT, kind)` or `assoc_value!(OPT, kind, table)`.
+macro_rules! assoc_value {
+    ($opt:expr, $kind:ident $(, $table:expr)?) => {
+        &Rec::<ffi::sctp_assoc_value>::new(names::sctp_assoc_value, $opt, Keys, &[
+            field!(assoc assoc_id),
+            field!($kind assoc_value $(, $table)?),
+        ])
+    };
+}
 
 /// OTP htonl's the indication on set and ntohl's it on get.
 #[rustfmt::skip]
 static ADAPTATION: Rec<ffi::sctp_setadaptation> = Rec::new(
     names::sctp_setadaptation, ffi::SCTP_ADAPTATION_LAYER, Keys, &[
-    field!(value ssb_adaptation_ind |t, c, _fd| num(t, u32::from_be(c)).map(u32::to_be), from_be),
+    field!(value ssb_adaptation_ind |t, c| num(t, u32::from_be(c)).map(u32::to_be), from_be),
 ]);
 
 #[rustfmt::skip]
@@ -683,7 +595,7 @@ static PADDRPARAMS: Rec<ffi::sctp_paddrparams> = Rec::new(
     field!(num spp_pathmaxrxt),
     field!(num spp_pathmtu),
     field!(num spp_sackdelay),
-    field!(value spp_flags |t, c, _fd| spp_flags(t, c), spp_flags_term),
+    field!(value spp_flags |t, c| spp_flags(t, c), |env, v| flags_term(env, v, &SPP_FLAGS)),
 ]);
 
 /// `#sctp_prim{}` and `#sctp_setpeerprim{}`. SCTP_SET_PEER_PRIMARY_ADDR cannot be read on
@@ -705,7 +617,7 @@ static PADDRINFO: Rec<ffi::sctp_paddrinfo> = Rec::new(
     names::sctp_paddrinfo, ffi::SCTP_GET_PEER_ADDR_INFO, Keys, &[
     field!(assoc spinfo_assoc_id),
     field!(peer spinfo_address),
-    field!(out spinfo_state, path_state),
+    field!(out spinfo_state, |env, v| atom_of(env, v, &PATH_STATES)),
     field!(out spinfo_cwnd),
     field!(out spinfo_srtt),
     field!(out spinfo_rto),
@@ -716,7 +628,7 @@ static PADDRINFO: Rec<ffi::sctp_paddrinfo> = Rec::new(
 static STATUS: Rec<ffi::sctp_status> = Rec::new(
     names::sctp_status, ffi::SCTP_STATUS, Keys, &[
     field!(assoc_required sstat_assoc_id),
-    field!(out sstat_state, assoc_state),
+    field!(out sstat_state, |env, v| atom_of(env, v, &ASSOC_STATES)),
     field!(out sstat_rwnd),
     field!(out sstat_unackdata),
     field!(out sstat_penddata),
@@ -726,102 +638,78 @@ static STATUS: Rec<ffi::sctp_status> = Rec::new(
     field!(out sstat_primary, paddrinfo),
 ]);
 
-// Addresses
+// RFC 6458 and 6951 options, `include/gen_sctp_nif.hrl`'s records.
 
-/// The socket's address family (`SO_DOMAIN`).
-fn family(fd: RawFd) -> i32 {
-    get_pod(fd, libc::SOL_SOCKET, libc::SO_DOMAIN, libc::AF_INET).unwrap_or(libc::AF_INET)
-}
+/// `pr_policy` and `sprstat_policy`; `all` only in a status request.
+#[rustfmt::skip]
+const PR_POLICIES: [(u16, Name); 5] = [
+    (ffi::SCTP_PR_SCTP_NONE, names::none), (ffi::SCTP_PR_SCTP_TTL, names::ttl),
+    (ffi::SCTP_PR_SCTP_RTX, names::rtx), (ffi::SCTP_PR_SCTP_PRIO, names::prio),
+    (ffi::SCTP_PR_SCTP_ALL, names::all),
+];
 
-fn decode_ip(term: Term, family: i32) -> Result<IpAddr> {
-    if let Ok(name) = Atom::from_term(term) {
-        let v6 = family == libc::AF_INET6;
-        return match name {
-            _ if name == names::any() => Ok(any_ip(family)),
-            _ if name == names::loopback() && v6 => Ok(Ipv6Addr::LOCALHOST.into()),
-            _ if name == names::loopback() => Ok(Ipv4Addr::LOCALHOST.into()),
-            _ => Err(einval()),
-        };
-    }
-    let parts = get_tuple(term).map_err(|_| einval())?;
-    match parts.len() {
-        4 => Ok(IpAddr::from(ints::<u8, 4>(&parts)?)),
-        8 => Ok(IpAddr::from(ints::<u16, 8>(&parts)?)),
-        _ => Err(einval()),
-    }
-}
+#[rustfmt::skip]
+const STREAM_RESETS: [(u32, Name); 3] = [
+    (ffi::SCTP_ENABLE_RESET_STREAM_REQ, names::reset_streams),
+    (ffi::SCTP_ENABLE_RESET_ASSOC_REQ, names::reset_assoc),
+    (ffi::SCTP_ENABLE_CHANGE_ASSOC_REQ, names::change_assoc),
+];
 
-fn ints<T: TryFrom<i64> + Copy + Default, const N: usize>(terms: &[Term]) -> Result<[T; N]> {
-    let mut out = [T::default(); N];
-    for (slot, &t) in out.iter_mut().zip(terms) {
-        *slot = strict_int(t)?;
-    }
-    Ok(out)
-}
+#[rustfmt::skip]
+const SCHEDULERS: [(u32, Name); 5] = [
+    (ffi::SCTP_SS_FCFS, names::fcfs), (ffi::SCTP_SS_PRIO, names::prio),
+    (ffi::SCTP_SS_RR, names::rr), (ffi::SCTP_SS_FC, names::fc), (ffi::SCTP_SS_WFQ, names::wfq),
+];
 
-fn any_ip(family: i32) -> IpAddr {
-    if family == libc::AF_INET6 {
-        Ipv6Addr::UNSPECIFIED.into()
-    } else {
-        Ipv4Addr::UNSPECIFIED.into()
-    }
-}
+#[rustfmt::skip]
+const PF_EXPOSE: [(u32, Name); 3] = [
+    (ffi::SCTP_PF_EXPOSE_UNSET, names::unset), (ffi::SCTP_PF_EXPOSE_DISABLE, names::disable),
+    (ffi::SCTP_PF_EXPOSE_ENABLE, names::enable),
+];
 
-/// `{IP, Port}` (IP a 4- or 8-tuple, `any` or `loopback`), every number range-checked; an
-/// IPv4 address is mapped for an IPv6 socket. The one decoder of addresses from Erlang.
-pub fn decode_sockaddr(term: Term, family: i32) -> Result<SocketAddr> {
-    let (ip, port): (Term, Term) = term.decode().map_err(|_| einval())?;
-    let port: u16 = strict_int(port)?;
-    let ip = match (decode_ip(ip, family)?, family) {
-        (IpAddr::V4(v4), libc::AF_INET6) => IpAddr::V6(v4.to_ipv6_mapped()),
-        (ip, _) => ip,
-    };
-    Ok(SocketAddr::new(ip, port))
-}
-
-/// An address for bind, connect or bindx: `{IP, Port}`, or `{IP6, Port, FlowInfo, ScopeId}`
-/// from an IPv6 sockaddr map, whose flow label and scope (the interface of a link-local
-/// address) go to the kernel as given.
-pub fn decode_endpoint(term: Term, family: i32) -> Result<SocketAddr> {
-    let Ok((ip, port, flowinfo, scope_id)) = term.decode::<(Term, Term, Term, Term)>() else {
-        return decode_sockaddr(term, family);
-    };
-    let IpAddr::V6(ip) = decode_ip(ip, libc::AF_INET6)? else {
-        return Err(einval());
-    };
-    let sa = SocketAddrV6::new(
-        ip,
-        strict_int(port)?,
-        strict_int(flowinfo)?,
-        strict_int(scope_id)?,
-    );
-    Ok(SocketAddr::V6(sa))
-}
-
-/// `decode_sockaddr` in the kernel's form.
-fn decode_addr(term: Term, family: i32) -> Result<RawSockAddr> {
-    Ok(addr::to_raw(&decode_sockaddr(term, family)?).0)
-}
-
-/// An address field; `undefined` is OTP's default `{any, 0}`.
-fn addr_field(term: Term, family: i32) -> Result<RawSockAddr> {
-    if is_undefined(term) {
-        return Ok(addr::to_raw(&SocketAddr::new(any_ip(family), 0)).0);
-    }
-    decode_addr(term, family)
-}
-
-fn addr_term(env: Env<'_>, raw: RawSockAddr) -> Term<'_> {
-    terms::option_sockaddr(env, &raw.bytes)
-}
+/// The request's policy; `undefined` asks for all of them.
+#[rustfmt::skip]
+static PRSTATUS_FIELDS: &[Field<ffi::sctp_prstatus>] = &[
+    field!(assoc sprstat_assoc_id),
+    field!(key sprstat_sid),
+    field!(@ true, sprstat_policy |t, _c, _f| if is_undefined(t) {
+        Ok(ffi::SCTP_PR_SCTP_ALL) } else { one_of(t, &PR_POLICIES[1..]) },
+        |env, v| atom_of(env, v, &PR_POLICIES)),
+    field!(out sprstat_abandoned_unsent),
+    field!(out sprstat_abandoned_sent),
+];
 
 // The table
+
+/// A value kept in the socket's `State`: `kept!(field, decoder)` or `kept!(field, decoder,
+/// encoder)`, the decoder a `fn(Term) -> Result` of the field's type.
+macro_rules! kept {
+    ($f:ident, $dec:expr) => {
+        kept!($f, $dec, |env, v: &_| Encoder::encode(v, env))
+    };
+    ($f:ident, $dec:expr, $enc:expr) => {
+        Fns(
+            Some(|c, v| {
+                c.st.$f = $dec(v)?;
+                Ok(())
+            }),
+            |c, env, _| Ok($enc(env, &c.st.$f)),
+        )
+    };
+}
+
+/// A `u32` of at least 1, as OTP takes the watermarks.
+fn positive(v: Term) -> rustler::NifResult<u32> {
+    v.decode::<u32>().map(|n| n.max(1))
+}
 
 #[rustfmt::skip]
 static TABLE: &[(Name, How)] = &[
     (names::active, Fns(Some(set_active), get_active)),
-    (names::mode, Fns(Some(set_mode), get_mode)),
-    (names::buffer, Fns(Some(set_buffer), |c, env, _| Ok(c.st.buffer.encode(env)))),
+    (names::mode,
+     kept!(mode, |v| one_of(v, &MODES), |env, m: &Mode| atom_of(env, *m, &MODES))),
+    // As OTP: any int; below 1 byte becomes 1.
+    (names::buffer, kept!(buffer, |v: Term| v.decode::<i32>().map(|n| n.max(1) as usize))),
     (names::recbuf,
      Fns(Some(set_recbuf), |c, env, _| Int(SOL_SOCKET, libc::SO_RCVBUF).get(c, env, None))),
     (names::sndbuf, Int(SOL_SOCKET, libc::SO_SNDBUF)),
@@ -842,25 +730,23 @@ static TABLE: &[(Name, How)] = &[
     (names::recvttl, Bool(IPPROTO_IP, libc::IP_RECVTTL)),
     (names::recvtclass, Bool(IPPROTO_IPV6, libc::IPV6_RECVTCLASS)),
     (names::ipv6_v6only, Bool(IPPROTO_IPV6, libc::IPV6_V6ONLY)),
-    (names::high_msgq_watermark,
-     Fns(Some(set_high_watermark), |c, env, _| Ok(c.st.high_msgq_watermark.encode(env)))),
-    (names::low_msgq_watermark,
-     Fns(Some(set_low_watermark), |c, env, _| Ok(c.st.low_msgq_watermark.encode(env)))),
+    (names::high_msgq_watermark, kept!(high_msgq_watermark, positive)),
+    (names::low_msgq_watermark, kept!(low_msgq_watermark, positive)),
     (names::debug, Fns(Some(accept_bool), |_, env, _| Ok(false.encode(env)))),
-    (names::non_block_send,
-     Fns(Some(set_non_block_send), |c, env, _| Ok(c.st.non_block_send.encode(env)))),
-    (names::send_timeout, Fns(Some(set_timeout), get_timeout)),
+    (names::non_block_send, kept!(non_block_send, |v: Term| v.decode::<bool>())),
+    (names::send_timeout, kept!(send_timeout, timeout, |env, t: &_| timeout_term(env, *t))),
     (names::sctp_autoclose, Uint(SOL_SCTP, ffi::SCTP_AUTOCLOSE)),
     (names::sctp_disable_fragments, Bool(SOL_SCTP, ffi::SCTP_DISABLE_FRAGMENTS)),
     (names::sctp_i_want_mapped_v4_addr, Bool(SOL_SCTP, ffi::SCTP_I_WANT_MAPPED_V4_ADDR)),
-    (names::sctp_maxseg, Fns(Some(set_maxseg), get_maxseg)),
+    (names::sctp_maxseg, Bare(assoc_value!(ffi::SCTP_MAXSEG, num))),
     (names::sctp_nodelay, Bool(SOL_SCTP, ffi::SCTP_NODELAY)),
     (names::sctp_events, Record(&EVENTS)),
     (names::sctp_initmsg, Record(&INITMSG)),
     (names::sctp_default_send_param, Fns(Some(set_send_param), get_send_param)),
     (names::sctp_rtoinfo, Record(&RTOINFO)),
     (names::sctp_associnfo, Record(&ASSOCPARAMS)),
-    (names::sctp_delayed_ack_time, Record(&DELAYED_ACK)),
+    // In milliseconds.
+    (names::sctp_delayed_ack_time, Record(assoc_value!(ffi::SCTP_DELAYED_ACK_TIME, num))),
     (names::sctp_adaptation_layer, Record(&ADAPTATION)),
     (names::sctp_peer_addr_params, Record(&PADDRPARAMS)),
     (names::sctp_primary_addr, Record(&PRIM)),
@@ -868,6 +754,43 @@ static TABLE: &[(Name, How)] = &[
     (names::sctp_status, Record(&STATUS)),
     (names::sctp_get_peer_addr_info, Record(&PADDRINFO)),
     (names::bind_to_device, Fns(Some(set_bind_to_device), get_bind_to_device)),
+    (names::sctp_pr_supported, Keyed(assoc_value!(ffi::SCTP_PR_SUPPORTED, flag))),
+    (names::sctp_reconfig_supported, Keyed(assoc_value!(ffi::SCTP_RECONFIG_SUPPORTED, flag))),
+    (names::sctp_interleaving_supported,
+     Keyed(assoc_value!(ffi::SCTP_INTERLEAVING_SUPPORTED, flag))),
+    (names::sctp_auth_supported, Keyed(assoc_value!(ffi::SCTP_AUTH_SUPPORTED, flag))),
+    (names::sctp_asconf_supported, Keyed(assoc_value!(ffi::SCTP_ASCONF_SUPPORTED, flag))),
+    (names::sctp_ecn_supported, Keyed(assoc_value!(ffi::SCTP_ECN_SUPPORTED, flag))),
+    (names::sctp_expose_potentially_failed_state,
+     Keyed(assoc_value!(ffi::SCTP_EXPOSE_POTENTIALLY_FAILED_STATE, one_of, &PF_EXPOSE))),
+    (names::sctp_enable_stream_reset,
+     Keyed(assoc_value!(ffi::SCTP_ENABLE_STREAM_RESET, bits, &STREAM_RESETS))),
+    (names::sctp_stream_scheduler,
+     Keyed(assoc_value!(ffi::SCTP_STREAM_SCHEDULER, one_of, &SCHEDULERS))),
+    (names::sctp_default_prinfo, Record(&Rec::<ffi::sctp_default_prinfo>::new(
+        names::sctp_default_prinfo, ffi::SCTP_DEFAULT_PRINFO, Keys, &[
+        field!(assoc pr_assoc_id),
+        field!(one_of pr_policy, &PR_POLICIES[..4]),
+        field!(num pr_value),
+    ]))),
+    (names::sctp_stream_scheduler_value, Record(&Rec::<ffi::sctp_stream_value>::new(
+        names::sctp_stream_value, ffi::SCTP_STREAM_SCHEDULER_VALUE, Keys, &[
+        field!(assoc assoc_id),
+        field!(key stream_id),
+        field!(num stream_value),
+    ]))),
+    // The port in network order.
+    (names::sctp_remote_udp_encaps_port, Record(&Rec::<ffi::sctp_udpencaps>::new(
+        names::sctp_udpencaps, ffi::SCTP_REMOTE_UDP_ENCAPS_PORT, Keys, &[
+        field!(assoc sue_assoc_id),
+        field!(peer sue_address),
+        field!(value sue_port |t, c| num(t, u16::from_be(c)).map(u16::to_be),
+            |env, v: u16| u16::from_be(v).encode(env)),
+    ]))),
+    (names::sctp_pr_assoc_status, Record(&Rec::new(
+        names::sctp_prstatus, ffi::SCTP_PR_ASSOC_STATUS, Keys, PRSTATUS_FIELDS))),
+    (names::sctp_pr_stream_status, Record(&Rec::new(
+        names::sctp_prstatus, ffi::SCTP_PR_STREAM_STATUS, Keys, PRSTATUS_FIELDS))),
 ];
 
 fn row(name: Atom) -> Option<&'static How> {
@@ -892,8 +815,8 @@ const PEELOFF_INET6: &[Name] = &[
 /// Copies the options of `PEELOFF_INET(6)` from the parent's context to the child's, each
 /// read from the parent's kernel socket and set on the child's. One the parent cannot read
 /// is skipped, as `getopts` leaves it out; one the child refuses fails the copy.
-pub fn copy_peeloff(env: Env, parent: &mut Ctx, child: &mut Ctx, family: i32) -> Result<()> {
-    let names = if family == libc::AF_INET6 {
+pub fn copy_peeloff(env: Env, parent: &mut Ctx, child: &mut Ctx) -> Result<()> {
+    let names = if parent.family == libc::AF_INET6 {
         PEELOFF_INET6
     } else {
         PEELOFF_INET

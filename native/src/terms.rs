@@ -7,8 +7,10 @@ use rustler::types::tuple::make_tuple;
 use rustler::{Atom, Encoder, Env, NewBinary, ResourceArc, Term};
 
 use crate::atoms;
+use crate::decode::SNDRCV_FLAGS;
 use crate::error::{posix_name, Error};
-use crate::ffi::{self, sctp_sndrcvinfo};
+use crate::ffi::sctp_sndrcvinfo;
+use crate::flow::Active;
 use crate::notification::{Ancillary, Notification};
 use crate::socket::{Mode, Socket};
 
@@ -22,6 +24,16 @@ pub fn ip<'a>(env: Env<'a>, ip: &IpAddr) -> Term<'a> {
             let w: Vec<Term> = v6.segments().iter().map(|s| s.encode(env)).collect();
             make_tuple(env, &w)
         }
+    }
+}
+
+/// `true | false | once | N`.
+pub fn active(env: Env<'_>, active: Active) -> Term<'_> {
+    match active {
+        Active::False => false.encode(env),
+        Active::True => true.encode(env),
+        Active::Once => atoms::once().encode(env),
+        Active::Count(n) => n.encode(env),
     }
 }
 
@@ -64,17 +76,11 @@ fn raw_address<'a>(env: Env<'a>, from: Option<&SocketAddr>) -> Term<'a> {
 
 /// `#sctp_sndrcvinfo{}` as received: flags as a list, ppid in host order.
 pub fn sndrcvinfo<'a>(env: Env<'a>, i: &sctp_sndrcvinfo) -> Term<'a> {
-    let mut flags = Vec::new();
-    for (bit, name) in [
-        (ffi::SCTP_UNORDERED, atoms::unordered()),
-        (ffi::SCTP_ADDR_OVER, atoms::addr_over()),
-        (ffi::SCTP_ABORT, atoms::abort()),
-        (ffi::SCTP_EOF, atoms::eof()),
-    ] {
-        if i.sinfo_flags & bit != 0 {
-            flags.push(name);
-        }
-    }
+    let flags: Vec<Atom> = SNDRCV_FLAGS
+        .iter()
+        .filter(|(bit, _)| i.sinfo_flags & bit != 0)
+        .map(|(_, name)| name())
+        .collect();
     make_tuple(
         env,
         &[

@@ -1,0 +1,217 @@
+//! Erlang terms to kernel values, the reverse of `terms`: numbers range-checked to their
+//! C type, records, flag lists, association ids, socket addresses and `#sctp_sndrcvinfo{}`.
+//! A term that does not fit is `einval`; `undefined` in a record field keeps a current
+//! value where the caller gives one.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
+use std::ops::BitOr;
+
+use rustler::types::tuple::get_tuple;
+use rustler::{Atom, Decoder, Term};
+
+use crate::addr::{self, RawSockAddr};
+use crate::atoms;
+use crate::error::{einval, Result};
+use crate::ffi::{self, AssocId};
+use crate::flow::{Active, ActiveSetting};
+
+/// An atom, as `rustler::atoms!` gives them.
+pub type Name = fn() -> Atom;
+
+mod names {
+    rustler::atoms! { any, loopback }
+}
+
+/// The fields of record `name` with `arity` fields, or `einval`.
+pub fn record<'a>(term: Term<'a>, name: Atom, arity: usize) -> Result<Vec<Term<'a>>> {
+    let items = get_tuple(term).map_err(|_| einval())?;
+    if items.len() != arity + 1 || Atom::from_term(items[0]).ok() != Some(name) {
+        return Err(einval());
+    }
+    Ok(items[1..].to_vec())
+}
+
+pub fn is_undefined(term: Term) -> bool {
+    Atom::from_term(term).ok() == Some(atoms::undefined())
+}
+
+/// A record field: `undefined` keeps `current`.
+pub fn decoded<'a, T: Decoder<'a>>(term: Term<'a>, current: T) -> Result<T> {
+    if is_undefined(term) {
+        return Ok(current);
+    }
+    term.decode::<T>().map_err(|_| einval())
+}
+
+/// A numeric record field: `undefined` keeps `current`; out of `T`'s range is `einval`
+/// (rustler's own decoders of u8/u16 truncate).
+pub fn num<T: TryFrom<i64> + Copy>(term: Term, current: T) -> Result<T> {
+    if is_undefined(term) {
+        return Ok(current);
+    }
+    strict_int(term)
+}
+
+/// An integer in `T`'s range, else `einval`.
+pub fn strict_int<T: TryFrom<i64>>(term: Term) -> Result<T> {
+    let wide = term.decode::<i64>().map_err(|_| einval())?;
+    T::try_from(wide).map_err(|_| einval())
+}
+
+/// A list of flag atoms to the union of their bits in `table`; anything else is `einval`.
+pub fn flag_bits<B: Copy + Default + BitOr<Output = B>>(
+    term: Term,
+    table: &[(B, Name)],
+) -> Result<B> {
+    let mut bits = B::default();
+    for flag in term.decode::<Vec<Atom>>().map_err(|_| einval())? {
+        let (bit, _) = table.iter().find(|(_, n)| n() == flag).ok_or_else(einval)?;
+        bits = bits | *bit;
+    }
+    Ok(bits)
+}
+
+/// The value whose atom `term` is in `table`, else `einval`.
+pub fn one_of<B: Copy>(term: Term, table: &[(B, Name)]) -> Result<B> {
+    let atom = Atom::from_term(term).map_err(|_| einval())?;
+    let found = table.iter().find(|(_, name)| name() == atom);
+    found.map(|(value, _)| *value).ok_or_else(einval)
+}
+
+/// An `sctp_assoc_id` field: OTP takes 0..2^32-1 and hands it to the kernel as 32 bits.
+pub fn assoc_id(term: Term, current: AssocId) -> Result<AssocId> {
+    Ok(num::<u32>(term, current as u32)? as AssocId)
+}
+
+pub fn required_assoc_id(term: Term) -> Result<AssocId> {
+    if is_undefined(term) {
+        return Err(einval());
+    }
+    assoc_id(term, 0)
+}
+
+// Addresses
+
+fn decode_ip(term: Term, family: i32) -> Result<IpAddr> {
+    if let Ok(name) = Atom::from_term(term) {
+        let v6 = family == libc::AF_INET6;
+        return match name {
+            _ if name == names::any() => Ok(any_ip(family)),
+            _ if name == names::loopback() && v6 => Ok(Ipv6Addr::LOCALHOST.into()),
+            _ if name == names::loopback() => Ok(Ipv4Addr::LOCALHOST.into()),
+            _ => Err(einval()),
+        };
+    }
+    let parts = get_tuple(term).map_err(|_| einval())?;
+    match parts.len() {
+        4 => Ok(IpAddr::from(ints::<u8, 4>(&parts)?)),
+        8 => Ok(IpAddr::from(ints::<u16, 8>(&parts)?)),
+        _ => Err(einval()),
+    }
+}
+
+fn ints<T: TryFrom<i64> + Copy + Default, const N: usize>(terms: &[Term]) -> Result<[T; N]> {
+    let mut out = [T::default(); N];
+    for (slot, &t) in out.iter_mut().zip(terms) {
+        *slot = strict_int(t)?;
+    }
+    Ok(out)
+}
+
+fn any_ip(family: i32) -> IpAddr {
+    if family == libc::AF_INET6 {
+        Ipv6Addr::UNSPECIFIED.into()
+    } else {
+        Ipv4Addr::UNSPECIFIED.into()
+    }
+}
+
+/// `{IP, Port}` (IP a 4- or 8-tuple, `any` or `loopback`), every number range-checked; an
+/// IPv4 address is mapped for an IPv6 socket. The one decoder of addresses from Erlang.
+pub fn sockaddr(term: Term, family: i32) -> Result<SocketAddr> {
+    let (ip, port): (Term, Term) = term.decode().map_err(|_| einval())?;
+    let port: u16 = strict_int(port)?;
+    let ip = match (decode_ip(ip, family)?, family) {
+        (IpAddr::V4(v4), libc::AF_INET6) => IpAddr::V6(v4.to_ipv6_mapped()),
+        (ip, _) => ip,
+    };
+    Ok(SocketAddr::new(ip, port))
+}
+
+/// An address for bind, connect or bindx: `{IP, Port}`, or `{IP6, Port, FlowInfo, ScopeId}`
+/// from an IPv6 sockaddr map, whose flow label and scope (the interface of a link-local
+/// address) go to the kernel as given.
+pub fn endpoint(term: Term, family: i32) -> Result<SocketAddr> {
+    let Ok((ip, port, flowinfo, scope_id)) = term.decode::<(Term, Term, Term, Term)>() else {
+        return sockaddr(term, family);
+    };
+    let IpAddr::V6(ip) = decode_ip(ip, libc::AF_INET6)? else {
+        return Err(einval());
+    };
+    let sa = SocketAddrV6::new(
+        ip,
+        strict_int(port)?,
+        strict_int(flowinfo)?,
+        strict_int(scope_id)?,
+    );
+    Ok(SocketAddr::V6(sa))
+}
+
+/// An address field of an option record in the kernel's form; `undefined` is `current`,
+/// or OTP's default `{any, 0}` where there is none (a key).
+pub fn raw_sockaddr(term: Term, current: Option<RawSockAddr>, family: i32) -> Result<RawSockAddr> {
+    let sa = match current {
+        Some(current) if is_undefined(term) => return Ok(current),
+        None if is_undefined(term) => SocketAddr::new(any_ip(family), 0),
+        _ => sockaddr(term, family)?,
+    };
+    Ok(addr::to_raw(&sa).0)
+}
+
+// Send parameters
+
+/// `sinfo_flags` bits and their atoms, in the order OTP lists them.
+pub const SNDRCV_FLAGS: [(u16, Name); 4] = [
+    (ffi::SCTP_UNORDERED, atoms::unordered),
+    (ffi::SCTP_ADDR_OVER, atoms::addr_over),
+    (ffi::SCTP_ABORT, atoms::abort),
+    (ffi::SCTP_EOF, atoms::eof),
+];
+
+/// `#sctp_sndrcvinfo{}` for sending: flags from atoms, ppid to network order. `undefined`
+/// fields take `base`'s values.
+pub fn sndrcvinfo(v: Term, base: &ffi::sctp_sndrcvinfo) -> Result<ffi::sctp_sndrcvinfo> {
+    let f = record(v, atoms::sctp_sndrcvinfo(), 9)?;
+    let flags = if decoded::<Option<Vec<Atom>>>(f[2], None)?.is_some() {
+        flag_bits(f[2], &SNDRCV_FLAGS)?
+    } else {
+        base.sinfo_flags
+    };
+    Ok(ffi::sctp_sndrcvinfo {
+        sinfo_stream: num(f[0], base.sinfo_stream)?,
+        sinfo_ssn: 0,
+        sinfo_flags: flags,
+        sinfo_ppid: num(f[3], u32::from_be(base.sinfo_ppid))?.to_be(),
+        sinfo_context: num(f[4], base.sinfo_context)?,
+        sinfo_timetolive: num(f[5], base.sinfo_timetolive)?,
+        sinfo_tsn: 0,
+        sinfo_cumtsn: 0,
+        sinfo_assoc_id: assoc_id(f[8], base.sinfo_assoc_id)?,
+    })
+}
+
+/// `{active, true | false | once | N}`'s value.
+pub fn active(term: Term) -> Result<ActiveSetting> {
+    if let Ok(b) = term.decode::<bool>() {
+        return Ok(ActiveSetting::Set(if b {
+            Active::True
+        } else {
+            Active::False
+        }));
+    }
+    if term.decode::<Atom>().ok() == Some(atoms::once()) {
+        return Ok(ActiveSetting::Set(Active::Once));
+    }
+    // As OTP's type check: N itself is a 16-bit integer, whatever the sum.
+    strict_int::<i16>(term).map(ActiveSetting::Add)
+}
