@@ -726,6 +726,74 @@ static STATUS: Rec<ffi::sctp_status> = Rec::new(
     field!(out sstat_primary, paddrinfo),
 ]);
 
+// RFC 6458 (records in include/gen_sctp_nif.hrl): one event subscribed per call, the
+// receive info options, and which stream reconfiguration requests an association takes.
+
+mod rfc6458 {
+    rustler::atoms! {
+        sctp_event, sctp_recvrcvinfo, sctp_recvnxtinfo, sctp_enable_stream_reset,
+        association_change, peer_addr_change, remote_error, send_failed, shutdown,
+        adaptation_indication, partial_delivery, authentication, sender_dry, stream_reset,
+        assoc_reset, stream_change, send_failed_event,
+    }
+}
+
+/// `#sctp_event.type`: the notification types (`se_type`) by name.
+const EVENT_TYPES: [(u16, Name); 13] = [
+    (ffi::SCTP_ASSOC_CHANGE, rfc6458::association_change),
+    (ffi::SCTP_PEER_ADDR_CHANGE, rfc6458::peer_addr_change),
+    (ffi::SCTP_REMOTE_ERROR, rfc6458::remote_error),
+    (ffi::SCTP_SEND_FAILED, rfc6458::send_failed),
+    (ffi::SCTP_SHUTDOWN_EVENT, rfc6458::shutdown),
+    (
+        ffi::SCTP_ADAPTATION_INDICATION,
+        rfc6458::adaptation_indication,
+    ),
+    (ffi::SCTP_PARTIAL_DELIVERY_EVENT, rfc6458::partial_delivery),
+    (ffi::SCTP_AUTHENTICATION_EVENT, rfc6458::authentication),
+    (ffi::SCTP_SENDER_DRY_EVENT, rfc6458::sender_dry),
+    (ffi::SCTP_STREAM_RESET_EVENT, rfc6458::stream_reset),
+    (ffi::SCTP_ASSOC_RESET_EVENT, rfc6458::assoc_reset),
+    (ffi::SCTP_STREAM_CHANGE_EVENT, rfc6458::stream_change),
+    (ffi::SCTP_SEND_FAILED_EVENT, rfc6458::send_failed_event),
+];
+
+/// An event type's name to `se_type`; `undefined` or another term is `einval`.
+fn event_type(term: Term) -> Result<u16> {
+    let name = Atom::from_term(term).map_err(|_| einval())?;
+    let (code, _) = EVENT_TYPES
+        .iter()
+        .find(|(_, n)| n() == name)
+        .ok_or_else(einval)?;
+    Ok(*code)
+}
+
+fn event_type_term(env: Env<'_>, code: u16) -> Term<'_> {
+    match EVENT_TYPES.iter().find(|(c, _)| *c == code) {
+        Some((_, name)) => name().encode(env),
+        None => code.encode(env),
+    }
+}
+
+/// `#sctp_event{assoc_id, type, on}`: the association (0, the default, for those to come)
+/// and the type are the keys, both for setting and reading.
+#[rustfmt::skip]
+static EVENT: Rec<ffi::sctp_event> = Rec::new(
+    rfc6458::sctp_event, ffi::SCTP_EVENT, Keys, &[
+    field!(assoc se_assoc_id),
+    field!(@ true, se_type |t, _c, _fd| event_type(t), event_type_term),
+    field!(flag se_on),
+]);
+
+/// `#sctp_assoc_value{assoc_value = Bits}`: 1 takes stream resets, 2 association resets,
+/// 4 added streams (SCTP_ENABLE_RESET_STREAM_REQ, _RESET_ASSOC_REQ, _CHANGE_ASSOC_REQ).
+#[rustfmt::skip]
+static ENABLE_STREAM_RESET: Rec<ffi::sctp_assoc_value> = Rec::new(
+    names::sctp_assoc_value, ffi::SCTP_ENABLE_STREAM_RESET, Keys, &[
+    field!(assoc assoc_id),
+    field!(num assoc_value),
+]);
+
 // Addresses
 
 /// The socket's address family (`SO_DOMAIN`).
@@ -868,6 +936,11 @@ static TABLE: &[(Name, How)] = &[
     (names::sctp_status, Record(&STATUS)),
     (names::sctp_get_peer_addr_info, Record(&PADDRINFO)),
     (names::bind_to_device, Fns(Some(set_bind_to_device), get_bind_to_device)),
+    // RFC 6458
+    (rfc6458::sctp_event, Record(&EVENT)),
+    (rfc6458::sctp_recvrcvinfo, Bool(SOL_SCTP, ffi::SCTP_RECVRCVINFO)),
+    (rfc6458::sctp_recvnxtinfo, Bool(SOL_SCTP, ffi::SCTP_RECVNXTINFO)),
+    (rfc6458::sctp_enable_stream_reset, Record(&ENABLE_STREAM_RESET)),
 ];
 
 fn row(name: Atom) -> Option<&'static How> {
