@@ -174,7 +174,8 @@
 -module(gen_sctp).
 
 -include_lib("kernel/include/inet_sctp.hrl").
--include("gen_sctp_nif.hrl").
+%% Relative to this file, so that a plain erlc finds it too.
+-include("../include/gen_sctp_nif.hrl").
 
 -export([open/0, open/1, open/2, close/1]).
 -export([listen/2, accept/1, accept/2, peeloff/2, bindx/3]).
