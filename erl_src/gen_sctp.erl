@@ -124,6 +124,13 @@
 %%     an association share it (RFC 8260): first come first served, by priority, round
 %%     robin, fair capacity, weighted fair queueing. Linux 6.1 has the first three
 %%     (`fc' and `wfq' from 6.2; refused with `{error, einval}' before).</dd>
+%% <dt>`{sctp_event, #sctp_event{assoc_id = Id, type = Type, on = Bool}}'</dt><dd>RFC 6458:
+%%     subscribes to one notification type, `event_type()', for association `Id' (0,
+%%     the default: those to come). `inet:getopts(S, [{sctp_event, #sctp_event{type =
+%%     Type}}])' reads it back; the type is required.</dd>
+%% <dt>`{sctp_recvrcvinfo, Bool}', `{sctp_recvnxtinfo, Bool}'</dt><dd>RFC 6458:
+%%     received messages carry `#sctp_rcvinfo{}', and `#sctp_nxtinfo{}' of the next message
+%%     when the kernel has it, in their ancillary data, in the kernel's order.</dd>
 %% <dt>`{sctp_default_prinfo, #sctp_default_prinfo{assoc_id, policy, value}}'</dt><dd>
 %%     The partial reliability of messages sent without their own: `policy' `none',
 %%     `ttl' (`value' in ms), `rtx' (`value' retransmissions) or `prio'. The kernel keeps
@@ -196,6 +203,15 @@
 %% <li>`accept/1,2': a one-to-one (`{type, stream}') socket that listens with a backlog
 %%     hands out each new association as its own socket, as `gen_tcp:accept/1,2' does.</li>
 %% <li>`bindx/3': adds or removes local addresses of an open socket (sctp_bindx(3)).</li>
+%% <li>RFC 6458's notifications, with the records of `include/gen_sctp_nif.hrl', each
+%%     delivered as an ordinary event (`sctp', `{ok, _}') once subscribed with
+%%     `sctp_event': `#sctp_sender_dry_event{}', `#sctp_stream_reset_event{}',
+%%     `#sctp_assoc_reset_event{}', `#sctp_stream_change_event{}',
+%%     `#sctp_authkey_event{}' and `#sctp_send_failed_event{}'. The last comes next to
+%%     OTP's `#sctp_send_failed{}' (an error event, subscribed by default) while both are
+%%     subscribed. `#sctp_paddr_change{}' has the state `addr_potentially_failed'
+%%     (`net.sctp.pf_expose').</li>
+%% <li>`reset_streams/4' and `add_streams/4': RFC 6525 stream reconfiguration.</li>
 %% </ul>
 %%
 %% == Multi-homing ==
@@ -209,10 +225,12 @@
 -module(gen_sctp).
 
 -include_lib("kernel/include/inet_sctp.hrl").
--include("gen_sctp_nif.hrl").
+%% Relative to this file, so that a plain erlc finds it too.
+-include("../include/gen_sctp_nif.hrl").
 
 -export([open/0, open/1, open/2, close/1]).
 -export([listen/2, accept/1, accept/2, peeloff/2, bindx/3]).
+-export([reset_streams/4, add_streams/4]).
 -export([connect/3, connect/4, connect/5,
          connect_init/3, connect_init/4, connect_init/5,
          connectx_init/3, connectx_init/4, connectx_init/5]).
@@ -228,11 +246,18 @@
 %% OTP's gen_sctp exports these types under these names: specs written against it hold
 %% for this module too.
 -export_type([assoc_id/0, option/0, option_name/0, option_value/0, sctp_socket/0]).
+%% This library's own.
+-export_type([event_type/0]).
 
 %% A plain tuple, as inet's functions take it (`inet:socket()').
 -type sctp_socket() :: {'$inet', gen_sctp, reference()}.
 %% The `assoc_id' of the records; 0 stands for the whole endpoint.
 -type assoc_id() :: term().
+%% The notification types of `#sctp_event{}', as RFC 6458 names them.
+-type event_type() :: association_change | peer_addr_change | remote_error | send_failed
+                    | shutdown | adaptation_indication | partial_delivery | authentication
+                    | sender_dry | stream_reset | assoc_reset | stream_change
+                    | send_failed_event.
 %% An option to set, as in the module documentation's list.
 -type option() :: elementary_option() | record_option() | assoc_option().
 %% What `inet:getopts/2' takes: a name, or a record that names the association.
@@ -271,7 +296,9 @@
                            | {sctp_maxseg, non_neg_integer()}
                            | {sctp_nodelay, boolean()}
                            | {send_timeout, timeout()}
-                           | {bind_to_device, binary()}.
+                           | {bind_to_device, binary()}
+                           | {sctp_recvrcvinfo, boolean()}
+                           | {sctp_recvnxtinfo, boolean()}.
 -type elementary_option_name() :: active | mode | buffer | recbuf | sndbuf
                                 | high_msgq_watermark | low_msgq_watermark
                                 | non_block_send | debug
@@ -281,7 +308,8 @@
                                 | ipv6_v6only
                                 | sctp_autoclose | sctp_disable_fragments
                                 | sctp_i_want_mapped_v4_addr | sctp_maxseg | sctp_nodelay
-                                | send_timeout | bind_to_device.
+                                | send_timeout | bind_to_device
+                                | sctp_recvrcvinfo | sctp_recvnxtinfo.
 -type record_option() :: {sctp_rtoinfo, #sctp_rtoinfo{}}
                        | {sctp_associnfo, #sctp_assocparams{}}
                        | {sctp_initmsg, #sctp_initmsg{}}
@@ -292,6 +320,7 @@
                        | {sctp_default_send_param, #sctp_sndrcvinfo{}}
                        | {sctp_events, #sctp_event_subscribe{}}
                        | {sctp_delayed_ack_time, #sctp_assoc_value{}}
+                       | {sctp_event, #sctp_event{}}
                        | {sctp_default_prinfo, #sctp_default_prinfo{}}
                        | {sctp_stream_scheduler_value, #sctp_stream_value{}}
                        | {sctp_remote_udp_encaps_port, #sctp_udpencaps{}}.
@@ -500,6 +529,45 @@ bindx(S, Op, Addrs) ->
 
 bindx_addr(_Family, IP) when is_tuple(IP), tuple_size(IP) =/= 2 -> {IP, 0};
 bindx_addr(Family, SockAddr) -> sockaddr(Family, SockAddr).
+
+%% @doc Asks the peer to reset streams of association `AssocId' (RFC 6525, the kernel's
+%% SCTP_RESET_STREAMS): their sequence numbers start again at 0. `Flags' names the
+%% direction, `[outgoing]', `[incoming]' or both; `Streams' lists the stream numbers, `[]'
+%% for all. Not in OTP. Both ends need `net.sctp.reconf_enable = 1' when the association
+%% starts, and `{sctp_enable_stream_reset, [reset_streams]}'; the
+%% outcome arrives as `#sctp_stream_reset_event{}' (include `gen_sctp_nif.hrl'), to those
+%% that subscribed with `{sctp_event, #sctp_event{type = stream_reset, on = true}}'.
+%% `{error, Posix}' when the kernel refuses, such as `enoprotoopt' when reconfiguration is
+%% off and `einprogress' while a request is outstanding.
+-spec reset_streams(sctp_socket(), assoc_id() | #sctp_assoc_change{}, [incoming | outgoing],
+                    [0..65535]) -> ok | {error, closed | inet:posix()}.
+reset_streams(S, #sctp_assoc_change{assoc_id = AssocId}, Flags, Streams) when ?IS_SOCKET(S) ->
+    reset_streams(S, AssocId, Flags, Streams);
+reset_streams(S, AssocId, Flags, Streams)
+  when ?IS_SOCKET(S), is_integer(AssocId), is_list(Flags), is_list(Streams) ->
+    case gen_sctp_nif:reset_streams(handle(S), AssocId, Flags, Streams) of
+        {error, badarg} -> erlang:error(badarg, [S, AssocId, Flags, Streams]);
+        Result -> Result
+    end;
+reset_streams(S, AssocId, Flags, Streams) ->
+    erlang:error(badarg, [S, AssocId, Flags, Streams]).
+
+%% @doc Asks for `In' more incoming and `Out' more outgoing streams on association
+%% `AssocId' (RFC 6525, the kernel's SCTP_ADD_STREAMS). Not in OTP. Needs what
+%% reset_streams/4 needs, with `change_assoc' in
+%% `sctp_enable_stream_reset'; the outcome arrives as `#sctp_stream_change_event{}'.
+-spec add_streams(sctp_socket(), assoc_id() | #sctp_assoc_change{}, 0..65535, 0..65535) ->
+          ok | {error, closed | inet:posix()}.
+add_streams(S, #sctp_assoc_change{assoc_id = AssocId}, In, Out) when ?IS_SOCKET(S) ->
+    add_streams(S, AssocId, In, Out);
+add_streams(S, AssocId, In, Out)
+  when ?IS_SOCKET(S), is_integer(AssocId), is_integer(In), is_integer(Out) ->
+    case gen_sctp_nif:add_streams(handle(S), AssocId, In, Out) of
+        {error, badarg} -> erlang:error(badarg, [S, AssocId, In, Out]);
+        Result -> Result
+    end;
+add_streams(S, AssocId, In, Out) ->
+    erlang:error(badarg, [S, AssocId, In, Out]).
 
 %% @doc Branches association `Assoc' off into a new one-to-one socket owned by the caller.
 -spec peeloff(sctp_socket(), #sctp_assoc_change{} | assoc_id()) ->

@@ -41,3 +41,99 @@
          abandoned_sent}).
 
 -endif.
+
+%%% Notifications and receive info
+%%%
+%%% The notifications and ancillary data of RFC 6458 (the SCTP sockets API) that OTP's
+%%% gen_sctp does not deliver, named after the RFC's structs. A notification arrives only
+%%% once subscribed, with `{sctp_event, #sctp_event{type = Type, on = true}}'; it comes
+%%% as any other event: `{sctp, S, IP, Port, {Anc, Record}}' to an active socket and
+%%% `{ok, {IP, Port, Anc, Record}}' from gen_sctp:recv/1,2. Stream and association ids,
+%%% TSNs and the ppid are integers, the ppid in host order.
+
+-ifndef(GEN_SCTP_NIF_EVENTS_HRL).
+-define(GEN_SCTP_NIF_EVENTS_HRL, true).
+
+%% `{sctp_event, #sctp_event{}}': subscribes to (`on = true') or unsubscribes from one
+%% notification type, for association `assoc_id', or with 0 for the associations to come
+%% (1: those there are, 2: both). inet:getopts/2 with `#sctp_event{assoc_id = Id, type =
+%% Type}' reads `on' back.
+-record(sctp_event,
+        {assoc_id = 0 :: non_neg_integer(),
+         type :: gen_sctp:event_type() | undefined,
+         on :: boolean() | undefined}).
+
+%% SCTP_SENDER_DRY_EVENT: the peer has acknowledged all data sent (at once on
+%% subscribing to an association that has none in flight).
+-record(sctp_sender_dry_event,
+        {assoc_id :: non_neg_integer()}).
+
+%% SCTP_STREAM_RESET_EVENT: streams reset (gen_sctp:reset_streams/4), by this end
+%% (`outgoing_ssn') or the peer (`incoming_ssn'), or the request `denied' or `failed'.
+-record(sctp_stream_reset_event,
+        {assoc_id :: non_neg_integer(),
+         flags = [] :: [incoming_ssn | outgoing_ssn | denied | failed],
+         streams = [] :: [0..65535]}).
+
+%% SCTP_ASSOC_RESET_EVENT: the association's TSNs reset.
+-record(sctp_assoc_reset_event,
+        {assoc_id :: non_neg_integer(),
+         flags = [] :: [denied | failed],
+         local_tsn :: non_neg_integer(),
+         remote_tsn :: non_neg_integer()}).
+
+%% SCTP_STREAM_CHANGE_EVENT: the number of streams changed (gen_sctp:add_streams/4).
+-record(sctp_stream_change_event,
+        {assoc_id :: non_neg_integer(),
+         flags = [] :: [denied | failed],
+         instrms :: 0..65535,
+         outstrms :: 0..65535}).
+
+%% SCTP_AUTHENTICATION_EVENT (SCTP-AUTH, RFC 4895): `no_auth' when the peer does not
+%% support authentication; `new_key' and `free_key' for shared keys.
+-record(sctp_authkey_event,
+        {assoc_id :: non_neg_integer(),
+         keynumber :: 0..65535,
+         indication :: new_key | free_key | no_auth | non_neg_integer()}).
+
+%% The send parameters of a message, as a send failed event gives them back.
+-record(sctp_sndinfo,
+        {sid :: 0..65535,
+         flags = [] :: [unordered | addr_over | abort | eof],
+         ppid :: non_neg_integer(),
+         context :: non_neg_integer(),
+         assoc_id :: non_neg_integer()}).
+
+%% SCTP_SEND_FAILED_EVENT: a message that could not be sent, `data' its payload. The
+%% kernel sends it only while `send_failed' is subscribed too (as it is by default), and
+%% then in the place of OTP's `#sctp_send_failed{}', which is delivered as an error
+%% (`sctp_error'); this one comes as an ordinary event.
+-record(sctp_send_failed_event,
+        {assoc_id :: non_neg_integer(),
+         flags :: data_unsent | data_sent | non_neg_integer(),
+         error :: non_neg_integer(),
+         info :: #sctp_sndinfo{},
+         data :: binary()}).
+
+%% SCTP_RCVINFO ancillary data of a received message, with `{sctp_recvrcvinfo, true}'.
+-record(sctp_rcvinfo,
+        {sid :: 0..65535,
+         ssn :: 0..65535,
+         flags = [] :: [unordered | addr_over | abort | eof],
+         ppid :: non_neg_integer(),
+         tsn :: non_neg_integer(),
+         cumtsn :: non_neg_integer(),
+         context :: non_neg_integer(),
+         assoc_id :: non_neg_integer()}).
+
+%% SCTP_NXTINFO ancillary data, with `{sctp_recvnxtinfo, true}': the message that the
+%% next receive gives, when the kernel has it already; `length' is its size in bytes,
+%% `notification' among the flags says it is a notification.
+-record(sctp_nxtinfo,
+        {sid :: 0..65535,
+         flags = [] :: [unordered | notification],
+         ppid :: non_neg_integer(),
+         length :: non_neg_integer(),
+         assoc_id :: non_neg_integer()}).
+
+-endif.

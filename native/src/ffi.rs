@@ -35,15 +35,20 @@ pub const SCTP_MAXSEG: i32 = 13;
 pub const SCTP_STATUS: i32 = 14;
 pub const SCTP_GET_PEER_ADDR_INFO: i32 = 15;
 pub const SCTP_DELAYED_ACK_TIME: i32 = 16;
+pub const SCTP_RECVRCVINFO: i32 = 32;
+pub const SCTP_RECVNXTINFO: i32 = 33;
 pub const SCTP_PR_SUPPORTED: i32 = 113;
 pub const SCTP_DEFAULT_PRINFO: i32 = 114;
 pub const SCTP_PR_ASSOC_STATUS: i32 = 115;
 pub const SCTP_PR_STREAM_STATUS: i32 = 116;
 pub const SCTP_RECONFIG_SUPPORTED: i32 = 117;
 pub const SCTP_ENABLE_STREAM_RESET: i32 = 118;
+pub const SCTP_RESET_STREAMS: i32 = 119;
+pub const SCTP_ADD_STREAMS: i32 = 121;
 pub const SCTP_STREAM_SCHEDULER: i32 = 123;
 pub const SCTP_STREAM_SCHEDULER_VALUE: i32 = 124;
 pub const SCTP_INTERLEAVING_SUPPORTED: i32 = 125;
+pub const SCTP_EVENT: i32 = 127;
 pub const SCTP_ASCONF_SUPPORTED: i32 = 128;
 pub const SCTP_AUTH_SUPPORTED: i32 = 129;
 pub const SCTP_ECN_SUPPORTED: i32 = 130;
@@ -81,14 +86,19 @@ pub const SCTP_PF_EXPOSE_UNSET: u32 = 0;
 pub const SCTP_PF_EXPOSE_DISABLE: u32 = 1;
 pub const SCTP_PF_EXPOSE_ENABLE: u32 = 2;
 
-/// cmsg type of `struct sctp_sndrcvinfo` at level IPPROTO_SCTP.
+/// cmsg types at level IPPROTO_SCTP: `struct sctp_sndrcvinfo`, and RFC 6458's
+/// `struct sctp_rcvinfo` and `struct sctp_nxtinfo`.
 pub const SCTP_SNDRCV: i32 = 1;
+pub const SCTP_RCVINFO: i32 = 3;
+pub const SCTP_NXTINFO: i32 = 4;
 
 // sinfo_flags bits.
 pub const SCTP_UNORDERED: u16 = 1;
 pub const SCTP_ADDR_OVER: u16 = 2;
 pub const SCTP_ABORT: u16 = 4;
 pub const SCTP_EOF: u16 = libc::MSG_FIN as u16;
+/// `nxt_flags`: the next message is a notification.
+pub const SCTP_NOTIFICATION: u16 = libc::MSG_NOTIFICATION as u16;
 
 // Notification types (sn_type).
 pub const SCTP_ASSOC_CHANGE: u16 = 0x8001;
@@ -98,6 +108,23 @@ pub const SCTP_REMOTE_ERROR: u16 = 0x8004;
 pub const SCTP_SHUTDOWN_EVENT: u16 = 0x8005;
 pub const SCTP_PARTIAL_DELIVERY_EVENT: u16 = 0x8006;
 pub const SCTP_ADAPTATION_INDICATION: u16 = 0x8007;
+pub const SCTP_AUTHENTICATION_EVENT: u16 = 0x8008;
+pub const SCTP_SENDER_DRY_EVENT: u16 = 0x8009;
+pub const SCTP_STREAM_RESET_EVENT: u16 = 0x800a;
+pub const SCTP_ASSOC_RESET_EVENT: u16 = 0x800b;
+pub const SCTP_STREAM_CHANGE_EVENT: u16 = 0x800c;
+pub const SCTP_SEND_FAILED_EVENT: u16 = 0x800d;
+
+// `strreset_flags` of a stream reset event; DENIED and FAILED also flag assoc reset and
+// stream change events.
+pub const SCTP_STREAM_RESET_INCOMING_SSN: u16 = 0x0001;
+pub const SCTP_STREAM_RESET_OUTGOING_SSN: u16 = 0x0002;
+pub const SCTP_STREAM_RESET_DENIED: u16 = 0x0004;
+pub const SCTP_STREAM_RESET_FAILED: u16 = 0x0008;
+
+// `srs_flags` of SCTP_RESET_STREAMS.
+pub const SCTP_STREAM_RESET_INCOMING: u16 = 0x01;
+pub const SCTP_STREAM_RESET_OUTGOING: u16 = 0x02;
 
 /// `sctp_assoc_t`.
 pub type AssocId = i32;
@@ -123,6 +150,61 @@ pub struct sctp_sndrcvinfo {
     pub sinfo_tsn: u32,
     pub sinfo_cumtsn: u32,
     pub sinfo_assoc_id: AssocId,
+}
+
+/// RFC 6458's `struct sctp_sndinfo`, as a send failed event carries it.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct sctp_sndinfo {
+    pub snd_sid: u16,
+    pub snd_flags: u16,
+    pub snd_ppid: u32,
+    pub snd_context: u32,
+    pub snd_assoc_id: AssocId,
+}
+
+/// RFC 6458's `struct sctp_rcvinfo` (cmsg SCTP_RCVINFO).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct sctp_rcvinfo {
+    pub rcv_sid: u16,
+    pub rcv_ssn: u16,
+    pub rcv_flags: u16,
+    pub rcv_ppid: u32,
+    pub rcv_tsn: u32,
+    pub rcv_cumtsn: u32,
+    pub rcv_context: u32,
+    pub rcv_assoc_id: AssocId,
+}
+
+/// RFC 6458's `struct sctp_nxtinfo` (cmsg SCTP_NXTINFO).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct sctp_nxtinfo {
+    pub nxt_sid: u16,
+    pub nxt_flags: u16,
+    pub nxt_ppid: u32,
+    pub nxt_length: u32,
+    pub nxt_assoc_id: AssocId,
+}
+
+/// `struct sctp_event` (SCTP_EVENT), its tail padding made a field.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct sctp_event {
+    pub se_assoc_id: AssocId,
+    pub se_type: u16,
+    pub se_on: u8,
+    pub _pad: u8,
+}
+
+/// `struct sctp_add_streams` (SCTP_ADD_STREAMS).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct sctp_add_streams {
+    pub sas_assoc_id: AssocId,
+    pub sas_instrms: u16,
+    pub sas_outstrms: u16,
 }
 
 /// The first nine fields of `struct sctp_event_subscribe`, the ones OTP 25 knows. The kernel
@@ -340,6 +422,65 @@ pub struct sctp_pdapi_event {
 }
 
 #[repr(C)]
+pub struct sctp_authkey_event {
+    pub auth_type: u16,
+    pub auth_flags: u16,
+    pub auth_length: u32,
+    pub auth_keynumber: u16,
+    pub auth_altkeynumber: u16,
+    pub auth_indication: u32,
+    pub auth_assoc_id: AssocId,
+}
+
+#[repr(C)]
+pub struct sctp_sender_dry_event {
+    pub sender_dry_type: u16,
+    pub sender_dry_flags: u16,
+    pub sender_dry_length: u32,
+    pub sender_dry_assoc_id: AssocId,
+}
+
+#[repr(C)]
+pub struct sctp_stream_reset_event {
+    pub strreset_type: u16,
+    pub strreset_flags: u16,
+    pub strreset_length: u32,
+    pub strreset_assoc_id: AssocId,
+    // followed by the streams reset: strreset_stream_list[], u16 each
+}
+
+#[repr(C)]
+pub struct sctp_assoc_reset_event {
+    pub assocreset_type: u16,
+    pub assocreset_flags: u16,
+    pub assocreset_length: u32,
+    pub assocreset_assoc_id: AssocId,
+    pub assocreset_local_tsn: u32,
+    pub assocreset_remote_tsn: u32,
+}
+
+#[repr(C)]
+pub struct sctp_stream_change_event {
+    pub strchange_type: u16,
+    pub strchange_flags: u16,
+    pub strchange_length: u32,
+    pub strchange_assoc_id: AssocId,
+    pub strchange_instrms: u16,
+    pub strchange_outstrms: u16,
+}
+
+#[repr(C)]
+pub struct sctp_send_failed_event {
+    pub ssf_type: u16,
+    pub ssf_flags: u16,
+    pub ssf_length: u32,
+    pub ssf_error: u32,
+    pub ssfe_info: sctp_sndinfo,
+    pub ssf_assoc_id: AssocId,
+    // followed by the undelivered payload: ssf_data[]
+}
+
+#[repr(C)]
 struct sctp_peeloff_arg {
     associd: AssocId,
     sd: i32,
@@ -380,6 +521,17 @@ const _: () = {
     assert!(size_of::<sctp_adaptation_event>() == 16);
     assert!(size_of::<sctp_pdapi_event>() == 24);
     assert!(size_of::<sctp_peeloff_arg>() == 8);
+    assert!(size_of::<sctp_sndinfo>() == 16);
+    assert!(size_of::<sctp_rcvinfo>() == 28);
+    assert!(size_of::<sctp_nxtinfo>() == 16);
+    assert!(size_of::<sctp_event>() == 8);
+    assert!(size_of::<sctp_add_streams>() == 8);
+    assert!(size_of::<sctp_authkey_event>() == 20);
+    assert!(size_of::<sctp_sender_dry_event>() == 12);
+    assert!(size_of::<sctp_stream_reset_event>() == 12);
+    assert!(size_of::<sctp_assoc_reset_event>() == 20);
+    assert!(size_of::<sctp_stream_change_event>() == 16);
+    assert!(size_of::<sctp_send_failed_event>() == 32);
     assert!(size_of::<libc::cmsghdr>() == 16);
 };
 
@@ -413,6 +565,11 @@ unsafe impl Pod for sctp_stream_value {}
 unsafe impl Pod for sctp_default_prinfo {}
 unsafe impl Pod for sctp_prstatus {}
 unsafe impl Pod for sctp_udpencaps {}
+unsafe impl Pod for sctp_sndinfo {}
+unsafe impl Pod for sctp_rcvinfo {}
+unsafe impl Pod for sctp_nxtinfo {}
+unsafe impl Pod for sctp_event {}
+unsafe impl Pod for sctp_add_streams {}
 
 fn cvt(ret: libc::c_int) -> io::Result<libc::c_int> {
     if ret < 0 {
@@ -655,6 +812,14 @@ const fn cmsg_space(len: usize) -> usize {
     hdr + ((len + align - 1) & !(align - 1))
 }
 
+/// Room for every control message one received message can carry at once: the
+/// `sctp_sndrcvinfo`, `sctp_rcvinfo` and `sctp_nxtinfo` of the SCTP level, and an `int` each
+/// for the IP level's TOS, TTL and traffic class.
+pub const RECV_CONTROL_SPACE: usize = cmsg_space(size_of::<sctp_sndrcvinfo>())
+    + cmsg_space(size_of::<sctp_rcvinfo>())
+    + cmsg_space(size_of::<sctp_nxtinfo>())
+    + 3 * cmsg_space(size_of::<i32>());
+
 /// What one recvmsg(2) call returned besides the payload bytes.
 pub struct Received {
     pub len: usize,
@@ -697,7 +862,9 @@ pub fn setsockopt<T: Pod>(fd: RawFd, level: i32, name: i32, value: &T) -> io::Re
     set_raw(fd, level, name, bytes)
 }
 
-fn set_raw(fd: RawFd, level: i32, name: i32, bytes: &[u8]) -> io::Result<()> {
+/// setsockopt(2) with an option value given as its bytes, for the structs of variable
+/// length (such as `struct sctp_reset_streams`).
+pub fn set_raw(fd: RawFd, level: i32, name: i32, bytes: &[u8]) -> io::Result<()> {
     // SAFETY: `bytes` is a live buffer of the stated length that the kernel only reads.
     cvt(unsafe {
         libc::setsockopt(

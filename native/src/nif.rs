@@ -111,6 +111,88 @@ fn bindx<'a>(env: Env<'a>, socket: Sock, add: bool, addrs: Vec<Term<'a>>) -> Ter
     ok_reply(env, result)
 }
 
+/// A term in `T`'s range, else `badarg`.
+fn int_arg<T: TryFrom<i64>>(term: Term) -> Result<T> {
+    let wide = term.decode::<i64>().map_err(|_| Error::Badarg)?;
+    T::try_from(wide).map_err(|_| Error::Badarg)
+}
+
+/// `struct sctp_reset_streams` as its bytes: the association, `flags` (`incoming`,
+/// `outgoing`) and the stream numbers, none for all.
+fn reset_streams_request(assoc_id: Term, flags: Vec<Atom>, streams: Vec<Term>) -> Result<Vec<u8>> {
+    let assoc_id = int_arg::<u32>(assoc_id)? as AssocId;
+    let mut bits = 0u16;
+    for flag in flags {
+        bits |= match flag {
+            _ if flag == atoms::incoming() => ffi::SCTP_STREAM_RESET_INCOMING,
+            _ if flag == atoms::outgoing() => ffi::SCTP_STREAM_RESET_OUTGOING,
+            _ => return Err(Error::Badarg),
+        };
+    }
+    let count = u16::try_from(streams.len()).map_err(|_| Error::Badarg)?;
+    let mut req = Vec::with_capacity(8 + 2 * streams.len());
+    req.extend_from_slice(&assoc_id.to_ne_bytes());
+    req.extend_from_slice(&bits.to_ne_bytes());
+    req.extend_from_slice(&count.to_ne_bytes());
+    for stream in streams {
+        req.extend_from_slice(&int_arg::<u16>(stream)?.to_ne_bytes());
+    }
+    Ok(req)
+}
+
+/// `reset_streams(Socket, AssocId, Flags, Streams)`: asks for the reset of the
+/// association's streams (SCTP_RESET_STREAMS). Malformed arguments are `badarg`.
+#[rustler::nif]
+fn reset_streams<'a>(
+    env: Env<'a>,
+    socket: Sock,
+    assoc_id: Term<'a>,
+    flags: Vec<Atom>,
+    streams: Vec<Term<'a>>,
+) -> Term<'a> {
+    let result = reset_streams_request(assoc_id, flags, streams).and_then(|req| {
+        socket.with_fd(|fd| {
+            Ok(ffi::set_raw(
+                fd,
+                ffi::SOL_SCTP,
+                ffi::SCTP_RESET_STREAMS,
+                &req,
+            )?)
+        })
+    });
+    ok_reply(env, result)
+}
+
+/// `add_streams(Socket, AssocId, In, Out)`: asks for `In` more incoming and `Out` more
+/// outgoing streams (SCTP_ADD_STREAMS). Malformed arguments are `badarg`.
+#[rustler::nif]
+fn add_streams<'a>(
+    env: Env<'a>,
+    socket: Sock,
+    assoc_id: Term<'a>,
+    instrms: Term<'a>,
+    outstrms: Term<'a>,
+) -> Term<'a> {
+    let request = || {
+        Ok(ffi::sctp_add_streams {
+            sas_assoc_id: int_arg::<u32>(assoc_id)? as AssocId,
+            sas_instrms: int_arg(instrms)?,
+            sas_outstrms: int_arg(outstrms)?,
+        })
+    };
+    let result = request().and_then(|req| {
+        socket.with_fd(|fd| {
+            Ok(ffi::setsockopt(
+                fd,
+                ffi::SOL_SCTP,
+                ffi::SCTP_ADD_STREAMS,
+                &req,
+            )?)
+        })
+    });
+    ok_reply(env, result)
+}
+
 /// Opens, configures and binds a socket owned by the caller (see `open_socket`).
 #[rustler::nif]
 fn open<'a>(

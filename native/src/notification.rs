@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use std::ops::Range;
 
 use crate::addr;
-use crate::ffi::{self, sctp_sndrcvinfo, AssocId};
+use crate::ffi::{self, sctp_nxtinfo, sctp_rcvinfo, sctp_sndinfo, sctp_sndrcvinfo, AssocId};
 
 /// One decoded notification. State codes stay numeric here; `terms` names them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +53,40 @@ pub enum Notification {
     PdapiEvent {
         assoc_id: AssocId,
     },
+    // RFC 6458's notifications, delivered only to those who subscribe to them.
+    AuthkeyEvent {
+        keynumber: u16,
+        indication: u32,
+        assoc_id: AssocId,
+    },
+    SenderDry {
+        assoc_id: AssocId,
+    },
+    StreamReset {
+        flags: u16,
+        assoc_id: AssocId,
+        streams: Vec<u16>,
+    },
+    AssocReset {
+        flags: u16,
+        assoc_id: AssocId,
+        local_tsn: u32,
+        remote_tsn: u32,
+    },
+    StreamChange {
+        flags: u16,
+        assoc_id: AssocId,
+        instrms: u16,
+        outstrms: u16,
+    },
+    SendFailedEvent {
+        flags: u16,
+        error: u32,
+        info: sctp_sndinfo,
+        assoc_id: AssocId,
+        /// Where the undelivered payload lies in the notification buffer.
+        data: Range<usize>,
+    },
 }
 
 impl Notification {
@@ -64,11 +98,19 @@ impl Notification {
             | Notification::SendFailed { assoc_id, .. }
             | Notification::ShutdownEvent { assoc_id }
             | Notification::AdaptationEvent { assoc_id, .. }
-            | Notification::PdapiEvent { assoc_id } => *assoc_id,
+            | Notification::PdapiEvent { assoc_id }
+            | Notification::AuthkeyEvent { assoc_id, .. }
+            | Notification::SenderDry { assoc_id }
+            | Notification::StreamReset { assoc_id, .. }
+            | Notification::AssocReset { assoc_id, .. }
+            | Notification::StreamChange { assoc_id, .. }
+            | Notification::SendFailedEvent { assoc_id, .. } => *assoc_id,
         }
     }
 
     /// OTP reports these three as errors: `sctp_error` when active, `{error, _}` when passive.
+    /// RFC 6458's events, which OTP never delivers, all come as ordinary events,
+    /// `SendFailedEvent` too.
     pub fn is_error(&self) -> bool {
         matches!(
             self,
@@ -162,6 +204,65 @@ pub fn decode(buf: &[u8]) -> Option<Notification> {
                 assoc_id: i32_at(buf, offset_of!(T, pdapi_assoc_id))?,
             })
         }
+        ffi::SCTP_AUTHENTICATION_EVENT => {
+            use ffi::sctp_authkey_event as T;
+            buf.get(..size_of::<T>())?;
+            Some(Notification::AuthkeyEvent {
+                keynumber: u16_at(buf, offset_of!(T, auth_keynumber))?,
+                indication: u32_at(buf, offset_of!(T, auth_indication))?,
+                assoc_id: i32_at(buf, offset_of!(T, auth_assoc_id))?,
+            })
+        }
+        ffi::SCTP_SENDER_DRY_EVENT => {
+            use ffi::sctp_sender_dry_event as T;
+            Some(Notification::SenderDry {
+                assoc_id: i32_at(buf, offset_of!(T, sender_dry_assoc_id))?,
+            })
+        }
+        ffi::SCTP_STREAM_RESET_EVENT => {
+            use ffi::sctp_stream_reset_event as T;
+            let list = buf.get(size_of::<T>()..)?;
+            Some(Notification::StreamReset {
+                flags: u16_at(buf, offset_of!(T, strreset_flags))?,
+                assoc_id: i32_at(buf, offset_of!(T, strreset_assoc_id))?,
+                // Whole u16s only: a trailing odd byte is not a stream.
+                streams: list
+                    .chunks_exact(2)
+                    .map(|b| u16::from_ne_bytes([b[0], b[1]]))
+                    .collect(),
+            })
+        }
+        ffi::SCTP_ASSOC_RESET_EVENT => {
+            use ffi::sctp_assoc_reset_event as T;
+            buf.get(..size_of::<T>())?;
+            Some(Notification::AssocReset {
+                flags: u16_at(buf, offset_of!(T, assocreset_flags))?,
+                assoc_id: i32_at(buf, offset_of!(T, assocreset_assoc_id))?,
+                local_tsn: u32_at(buf, offset_of!(T, assocreset_local_tsn))?,
+                remote_tsn: u32_at(buf, offset_of!(T, assocreset_remote_tsn))?,
+            })
+        }
+        ffi::SCTP_STREAM_CHANGE_EVENT => {
+            use ffi::sctp_stream_change_event as T;
+            buf.get(..size_of::<T>())?;
+            Some(Notification::StreamChange {
+                flags: u16_at(buf, offset_of!(T, strchange_flags))?,
+                assoc_id: i32_at(buf, offset_of!(T, strchange_assoc_id))?,
+                instrms: u16_at(buf, offset_of!(T, strchange_instrms))?,
+                outstrms: u16_at(buf, offset_of!(T, strchange_outstrms))?,
+            })
+        }
+        ffi::SCTP_SEND_FAILED_EVENT => {
+            use ffi::sctp_send_failed_event as T;
+            buf.get(..size_of::<T>())?;
+            Some(Notification::SendFailedEvent {
+                flags: u16_at(buf, offset_of!(T, ssf_flags))?,
+                error: u32_at(buf, offset_of!(T, ssf_error))?,
+                info: ffi::read_struct(buf.get(offset_of!(T, ssfe_info)..)?)?,
+                assoc_id: i32_at(buf, offset_of!(T, ssf_assoc_id))?,
+                data: size_of::<T>()..buf.len(),
+            })
+        }
         _ => None,
     }
 }
@@ -194,6 +295,8 @@ fn error_causes(chunk: &[u8]) -> Vec<u16> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ancillary {
     SndRcv(sctp_sndrcvinfo),
+    RcvInfo(sctp_rcvinfo),
+    NxtInfo(sctp_nxtinfo),
     Tos(u8),
     Tclass(i32),
     Ttl(i32),
@@ -219,6 +322,12 @@ pub fn ancillary(control: &[u8]) -> Vec<Ancillary> {
         };
         let item = match (level, kind) {
             (ffi::IPPROTO_SCTP, ffi::SCTP_SNDRCV) => ffi::read_struct(data).map(Ancillary::SndRcv),
+            (ffi::IPPROTO_SCTP, ffi::SCTP_RCVINFO) => {
+                ffi::read_struct(data).map(Ancillary::RcvInfo)
+            }
+            (ffi::IPPROTO_SCTP, ffi::SCTP_NXTINFO) => {
+                ffi::read_struct(data).map(Ancillary::NxtInfo)
+            }
             (libc::IPPROTO_IP, libc::IP_TOS) => data.first().map(|&t| Ancillary::Tos(t)),
             (libc::IPPROTO_IP, libc::IP_TTL) => i32_at(data, 0).map(Ancillary::Ttl),
             (libc::IPPROTO_IPV6, libc::IPV6_TCLASS) => i32_at(data, 0).map(Ancillary::Tclass),
@@ -287,11 +396,118 @@ mod tests {
         }
     }
 
+    fn put(b: &mut [u8], off: usize, bytes: &[u8]) {
+        b[off..off + bytes.len()].copy_from_slice(bytes);
+    }
+
+    #[test]
+    fn authkey_and_sender_dry() {
+        let mut b = header(ffi::SCTP_AUTHENTICATION_EVENT, 20);
+        put(&mut b, 8, &3u16.to_ne_bytes());
+        put(&mut b, 12, &2u32.to_ne_bytes());
+        put(&mut b, 16, &9i32.to_ne_bytes());
+        let want = Notification::AuthkeyEvent {
+            keynumber: 3,
+            indication: 2,
+            assoc_id: 9,
+        };
+        assert_eq!(decode(&b), Some(want));
+        assert_eq!(decode(&b[..19]), None);
+        let mut b = header(ffi::SCTP_SENDER_DRY_EVENT, 12);
+        put(&mut b, 8, &4i32.to_ne_bytes());
+        assert_eq!(decode(&b), Some(Notification::SenderDry { assoc_id: 4 }));
+        assert_eq!(decode(&b[..11]), None);
+    }
+
+    #[test]
+    fn stream_reset_lists_whole_streams_only() {
+        let mut b = header(ffi::SCTP_STREAM_RESET_EVENT, 12);
+        put(
+            &mut b,
+            2,
+            &ffi::SCTP_STREAM_RESET_OUTGOING_SSN.to_ne_bytes(),
+        );
+        put(&mut b, 8, &5i32.to_ne_bytes());
+        for s in [1u16, 3] {
+            b.extend_from_slice(&s.to_ne_bytes());
+        }
+        b.push(0xff);
+        put(&mut b, 4, &17u32.to_ne_bytes());
+        let want = Notification::StreamReset {
+            flags: ffi::SCTP_STREAM_RESET_OUTGOING_SSN,
+            assoc_id: 5,
+            streams: vec![1, 3],
+        };
+        assert_eq!(decode(&b), Some(want));
+        // The header's length cuts the list short.
+        put(&mut b, 4, &14u32.to_ne_bytes());
+        assert!(
+            matches!(decode(&b), Some(Notification::StreamReset { streams, .. }) if streams == [1])
+        );
+        assert_eq!(decode(&b[..11]), None);
+    }
+
+    #[test]
+    fn assoc_reset_and_stream_change() {
+        let mut b = header(ffi::SCTP_ASSOC_RESET_EVENT, 20);
+        put(&mut b, 2, &ffi::SCTP_STREAM_RESET_DENIED.to_ne_bytes());
+        put(&mut b, 8, &6i32.to_ne_bytes());
+        put(&mut b, 12, &100u32.to_ne_bytes());
+        put(&mut b, 16, &200u32.to_ne_bytes());
+        let want = Notification::AssocReset {
+            flags: ffi::SCTP_STREAM_RESET_DENIED,
+            assoc_id: 6,
+            local_tsn: 100,
+            remote_tsn: 200,
+        };
+        assert_eq!(decode(&b), Some(want));
+        assert_eq!(decode(&b[..19]), None);
+        let mut b = header(ffi::SCTP_STREAM_CHANGE_EVENT, 16);
+        put(&mut b, 8, &7i32.to_ne_bytes());
+        put(&mut b, 12, &10u16.to_ne_bytes());
+        put(&mut b, 14, &12u16.to_ne_bytes());
+        let want = Notification::StreamChange {
+            flags: 0,
+            assoc_id: 7,
+            instrms: 10,
+            outstrms: 12,
+        };
+        assert_eq!(decode(&b), Some(want));
+        assert_eq!(decode(&b[..15]), None);
+    }
+
+    #[test]
+    fn send_failed_event_keeps_the_data() {
+        let mut b = header(ffi::SCTP_SEND_FAILED_EVENT, 32);
+        put(&mut b, 2, &1u16.to_ne_bytes());
+        put(&mut b, 8, &22u32.to_ne_bytes());
+        put(&mut b, 12, &2u16.to_ne_bytes());
+        put(&mut b, 16, &77u32.to_be_bytes());
+        put(&mut b, 28, &8i32.to_ne_bytes());
+        b.extend_from_slice(b"lost");
+        put(&mut b, 4, &36u32.to_ne_bytes());
+        match decode(&b) {
+            Some(Notification::SendFailedEvent {
+                flags: 1,
+                error: 22,
+                info,
+                assoc_id: 8,
+                data,
+            }) => {
+                assert_eq!((info.snd_sid, u32::from_be(info.snd_ppid)), (2, 77));
+                assert_eq!(&b[data], b"lost");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(decode(&b[..31]), None);
+    }
+
     #[test]
     fn unknown_and_short_inputs() {
         assert_eq!(decode(&[]), None);
-        assert_eq!(decode(&header(0x8009, 12)), None);
-        for t in 0x8001..=0x8007u16 {
+        assert_eq!(decode(&header(0x800e, 40)), None);
+        assert_eq!(decode(&header(0x8000, 40)), None);
+        for t in 0x8001..=0x800du16 {
             for len in 0..200 {
                 let _ = decode(&header(t, len));
             }
@@ -312,6 +528,42 @@ mod tests {
         c[0..8].copy_from_slice(&usize::MAX.to_ne_bytes());
         assert!(ancillary(&c).is_empty());
         assert!(ancillary(&c[..7]).is_empty());
+    }
+
+    /// A cmsg at level IPPROTO_SCTP of `kind` holding `data`, padded as the kernel pads it.
+    fn cmsg(kind: i32, data: &[u8]) -> Vec<u8> {
+        let len = 16 + data.len();
+        let mut c = vec![0u8; (len + 7) & !7];
+        c[0..8].copy_from_slice(&len.to_ne_bytes());
+        c[8..12].copy_from_slice(&ffi::IPPROTO_SCTP.to_ne_bytes());
+        c[12..16].copy_from_slice(&kind.to_ne_bytes());
+        c[16..len].copy_from_slice(data);
+        c
+    }
+
+    #[test]
+    fn ancillary_rcvinfo_and_nxtinfo_in_order() {
+        let mut rcv = vec![0u8; 28];
+        rcv[0..2].copy_from_slice(&2u16.to_ne_bytes());
+        rcv[24..28].copy_from_slice(&5i32.to_ne_bytes());
+        let mut nxt = vec![0u8; 16];
+        nxt[8..12].copy_from_slice(&1000u32.to_ne_bytes());
+        let mut c = cmsg(ffi::SCTP_SNDRCV, &[0; 32]);
+        c.extend(cmsg(ffi::SCTP_RCVINFO, &rcv));
+        c.extend(cmsg(ffi::SCTP_NXTINFO, &nxt));
+        assert!(c.len() <= ffi::RECV_CONTROL_SPACE);
+        match ancillary(&c)[..] {
+            [Ancillary::SndRcv(_), Ancillary::RcvInfo(r), Ancillary::NxtInfo(n)] => {
+                assert_eq!((r.rcv_sid, r.rcv_assoc_id), (2, 5));
+                assert_eq!(n.nxt_length, 1000);
+            }
+            ref other => panic!("{other:?}"),
+        }
+        // Short items are dropped, the walk goes on past them.
+        let mut c = cmsg(ffi::SCTP_RCVINFO, &rcv[..27]);
+        c.extend(cmsg(ffi::SCTP_NXTINFO, &nxt));
+        assert!(matches!(ancillary(&c)[..], [Ancillary::NxtInfo(_)]));
+        assert!(ancillary(&c[..20]).is_empty());
     }
 
     /// A small deterministic generator, so the fuzz run needs no extra crate and repeats.
@@ -340,12 +592,27 @@ mod tests {
             (ffi::SCTP_SHUTDOWN_EVENT, 12),
             (ffi::SCTP_ADAPTATION_INDICATION, 16),
             (ffi::SCTP_PARTIAL_DELIVERY_EVENT, 24),
+            (ffi::SCTP_AUTHENTICATION_EVENT, 20),
+            (ffi::SCTP_SENDER_DRY_EVENT, 12),
+            (ffi::SCTP_STREAM_RESET_EVENT, 20),
+            (ffi::SCTP_ASSOC_RESET_EVENT, 20),
+            (ffi::SCTP_STREAM_CHANGE_EVENT, 16),
+            (ffi::SCTP_SEND_FAILED_EVENT, 64),
         ];
-        sizes.iter().map(|&(t, len)| header(t, len)).collect()
+        let mut seeds: Vec<Vec<u8>> = sizes.iter().map(|&(t, len)| header(t, len)).collect();
+        // Control message chains, for the ancillary walk.
+        let mut chain = cmsg(ffi::SCTP_SNDRCV, &[0; 32]);
+        chain.extend(cmsg(ffi::SCTP_RCVINFO, &[0; 28]));
+        chain.extend(cmsg(ffi::SCTP_NXTINFO, &[0; 16]));
+        seeds.push(chain);
+        seeds
     }
 
     fn check(buf: &[u8]) {
-        if let Some(Notification::SendFailed { data, .. }) = decode(buf) {
+        if let Some(
+            Notification::SendFailed { data, .. } | Notification::SendFailedEvent { data, .. },
+        ) = decode(buf)
+        {
             assert!(data.start <= data.end && data.end <= buf.len());
         }
         let _ = ancillary(buf);

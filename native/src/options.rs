@@ -21,7 +21,7 @@ use crate::decode::{
 use crate::error::{einval, Error, Result};
 use crate::ffi::{self, AssocId, Pod, SOL_SCTP};
 use crate::socket::{self, Mode, State};
-use crate::terms;
+use crate::terms::{self, flags_term};
 use libc::{IPPROTO_IP, IPPROTO_IPV6, SOL_SOCKET};
 
 /// The atoms of this module only: option names, record names and the atoms in their values.
@@ -488,17 +488,6 @@ fn spp_flags(term: Term, current: u32) -> Result<u32> {
     Ok(bits)
 }
 
-/// The atoms in `table` of the bits set in `bits`, in the table's order.
-fn flags_term<'a, B>(env: Env<'a>, bits: B, table: &[(B, Name)]) -> Term<'a>
-where
-    B: Copy + Default + PartialEq + std::ops::BitAnd<Output = B>,
-{
-    let on = table.iter().filter(|(bit, _)| bits & *bit != B::default());
-    on.map(|(_, name)| name())
-        .collect::<Vec<Atom>>()
-        .encode(env)
-}
-
 /// `v`'s atom in `table`, `undefined` for a value not there.
 fn atom_of<'a, B: PartialEq>(env: Env<'a>, v: B, table: &[(B, Name)]) -> Term<'a> {
     let name = table.iter().find(|(b, _)| *b == v).map(|(_, name)| name());
@@ -638,7 +627,44 @@ static STATUS: Rec<ffi::sctp_status> = Rec::new(
     field!(out sstat_primary, paddrinfo),
 ]);
 
-// RFC 6458 and 6951 options, `include/gen_sctp_nif.hrl`'s records.
+// RFC 6458 and 6951 options, `include/gen_sctp_nif.hrl`'s records: one event subscribed
+// per call, and the partial reliability, scheduler and UDP encapsulation records.
+
+mod rfc6458 {
+    rustler::atoms! {
+        sctp_event, sctp_recvrcvinfo, sctp_recvnxtinfo,
+        association_change, peer_addr_change, remote_error, send_failed, shutdown,
+        adaptation_indication, partial_delivery, authentication, sender_dry, stream_reset,
+        assoc_reset, stream_change, send_failed_event,
+    }
+}
+
+/// `#sctp_event.type`: the notification types (`se_type`) by name.
+const EVENT_TYPES: [(u16, Name); 13] = [
+    (ffi::SCTP_ASSOC_CHANGE, rfc6458::association_change),
+    (ffi::SCTP_PEER_ADDR_CHANGE, rfc6458::peer_addr_change),
+    (ffi::SCTP_REMOTE_ERROR, rfc6458::remote_error),
+    (ffi::SCTP_SEND_FAILED, rfc6458::send_failed),
+    (ffi::SCTP_SHUTDOWN_EVENT, rfc6458::shutdown),
+    (
+        ffi::SCTP_ADAPTATION_INDICATION,
+        rfc6458::adaptation_indication,
+    ),
+    (ffi::SCTP_PARTIAL_DELIVERY_EVENT, rfc6458::partial_delivery),
+    (ffi::SCTP_AUTHENTICATION_EVENT, rfc6458::authentication),
+    (ffi::SCTP_SENDER_DRY_EVENT, rfc6458::sender_dry),
+    (ffi::SCTP_STREAM_RESET_EVENT, rfc6458::stream_reset),
+    (ffi::SCTP_ASSOC_RESET_EVENT, rfc6458::assoc_reset),
+    (ffi::SCTP_STREAM_CHANGE_EVENT, rfc6458::stream_change),
+    (ffi::SCTP_SEND_FAILED_EVENT, rfc6458::send_failed_event),
+];
+
+fn event_type_term(env: Env<'_>, code: u16) -> Term<'_> {
+    match EVENT_TYPES.iter().find(|(c, _)| *c == code) {
+        Some((_, name)) => name().encode(env),
+        None => code.encode(env),
+    }
+}
 
 /// `pr_policy` and `sprstat_policy`; `all` only in a status request.
 #[rustfmt::skip]
@@ -791,6 +817,16 @@ static TABLE: &[(Name, How)] = &[
         names::sctp_prstatus, ffi::SCTP_PR_ASSOC_STATUS, Keys, PRSTATUS_FIELDS))),
     (names::sctp_pr_stream_status, Record(&Rec::new(
         names::sctp_prstatus, ffi::SCTP_PR_STREAM_STATUS, Keys, PRSTATUS_FIELDS))),
+    // One notification type per call: the association (0, the default, for those to
+    // come) and the type are the keys.
+    (rfc6458::sctp_event, Record(&Rec::<ffi::sctp_event>::new(
+        rfc6458::sctp_event, ffi::SCTP_EVENT, Keys, &[
+        field!(assoc se_assoc_id),
+        field!(@ true, se_type |t, _c, _fd| one_of(t, &EVENT_TYPES), event_type_term),
+        field!(flag se_on),
+    ]))),
+    (rfc6458::sctp_recvrcvinfo, Bool(SOL_SCTP, ffi::SCTP_RECVRCVINFO)),
+    (rfc6458::sctp_recvnxtinfo, Bool(SOL_SCTP, ffi::SCTP_RECVNXTINFO)),
 ];
 
 fn row(name: Atom) -> Option<&'static How> {

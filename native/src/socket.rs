@@ -282,7 +282,7 @@ pub fn recbuf(fd: RawFd) -> usize {
 }
 
 fn read_message(fd: RawFd, st: &mut State, scratch: &mut Vec<u8>) -> Result<Option<Message>> {
-    let mut control = [0u8; 256];
+    let mut control = [0u8; ffi::RECV_CONTROL_SPACE];
     let chunk = st.buffer.max(1024);
     let mut filled = 0;
     let mut first: Option<Header> = None;

@@ -7,9 +7,9 @@ use rustler::types::tuple::make_tuple;
 use rustler::{Atom, Encoder, Env, NewBinary, ResourceArc, Term};
 
 use crate::atoms;
-use crate::decode::SNDRCV_FLAGS;
+use crate::decode::{Name, SNDRCV_FLAGS};
 use crate::error::{posix_name, Error};
-use crate::ffi::sctp_sndrcvinfo;
+use crate::ffi::{self, sctp_nxtinfo, sctp_rcvinfo, sctp_sndinfo, sctp_sndrcvinfo};
 use crate::flow::Active;
 use crate::notification::{Ancillary, Notification};
 use crate::socket::{Mode, Socket};
@@ -74,20 +74,27 @@ fn raw_address<'a>(env: Env<'a>, from: Option<&SocketAddr>) -> Term<'a> {
     bytes.encode(env)
 }
 
+/// The atoms in `table` of the bits set in `bits`, in the table's order; other bits are
+/// left out.
+pub fn flags_term<'a, B>(env: Env<'a>, bits: B, table: &[(B, Name)]) -> Term<'a>
+where
+    B: Copy + Default + PartialEq + std::ops::BitAnd<Output = B>,
+{
+    let on = table.iter().filter(|(bit, _)| bits & *bit != B::default());
+    on.map(|(_, name)| name())
+        .collect::<Vec<Atom>>()
+        .encode(env)
+}
+
 /// `#sctp_sndrcvinfo{}` as received: flags as a list, ppid in host order.
 pub fn sndrcvinfo<'a>(env: Env<'a>, i: &sctp_sndrcvinfo) -> Term<'a> {
-    let flags: Vec<Atom> = SNDRCV_FLAGS
-        .iter()
-        .filter(|(bit, _)| i.sinfo_flags & bit != 0)
-        .map(|(_, name)| name())
-        .collect();
     make_tuple(
         env,
         &[
             atoms::sctp_sndrcvinfo().encode(env),
             i.sinfo_stream.encode(env),
             i.sinfo_ssn.encode(env),
-            flags.encode(env),
+            flags_term(env, i.sinfo_flags, &SNDRCV_FLAGS),
             u32::from_be(i.sinfo_ppid).encode(env),
             i.sinfo_context.encode(env),
             i.sinfo_timetolive.encode(env),
@@ -98,11 +105,82 @@ pub fn sndrcvinfo<'a>(env: Env<'a>, i: &sctp_sndrcvinfo) -> Term<'a> {
     )
 }
 
+/// `#sctp_sndinfo{sid, flags, ppid, context, assoc_id}`, ppid in host order.
+fn sndinfo<'a>(env: Env<'a>, i: &sctp_sndinfo) -> Term<'a> {
+    make_tuple(
+        env,
+        &[
+            atoms::sctp_sndinfo().encode(env),
+            i.snd_sid.encode(env),
+            flags_term(env, i.snd_flags, &SNDRCV_FLAGS),
+            u32::from_be(i.snd_ppid).encode(env),
+            i.snd_context.encode(env),
+            (i.snd_assoc_id as u32).encode(env),
+        ],
+    )
+}
+
+/// `#sctp_rcvinfo{sid, ssn, flags, ppid, tsn, cumtsn, context, assoc_id}`.
+fn rcvinfo<'a>(env: Env<'a>, i: &sctp_rcvinfo) -> Term<'a> {
+    make_tuple(
+        env,
+        &[
+            atoms::sctp_rcvinfo().encode(env),
+            i.rcv_sid.encode(env),
+            i.rcv_ssn.encode(env),
+            flags_term(env, i.rcv_flags, &SNDRCV_FLAGS),
+            u32::from_be(i.rcv_ppid).encode(env),
+            i.rcv_tsn.encode(env),
+            i.rcv_cumtsn.encode(env),
+            i.rcv_context.encode(env),
+            (i.rcv_assoc_id as u32).encode(env),
+        ],
+    )
+}
+
+/// `#sctp_nxtinfo{sid, flags, ppid, length, assoc_id}`: flags `unordered` and
+/// `notification` (the next message is one).
+fn nxtinfo<'a>(env: Env<'a>, i: &sctp_nxtinfo) -> Term<'a> {
+    const NXT_FLAGS: [(u16, Name); 2] = [
+        (ffi::SCTP_UNORDERED, atoms::unordered),
+        (ffi::SCTP_NOTIFICATION, atoms::notification),
+    ];
+    make_tuple(
+        env,
+        &[
+            atoms::sctp_nxtinfo().encode(env),
+            i.nxt_sid.encode(env),
+            flags_term(env, i.nxt_flags, &NXT_FLAGS),
+            u32::from_be(i.nxt_ppid).encode(env),
+            i.nxt_length.encode(env),
+            (i.nxt_assoc_id as u32).encode(env),
+        ],
+    )
+}
+
+/// The flags of a stream reset, assoc reset or stream change event.
+const RESET_FLAGS: [(u16, Name); 4] = [
+    (ffi::SCTP_STREAM_RESET_INCOMING_SSN, atoms::incoming_ssn),
+    (ffi::SCTP_STREAM_RESET_OUTGOING_SSN, atoms::outgoing_ssn),
+    (ffi::SCTP_STREAM_RESET_DENIED, atoms::denied),
+    (ffi::SCTP_STREAM_RESET_FAILED, atoms::failed),
+];
+
+/// The undelivered payload of a send failed notification, a binary in every mode.
+fn payload<'a>(env: Env<'a>, buf: &[u8], data: &std::ops::Range<usize>) -> Term<'a> {
+    let payload = buf.get(data.clone()).unwrap_or(&[]);
+    let mut bin = NewBinary::new(env, payload.len());
+    bin.as_mut_slice().copy_from_slice(payload);
+    Term::from(bin)
+}
+
 pub fn ancillary<'a>(env: Env<'a>, items: &[Ancillary]) -> Term<'a> {
     let terms: Vec<Term> = items
         .iter()
         .map(|item| match item {
             Ancillary::SndRcv(i) => sndrcvinfo(env, i),
+            Ancillary::RcvInfo(i) => rcvinfo(env, i),
+            Ancillary::NxtInfo(i) => nxtinfo(env, i),
             Ancillary::Tos(t) => (atoms::tos(), *t).encode(env),
             Ancillary::Tclass(t) => (atoms::tclass(), *t).encode(env),
             Ancillary::Ttl(t) => (atoms::ttl(), *t).encode(env),
@@ -161,6 +239,7 @@ pub fn notification<'a>(env: Env<'a>, n: &Notification, buf: &[u8]) -> Term<'a> 
                 atoms::addr_added(),
                 atoms::addr_made_prim(),
                 atoms::addr_confirmed(),
+                atoms::addr_potentially_failed(),
             ];
             let (ip, port) = from_pair(env, addr.as_ref());
             make_tuple(
@@ -191,22 +270,17 @@ pub fn notification<'a>(env: Env<'a>, n: &Notification, buf: &[u8]) -> Term<'a> 
             info,
             assoc_id,
             data,
-        } => {
-            let payload = buf.get(data.clone()).unwrap_or(&[]);
-            let mut bin = NewBinary::new(env, payload.len());
-            bin.as_mut_slice().copy_from_slice(payload);
-            make_tuple(
-                env,
-                &[
-                    atoms::sctp_send_failed().encode(env),
-                    data_sent.encode(env),
-                    error.encode(env),
-                    sndrcvinfo(env, info),
-                    (*assoc_id as u32).encode(env),
-                    Term::from(bin),
-                ],
-            )
-        }
+        } => make_tuple(
+            env,
+            &[
+                atoms::sctp_send_failed().encode(env),
+                data_sent.encode(env),
+                error.encode(env),
+                sndrcvinfo(env, info),
+                (*assoc_id as u32).encode(env),
+                payload(env, buf, data),
+            ],
+        ),
         Notification::ShutdownEvent { assoc_id } => {
             (atoms::sctp_shutdown_event(), *assoc_id).encode(env)
         }
@@ -220,6 +294,83 @@ pub fn notification<'a>(env: Env<'a>, n: &Notification, buf: &[u8]) -> Term<'a> 
             *assoc_id,
         )
             .encode(env),
+        Notification::AuthkeyEvent {
+            keynumber,
+            indication,
+            assoc_id,
+        } => {
+            let indications = [atoms::new_key(), atoms::free_key(), atoms::no_auth()];
+            make_tuple(
+                env,
+                &[
+                    atoms::sctp_authkey_event().encode(env),
+                    (*assoc_id as u32).encode(env),
+                    keynumber.encode(env),
+                    named(env, *indication as i64, &indications),
+                ],
+            )
+        }
+        Notification::SenderDry { assoc_id } => {
+            (atoms::sctp_sender_dry_event(), *assoc_id as u32).encode(env)
+        }
+        Notification::StreamReset {
+            flags,
+            assoc_id,
+            streams,
+        } => (
+            atoms::sctp_stream_reset_event(),
+            *assoc_id as u32,
+            flags_term(env, *flags, &RESET_FLAGS),
+            streams.clone(),
+        )
+            .encode(env),
+        Notification::AssocReset {
+            flags,
+            assoc_id,
+            local_tsn,
+            remote_tsn,
+        } => (
+            atoms::sctp_assoc_reset_event(),
+            *assoc_id as u32,
+            flags_term(env, *flags, &RESET_FLAGS),
+            *local_tsn,
+            *remote_tsn,
+        )
+            .encode(env),
+        Notification::StreamChange {
+            flags,
+            assoc_id,
+            instrms,
+            outstrms,
+        } => (
+            atoms::sctp_stream_change_event(),
+            *assoc_id as u32,
+            flags_term(env, *flags, &RESET_FLAGS),
+            *instrms,
+            *outstrms,
+        )
+            .encode(env),
+        Notification::SendFailedEvent {
+            flags,
+            error,
+            info,
+            assoc_id,
+            data,
+        } => make_tuple(
+            env,
+            &[
+                atoms::sctp_send_failed_event().encode(env),
+                (*assoc_id as u32).encode(env),
+                named(
+                    env,
+                    *flags as i64,
+                    &[atoms::data_unsent(), atoms::data_sent()],
+                ),
+                error.encode(env),
+                sndinfo(env, info),
+                payload(env, buf, data),
+            ],
+        ),
     }
 }
 
