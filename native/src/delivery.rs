@@ -1,8 +1,8 @@
 //! Everything a socket sends its owner, built here only: active-mode messages,
 //! `{sctp_error, S, Reason}` and `{sctp_passive, S}`; and the wake-up of a waiter. The
 //! poller thread and the NIFs both deliver through `Outbox`. The message that ends an
-//! `{active, N}` count and the `{sctp_passive, S}` after it are sent back to back, from
-//! the same env, before anything else of the socket.
+//! `{active, N}` count and the `{sctp_passive, S}` after it are both built first, then
+//! sent back to back, before anything else of the socket.
 
 use rustler::{Encoder, Env, LocalPid, OwnedEnv, ResourceArc, Term};
 
@@ -16,7 +16,23 @@ pub enum Outbox<'a> {
     /// A NIF call, from the calling process.
     Caller(Env<'a>),
     /// The poller thread.
-    Thread(&'a mut OwnedEnv),
+    Thread(&'a mut ThreadEnvs),
+}
+
+/// The poller's envs: a message is built in `first`, and the second of a pair in `second`,
+/// so that both exist before either is sent.
+pub struct ThreadEnvs {
+    first: OwnedEnv,
+    second: OwnedEnv,
+}
+
+impl ThreadEnvs {
+    pub fn new() -> Self {
+        ThreadEnvs {
+            first: OwnedEnv::new(),
+            second: OwnedEnv::new(),
+        }
+    }
 }
 
 type Build<'b> = &'b dyn for<'e> Fn(Env<'e>) -> Term<'e>;
@@ -26,16 +42,33 @@ impl Outbox<'_> {
         match self {
             // A dead owner gets nothing: its socket closes with it.
             Outbox::Caller(env) => drop(env.send(to, build(*env))),
-            Outbox::Thread(env) => drop(env.send_and_clear(to, build)),
+            Outbox::Thread(envs) => drop(envs.first.send_and_clear(to, build)),
+        }
+    }
+
+    /// Sends `a` then `b` to `to` back to back, both built before `a` goes: an owner that
+    /// `a` wakes finds `b` in its mailbox already, and not only once the sender has built
+    /// it (which, from the poller thread, it often did not).
+    fn send_pair(&mut self, to: &LocalPid, a: Build, b: Build) {
+        match self {
+            Outbox::Caller(env) => {
+                let (a, b) = (a(*env), b(*env));
+                let _ = env.send(to, a);
+                let _ = env.send(to, b);
+            }
+            Outbox::Thread(envs) => {
+                let a = envs.first.run(|env| envs.first.save(a(env)));
+                let b = envs.second.run(|env| envs.second.save(b(env)));
+                let _ = envs.first.send_and_clear(to, |env| a.load(env));
+                let _ = envs.second.send_and_clear(to, |env| b.load(env));
+            }
         }
     }
 }
 
-/// Sends `messages` to the owner, in order.
-fn post(out: &mut Outbox, st: &State, messages: &[Build]) {
-    for message in messages {
-        out.send(&st.owner, *message);
-    }
+/// Sends `message` to the owner.
+fn post(out: &mut Outbox, st: &State, message: Build) {
+    out.send(&st.owner, message);
 }
 
 fn passive_message<'e>(env: Env<'e>, socket: &ResourceArc<Socket>) -> Term<'e> {
@@ -44,7 +77,7 @@ fn passive_message<'e>(env: Env<'e>, socket: &ResourceArc<Socket>) -> Term<'e> {
 
 /// `{sctp_passive, S}`, for a socket whose count an option just ended.
 pub fn passive(out: &mut Outbox, socket: &ResourceArc<Socket>, st: &State) {
-    post(out, st, &[&|env| passive_message(env, socket)]);
+    post(out, st, &|env| passive_message(env, socket));
 }
 
 /// Reads the next message of an active socket and sends it, or the read error as
@@ -70,7 +103,7 @@ pub fn deliver_one(
                     let s = terms::socket(env, socket);
                     (atoms::sctp_error(), s, e.reason(env)).encode(env)
                 };
-                post(out, st, &[error]);
+                post(out, st, error);
                 return false;
             }
         };
@@ -88,8 +121,8 @@ pub fn deliver_one(
             terms::active_message(env, s, msg.header.from.as_ref(), anc, body)
         };
         match st.flow.count_delivery() {
-            true => post(out, st, &[message, &|env| passive_message(env, socket)]),
-            false => post(out, st, &[message]),
+            true => out.send_pair(&st.owner, message, &|env| passive_message(env, socket)),
+            false => post(out, st, message),
         }
         return true;
     }

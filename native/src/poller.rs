@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use once_cell::sync::Lazy;
-use rustler::{OwnedEnv, ResourceArc};
+use rustler::ResourceArc;
 
-use crate::delivery::{self, wake, Outbox};
+use crate::delivery::{self, wake, Outbox, ThreadEnvs};
 use crate::ffi::{self, Epoll, EventFd};
 use crate::monitors::{self, Down};
 use crate::socket::{Socket, State, Waiter};
@@ -117,7 +117,7 @@ struct Poller {
     /// Watched sockets that have senders waiting for room.
     writing: HashSet<u64>,
     next_write_retry: Option<Instant>,
-    env: OwnedEnv,
+    envs: ThreadEnvs,
     scratch: Vec<u8>,
 }
 
@@ -130,7 +130,7 @@ impl Poller {
             watched: HashMap::new(),
             writing: HashSet::new(),
             next_write_retry: None,
-            env: OwnedEnv::new(),
+            envs: ThreadEnvs::new(),
             scratch: Vec::new(),
         }
     }
@@ -287,7 +287,7 @@ impl Poller {
 
     /// Reads the socket dry (up to the budget) and sends each message to the owner.
     fn deliver(&mut self, socket: &ResourceArc<Socket>, st: &mut State, hangup: bool) {
-        let mut out = Outbox::Thread(&mut self.env);
+        let mut out = Outbox::Thread(&mut self.envs);
         let mut delivered_any = false;
         for _ in 0..DELIVERY_BUDGET {
             if !delivery::deliver_one(&mut out, socket, st, &mut self.scratch) {
