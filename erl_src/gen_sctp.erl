@@ -147,6 +147,41 @@
 %%     </dt><dd>Read-only: how many messages of the association (or of one of its outgoing
 %%     streams) partial reliability abandoned, unsent and sent, for policy `ttl', `rtx' or
 %%     `prio', or `all' of them (the default).</dd>
+%% <dt>`{sctp_max_burst, Burst}'</dt><dd>A `struct sctp_assoc_value' option as the nine
+%%     above: how many packets the endpoint or an association sends at once, 0 for no
+%%     limit (default `net.sctp.max_burst', 4).</dd>
+%% <dt>`{sctp_context, Context}'</dt><dd>A `struct sctp_assoc_value' option as the nine
+%%     above: the `context' of the `#sctp_sndrcvinfo{}' of a received message the sender
+%%     gave none (default 0).</dd>
+%% <dt>`{sctp_partial_delivery_point, Bytes}'</dt><dd>How much of a message the kernel
+%%     holds before it delivers the part it has (0, the default: when the receive buffer
+%%     fills). At most half the receive buffer (`recbuf'). This library hands on each
+%%     message whole all the same.</dd>
+%% <dt>`{sctp_fragment_interleave, 0}'</dt><dd>The fragment interleave level of RFC 6458
+%%     8.1.20. Only 0 is taken (`{error, einval}' for 1 and 2): at 1 the kernel interleaves
+%%     parts of messages of different associations, at 2 (with
+%%     `sctp_interleaving_supported') of different streams, and this library reassembles
+%%     one message at a time.</dd>
+%% <dt>`{sctp_reuse_port, Bool}'</dt><dd>Whether other `{type, stream}' sockets that set it
+%%     too may bind the same port (RFC 6458 8.1.27). One-to-one sockets only, and only
+%%     before they are bound, so set it in `open/1,2'; `inet:setopts/2' gives
+%%     `{error, einval}' afterwards, and `open' raises `badarg' for a `seqpacket'
+%%     socket.</dd>
+%% <dt>`{sctp_plpmtud_probe_interval, #sctp_probeinterval{assoc_id, address,
+%%     interval}}'</dt><dd>The interval in ms of path MTU probes (RFC 8899), 0 for none,
+%%     else at least 5000: of the endpoint, of an association (all its paths), or of one
+%%     peer address of it, as `sctp_remote_udp_encaps_port'.</dd>
+%% <dt>`{sctp_peer_addr_thlds, #sctp_paddrthlds{assoc_id, address, pathmaxrxt,
+%%     pathpfthld, ps_retrans}}'</dt><dd>A path's retransmission thresholds (RFC 7829,
+%%     SCTP_PEER_ADDR_THLDS_V2): failed, potentially failed, primary path switched over;
+%%     for the endpoint, an association or one of its peer addresses. `pathpfthld'
+%%     above `ps_retrans' is `{error, einval}'.</dd>
+%% <dt>`sctp_get_assoc_number', `sctp_get_assoc_id_list'</dt><dd>Read-only, one-to-many
+%%     sockets only: how many associations the socket has, and their ids, as in the
+%%     `assoc_id' of their `#sctp_assoc_change{}' events.</dd>
+%% <dt>`{sctp_get_assoc_stats, #sctp_assoc_stats{assoc_id = Id}}'</dt><dd>Read-only: the
+%%     association's packet and chunk counters. `max_obs_rto' is the highest RTO since
+%%     the previous read, which the kernel resets to the association's minimum RTO.</dd>
 %% </dl>
 %%
 %% == Differences from OTP ==
@@ -262,7 +297,7 @@
 -type option() :: elementary_option() | record_option() | assoc_option().
 %% What `inet:getopts/2' takes: a name, or a record that names the association.
 -type option_name() :: elementary_option_name() | assoc_option_name() | record_option()
-                     | assoc_option() | ro_option().
+                     | assoc_option() | ro_option() | ro_option_name().
 %% What `inet:getopts/2' gives.
 -type option_value() :: elementary_option() | record_option() | assoc_option()
                       | ro_option().
@@ -298,7 +333,10 @@
                            | {send_timeout, timeout()}
                            | {bind_to_device, binary()}
                            | {sctp_recvrcvinfo, boolean()}
-                           | {sctp_recvnxtinfo, boolean()}.
+                           | {sctp_recvnxtinfo, boolean()}
+                           | {sctp_partial_delivery_point, non_neg_integer()}
+                           | {sctp_fragment_interleave, 0}
+                           | {sctp_reuse_port, boolean()}.
 -type elementary_option_name() :: active | mode | buffer | recbuf | sndbuf
                                 | high_msgq_watermark | low_msgq_watermark
                                 | non_block_send | debug
@@ -309,7 +347,9 @@
                                 | sctp_autoclose | sctp_disable_fragments
                                 | sctp_i_want_mapped_v4_addr | sctp_maxseg | sctp_nodelay
                                 | send_timeout | bind_to_device
-                                | sctp_recvrcvinfo | sctp_recvnxtinfo.
+                                | sctp_recvrcvinfo | sctp_recvnxtinfo
+                                | sctp_partial_delivery_point | sctp_fragment_interleave
+                                | sctp_reuse_port.
 -type record_option() :: {sctp_rtoinfo, #sctp_rtoinfo{}}
                        | {sctp_associnfo, #sctp_assocparams{}}
                        | {sctp_initmsg, #sctp_initmsg{}}
@@ -323,7 +363,9 @@
                        | {sctp_event, #sctp_event{}}
                        | {sctp_default_prinfo, #sctp_default_prinfo{}}
                        | {sctp_stream_scheduler_value, #sctp_stream_value{}}
-                       | {sctp_remote_udp_encaps_port, #sctp_udpencaps{}}.
+                       | {sctp_remote_udp_encaps_port, #sctp_udpencaps{}}
+                       | {sctp_plpmtud_probe_interval, #sctp_probeinterval{}}
+                       | {sctp_peer_addr_thlds, #sctp_paddrthlds{}}.
 %% The endpoint's value, or one association's in an `#sctp_assoc_value{}'.
 -type assoc_option() :: {sctp_pr_supported, assoc_value(boolean())}
                       | {sctp_reconfig_supported, assoc_value(boolean())}
@@ -335,12 +377,15 @@
                          assoc_value(unset | disable | enable)}
                       | {sctp_enable_stream_reset,
                          assoc_value([reset_streams | reset_assoc | change_assoc])}
-                      | {sctp_stream_scheduler, assoc_value(fcfs | prio | rr | fc | wfq)}.
+                      | {sctp_stream_scheduler, assoc_value(fcfs | prio | rr | fc | wfq)}
+                      | {sctp_max_burst, assoc_value(non_neg_integer())}
+                      | {sctp_context, assoc_value(non_neg_integer())}.
 -type assoc_option_name() :: sctp_pr_supported | sctp_reconfig_supported
                            | sctp_interleaving_supported | sctp_auth_supported
                            | sctp_asconf_supported | sctp_ecn_supported
                            | sctp_expose_potentially_failed_state
-                           | sctp_enable_stream_reset | sctp_stream_scheduler.
+                           | sctp_enable_stream_reset | sctp_stream_scheduler
+                           | sctp_max_burst | sctp_context.
 -type assoc_value(Value) :: Value
                           | #sctp_assoc_value{assoc_id :: assoc_id() | undefined,
                                               assoc_value :: Value | undefined}.
@@ -348,7 +393,11 @@
 -type ro_option() :: {sctp_status, #sctp_status{}}
                    | {sctp_get_peer_addr_info, #sctp_paddrinfo{}}
                    | {sctp_pr_assoc_status, #sctp_prstatus{}}
-                   | {sctp_pr_stream_status, #sctp_prstatus{}}.
+                   | {sctp_pr_stream_status, #sctp_prstatus{}}
+                   | {sctp_get_assoc_stats, #sctp_assoc_stats{}}
+                   | {sctp_get_assoc_number, non_neg_integer()}
+                   | {sctp_get_assoc_id_list, [assoc_id()]}.
+-type ro_option_name() :: sctp_get_assoc_number | sctp_get_assoc_id_list.
 %% What `open/1,2' take besides the options to set.
 -type open_option() :: {ip, inet:ip_address() | any | loopback}
                      | {ifaddr, inet:ip_address() | any | loopback | sockaddr()}

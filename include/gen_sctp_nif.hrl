@@ -40,6 +40,45 @@
          abandoned_unsent,
          abandoned_sent}).
 
+%% sctp_plpmtud_probe_interval: the interval of packetization layer path MTU discovery
+%% probes (RFC 8899), in milliseconds; 0 (the default) for no probing, else at least 5000.
+-record(sctp_probeinterval,
+        {assoc_id,      % key; 0 with address {any, 0}: the endpoint
+         address,       % key: one peer address ({IP, Port}) of the association
+         interval}).
+
+%% sctp_peer_addr_thlds: a path's retransmission thresholds (RFC 7829): failed after
+%% pathmaxrxt, potentially failed after pathpfthld, and the primary path switched over
+%% after ps_retrans (65535: never). pathpfthld may not exceed ps_retrans.
+-record(sctp_paddrthlds,
+        {assoc_id,      % key; 0 with address {any, 0}: the endpoint
+         address,       % key: one peer address ({IP, Port}) of the association
+         pathmaxrxt,
+         pathpfthld,
+         ps_retrans}).
+
+%% sctp_get_assoc_stats (read-only): one association's counters since it began, but
+%% max_obs_rto, the highest RTO seen since the last read (in ms, at obs_rto_ipaddr), which
+%% reading resets.
+-record(sctp_assoc_stats,
+        {assoc_id,          % key
+         obs_rto_ipaddr,    % {IP, Port}
+         max_obs_rto,
+         isacks,            % SACKs received
+         osacks,            % SACKs sent
+         opackets,          % packets sent
+         ipackets,          % packets received
+         rtxchunks,         % chunks retransmitted
+         outofseqtsns,      % TSNs received beyond the next expected
+         idupchunks,        % duplicate chunks received
+         gapcnt,            % gap acknowledgements received
+         ouodchunks,        % unordered data chunks sent
+         iuodchunks,        % unordered data chunks received
+         oodchunks,         % ordered data chunks sent
+         iodchunks,         % ordered data chunks received
+         octrlchunks,       % control chunks sent
+         ictrlchunks}).     % control chunks received
+
 -endif.
 
 %%% Notifications and receive info

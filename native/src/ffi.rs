@@ -35,8 +35,17 @@ pub const SCTP_MAXSEG: i32 = 13;
 pub const SCTP_STATUS: i32 = 14;
 pub const SCTP_GET_PEER_ADDR_INFO: i32 = 15;
 pub const SCTP_DELAYED_ACK_TIME: i32 = 16;
+pub const SCTP_CONTEXT: i32 = 17;
+pub const SCTP_FRAGMENT_INTERLEAVE: i32 = 18;
+pub const SCTP_PARTIAL_DELIVERY_POINT: i32 = 19;
+pub const SCTP_MAX_BURST: i32 = 20;
+pub const SCTP_GET_ASSOC_NUMBER: i32 = 28;
+const SCTP_GET_ASSOC_ID_LIST: i32 = 29;
+pub const SCTP_REUSE_PORT: i32 = 36;
+pub const SCTP_PEER_ADDR_THLDS_V2: i32 = 37;
 pub const SCTP_RECVRCVINFO: i32 = 32;
 pub const SCTP_RECVNXTINFO: i32 = 33;
+pub const SCTP_GET_ASSOC_STATS: i32 = 112;
 pub const SCTP_PR_SUPPORTED: i32 = 113;
 pub const SCTP_DEFAULT_PRINFO: i32 = 114;
 pub const SCTP_PR_ASSOC_STATUS: i32 = 115;
@@ -54,6 +63,7 @@ pub const SCTP_AUTH_SUPPORTED: i32 = 129;
 pub const SCTP_ECN_SUPPORTED: i32 = 130;
 pub const SCTP_EXPOSE_POTENTIALLY_FAILED_STATE: i32 = 131;
 pub const SCTP_REMOTE_UDP_ENCAPS_PORT: i32 = 132;
+pub const SCTP_PLPMTUD_PROBE_INTERVAL: i32 = 133;
 const SCTP_SOCKOPT_BINDX_ADD: i32 = 100;
 const SCTP_SOCKOPT_BINDX_REM: i32 = 101;
 const SCTP_SOCKOPT_PEELOFF: i32 = 102;
@@ -292,6 +302,56 @@ pub struct sctp_udpencaps {
     pub tail: [u8; 6],
 }
 
+/// `struct sctp_probeinterval` (SCTP_PLPMTUD_PROBE_INTERVAL): not packed, its padding
+/// spelt out as `sctp_udpencaps`'s. `spi_interval` in milliseconds.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sctp_probeinterval {
+    pub spi_assoc_id: AssocId,
+    pub pad: u32,
+    pub spi_address: RawSockAddr,
+    pub spi_interval: u32,
+    pub tail: u32,
+}
+
+/// `struct sctp_paddrthlds_v2` (SCTP_PEER_ADDR_THLDS_V2), padding spelt out;
+/// `spt_pathcpthld` is the kernel's `ps_retrans`, the primary path switchover threshold.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sctp_paddrthlds_v2 {
+    pub spt_assoc_id: AssocId,
+    pub pad: u32,
+    pub spt_address: RawSockAddr,
+    pub spt_pathmaxrxt: u16,
+    pub spt_pathpfthld: u16,
+    pub spt_pathcpthld: u16,
+    pub tail: u16,
+}
+
+/// `struct sctp_assoc_stats` (SCTP_GET_ASSOC_STATS), padding spelt out.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sctp_assoc_stats {
+    pub sas_assoc_id: AssocId,
+    pub pad: u32,
+    pub sas_obs_rto_ipaddr: RawSockAddr,
+    pub sas_maxrto: u64,
+    pub sas_isacks: u64,
+    pub sas_osacks: u64,
+    pub sas_opackets: u64,
+    pub sas_ipackets: u64,
+    pub sas_rtxchunks: u64,
+    pub sas_outofseqtsns: u64,
+    pub sas_idupchunks: u64,
+    pub sas_gapcnt: u64,
+    pub sas_ouodchunks: u64,
+    pub sas_iuodchunks: u64,
+    pub sas_oodchunks: u64,
+    pub sas_iodchunks: u64,
+    pub sas_octrlchunks: u64,
+    pub sas_ictrlchunks: u64,
+}
+
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct sctp_setadaptation {
@@ -513,6 +573,17 @@ const _: () = {
     assert!(size_of::<sctp_udpencaps>() == 144);
     assert!(std::mem::offset_of!(sctp_udpencaps, sue_address) == 8);
     assert!(std::mem::offset_of!(sctp_udpencaps, sue_port) == 136);
+    assert!(size_of::<sctp_probeinterval>() == 144);
+    assert!(std::mem::offset_of!(sctp_probeinterval, spi_address) == 8);
+    assert!(std::mem::offset_of!(sctp_probeinterval, spi_interval) == 136);
+    assert!(size_of::<sctp_paddrthlds_v2>() == 144);
+    assert!(std::mem::offset_of!(sctp_paddrthlds_v2, spt_address) == 8);
+    assert!(std::mem::offset_of!(sctp_paddrthlds_v2, spt_pathmaxrxt) == 136);
+    assert!(std::mem::offset_of!(sctp_paddrthlds_v2, spt_pathcpthld) == 140);
+    assert!(size_of::<sctp_assoc_stats>() == 256);
+    assert!(std::mem::offset_of!(sctp_assoc_stats, sas_obs_rto_ipaddr) == 8);
+    assert!(std::mem::offset_of!(sctp_assoc_stats, sas_maxrto) == 136);
+    assert!(std::mem::offset_of!(sctp_assoc_stats, sas_ictrlchunks) == 248);
     assert!(size_of::<sctp_assoc_change>() == 20);
     assert!(size_of::<sctp_paddr_change>() == 148);
     assert!(size_of::<sctp_remote_error>() == 16);
@@ -565,6 +636,9 @@ unsafe impl Pod for sctp_stream_value {}
 unsafe impl Pod for sctp_default_prinfo {}
 unsafe impl Pod for sctp_prstatus {}
 unsafe impl Pod for sctp_udpencaps {}
+unsafe impl Pod for sctp_probeinterval {}
+unsafe impl Pod for sctp_paddrthlds_v2 {}
+unsafe impl Pod for sctp_assoc_stats {}
 unsafe impl Pod for sctp_sndinfo {}
 unsafe impl Pod for sctp_rcvinfo {}
 unsafe impl Pod for sctp_nxtinfo {}
@@ -1125,6 +1199,42 @@ pub fn getsockopt_len<T: Pod>(
         )
     })?;
     Ok((len as usize).min(size_of::<T>()))
+}
+
+/// SCTP_GET_ASSOC_ID_LIST: the ids of a one-to-many socket's associations. `struct
+/// sctp_assoc_ids` ends in an array of as many ids as the kernel counts then: the buffer
+/// starts with room for `expected`, and grows while the kernel answers `EINVAL` (an
+/// association came meanwhile), up to `SCTP_MAX_ASSOC_IDS`.
+pub fn assoc_id_list(fd: RawFd, expected: usize) -> io::Result<Vec<AssocId>> {
+    const SCTP_MAX_ASSOC_IDS: usize = 1 << 16;
+    let mut room = expected.max(1);
+    loop {
+        // One u32 count, then the ids; AssocId is an i32 too, so no padding.
+        let mut words = vec![0u32; 1 + room];
+        let mut len = (words.len() * size_of::<u32>()) as libc::socklen_t;
+        // SAFETY: `words` is a live, writable buffer of `len` bytes; any bytes the kernel
+        // writes are valid u32s.
+        let ret = cvt(unsafe {
+            libc::getsockopt(
+                fd,
+                SOL_SCTP,
+                SCTP_GET_ASSOC_ID_LIST,
+                words.as_mut_ptr() as *mut libc::c_void,
+                &mut len,
+            )
+        });
+        match ret {
+            Ok(_) => {
+                let filled = (len as usize / size_of::<u32>()).min(words.len());
+                let count = (words[0] as usize).min(filled.saturating_sub(1));
+                return Ok(words[1..1 + count].iter().map(|&w| w as AssocId).collect());
+            }
+            Err(e) if e.raw_os_error() == Some(libc::EINVAL) && room < SCTP_MAX_ASSOC_IDS => {
+                room = (room * 2).min(SCTP_MAX_ASSOC_IDS);
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// Test builds only (feature `test-hooks`): the crate's heap allocator is the system's,

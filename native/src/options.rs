@@ -40,11 +40,15 @@ mod names {
         sctp_auth_supported, sctp_asconf_supported, sctp_ecn_supported,
         sctp_expose_potentially_failed_state, sctp_enable_stream_reset, sctp_stream_scheduler,
         sctp_stream_scheduler_value, sctp_remote_udp_encaps_port, sctp_pr_assoc_status,
-        sctp_pr_stream_status,
+        sctp_pr_stream_status, sctp_max_burst, sctp_context, sctp_partial_delivery_point,
+        sctp_fragment_interleave, sctp_reuse_port, sctp_plpmtud_probe_interval,
+        sctp_peer_addr_thlds, sctp_get_assoc_number, sctp_get_assoc_id_list,
+        sctp_get_assoc_stats,
         // records
         sctp_event_subscribe, sctp_assocparams, sctp_assoc_value, sctp_setadaptation,
         sctp_paddrparams, sctp_prim, sctp_setpeerprim, sctp_paddrinfo,
         sctp_default_prinfo, sctp_stream_value, sctp_udpencaps, sctp_prstatus,
+        sctp_probeinterval, sctp_paddrthlds, sctp_assoc_stats,
         // values
         infinity,
         none, rtx, prio, all, reset_streams, reset_assoc, change_assoc, fcfs, rr, fc, wfq,
@@ -705,6 +709,31 @@ static PRSTATUS_FIELDS: &[Field<ffi::sctp_prstatus>] = &[
     field!(out sprstat_abandoned_sent),
 ];
 
+/// SCTP_FRAGMENT_INTERLEAVE: only 0 (level 0). At level 1 the kernel interleaves the
+/// fragments of messages of different associations on a one-to-many socket, and with
+/// `sctp_interleaving_supported` (level 2) those of different streams of one association;
+/// the receive path reassembles one message at a time (`socket::read_message`), so any
+/// level but 0 is `einval`.
+fn set_fragment_interleave(c: &mut Ctx, v: Term) -> Result<()> {
+    match v.decode::<i32>()? {
+        0 => set_pod(c.fd, SOL_SCTP, ffi::SCTP_FRAGMENT_INTERLEAVE, &0i32),
+        _ => Err(einval()),
+    }
+}
+
+fn get_assoc_number<'a>(c: &mut Ctx, env: Env<'a>, _: Option<Term<'a>>) -> Result<Term<'a>> {
+    Ok(get_pod(c.fd, SOL_SCTP, ffi::SCTP_GET_ASSOC_NUMBER, 0u32)?.encode(env))
+}
+
+/// The ids of a one-to-many socket's associations, in the kernel's order; the buffer is
+/// sized from the association count.
+fn get_assoc_id_list<'a>(c: &mut Ctx, env: Env<'a>, _: Option<Term<'a>>) -> Result<Term<'a>> {
+    let count = get_pod(c.fd, SOL_SCTP, ffi::SCTP_GET_ASSOC_NUMBER, 0u32)?;
+    let ids = ffi::assoc_id_list(c.fd, count as usize)?;
+    let ids: Vec<Term> = ids.into_iter().map(|id| assoc_term(env, id)).collect();
+    Ok(ids.encode(env))
+}
+
 // The table
 
 /// A value kept in the socket's `State`: `kept!(field, decoder)` or `kept!(field, decoder,
@@ -827,6 +856,53 @@ static TABLE: &[(Name, How)] = &[
     ]))),
     (rfc6458::sctp_recvrcvinfo, Bool(SOL_SCTP, ffi::SCTP_RECVRCVINFO)),
     (rfc6458::sctp_recvnxtinfo, Bool(SOL_SCTP, ffi::SCTP_RECVNXTINFO)),
+    (names::sctp_max_burst, Keyed(assoc_value!(ffi::SCTP_MAX_BURST, num))),
+    // The `context` of #sctp_sndrcvinfo{} received without one of its own.
+    (names::sctp_context, Keyed(assoc_value!(ffi::SCTP_CONTEXT, num))),
+    // Bytes; the kernel refuses more than half the receive buffer.
+    (names::sctp_partial_delivery_point, Uint(SOL_SCTP, ffi::SCTP_PARTIAL_DELIVERY_POINT)),
+    (names::sctp_fragment_interleave, Fns(Some(set_fragment_interleave),
+     |c, env, _| Int(SOL_SCTP, ffi::SCTP_FRAGMENT_INTERLEAVE).get(c, env, None))),
+    // One-to-one sockets only, before bind: in `open`.
+    (names::sctp_reuse_port, Bool(SOL_SCTP, ffi::SCTP_REUSE_PORT)),
+    // Milliseconds, 0 (off) or at least 5000.
+    (names::sctp_plpmtud_probe_interval, Record(&Rec::<ffi::sctp_probeinterval>::new(
+        names::sctp_probeinterval, ffi::SCTP_PLPMTUD_PROBE_INTERVAL, Keys, &[
+        field!(assoc spi_assoc_id),
+        field!(peer spi_address),
+        field!(num spi_interval),
+    ]))),
+    (names::sctp_peer_addr_thlds, Record(&Rec::<ffi::sctp_paddrthlds_v2>::new(
+        names::sctp_paddrthlds, ffi::SCTP_PEER_ADDR_THLDS_V2, Keys, &[
+        field!(assoc spt_assoc_id),
+        field!(peer spt_address),
+        field!(num spt_pathmaxrxt),
+        field!(num spt_pathpfthld),
+        field!(num spt_pathcpthld),
+    ]))),
+    (names::sctp_get_assoc_number, Fns(None, get_assoc_number)),
+    (names::sctp_get_assoc_id_list, Fns(None, get_assoc_id_list)),
+    // Reading resets max_obs_rto (the kernel's, to the association's RTO minimum).
+    (names::sctp_get_assoc_stats, Record(&Rec::<ffi::sctp_assoc_stats>::new(
+        names::sctp_assoc_stats, ffi::SCTP_GET_ASSOC_STATS, Keys, &[
+        field!(assoc sas_assoc_id),
+        field!(out sas_obs_rto_ipaddr, addr_term),
+        field!(out sas_maxrto),
+        field!(out sas_isacks),
+        field!(out sas_osacks),
+        field!(out sas_opackets),
+        field!(out sas_ipackets),
+        field!(out sas_rtxchunks),
+        field!(out sas_outofseqtsns),
+        field!(out sas_idupchunks),
+        field!(out sas_gapcnt),
+        field!(out sas_ouodchunks),
+        field!(out sas_iuodchunks),
+        field!(out sas_oodchunks),
+        field!(out sas_iodchunks),
+        field!(out sas_octrlchunks),
+        field!(out sas_ictrlchunks),
+    ]))),
 ];
 
 fn row(name: Atom) -> Option<&'static How> {
