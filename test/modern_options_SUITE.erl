@@ -508,12 +508,12 @@ assoc_stats(_Config) ->
                           iuodchunks = 0, opackets = OPackets, ipackets = IPackets,
                           osacks = OSacks, octrlchunks = OCtrl, ictrlchunks = ICtrl,
                           max_obs_rto = MaxRto} = First,
-        %% INIT, COOKIE ECHO and the three messages; INIT ACK, COOKIE ACK and the answer.
-        true = OPackets >= 5,
-        true = IPackets >= 3,
-        %% The answer's SACK, sent at once.
+        %% At least the three messages, and the answer.
+        true = OPackets >= 3,
+        true = IPackets >= 1,
+        %% The answer's SACK, sent at once; the COOKIE ACK at least came in.
         true = OSacks >= 1,
-        true = OCtrl >= OSacks,
+        true = OCtrl >= 1,
         true = ICtrl >= 1,
         true = is_integer(MaxRto),
         Sent = fun(St) ->
