@@ -16,15 +16,9 @@
 
 -import(sctp_test, [server/1, pair/1, full_pair/1, numbered/1]).
 
-%% A second loopback address, so that a server on both is multi-homed.
--define(L2, {127, 0, 0, 2}).
 %% Cause code of an ERROR chunk answering a chunk type the peer does not know.
 -define(UNRECOGNIZED_CHUNK_TYPE, 6).
 -define(IPPROTO_SCTP, 132).
-%% Retransmission timeouts short enough to lose a path within a second or two.
--define(FAST_RTO, [{sctp_rtoinfo, #sctp_rtoinfo{initial = 300, max = 600, min = 100}}]).
--define(BLACKHOLE_L2, "ip route add blackhole 127.0.0.2/32 table local").
--define(UNBLACKHOLE_L2, "ip route del blackhole 127.0.0.2/32 table local").
 
 suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {minutes, 2}}].
 
@@ -103,11 +97,7 @@ sniff_vtag(R, SrcPort, DstPort) ->
 %% The next paddr_change for Addr in State on passive socket S, skipping
 %% other path events.
 await_paddr(S, Addr, State) ->
-    case gen_sctp:recv(S, ?T) of
-        {ok, {_, _, [], #sctp_paddr_change{addr = Addr, state = State} = Ev}} -> Ev;
-        {ok, {_, _, [], #sctp_paddr_change{}}} -> await_paddr(S, Addr, State);
-        Other -> ct:fail({expected_paddr_change, Addr, State, Other})
-    end.
+    sctp_test:await_paddr(S, Addr, State, ?T).
 
 %%% Test cases
 

@@ -24,10 +24,6 @@
 
 -import(sctp_test, [pair/1, full_pair/1, numbered/1]).
 
--define(L2, {127, 0, 0, 2}).
--define(BLACKHOLE_L2, "ip route add blackhole 127.0.0.2/32 table local").
--define(UNBLACKHOLE_L2, "ip route del blackhole 127.0.0.2/32 table local").
--define(FAST_RTO, [{sctp_rtoinfo, #sctp_rtoinfo{initial = 300, max = 600, min = 100}}]).
 %% Stream resets and added streams, both ways.
 -define(RESET_AND_ADD, [reset_streams, change_assoc]).
 
@@ -386,10 +382,4 @@ paddr_potentially_failed(_Config) ->
     close_all([C, S]).
 
 await_paddr(S, Addr, State) ->
-    case gen_sctp:recv(S, 3 * ?T) of
-        {ok, {_, _, [], #sctp_paddr_change{addr = Addr, state = State} = Ev}} -> Ev;
-        {ok, {_, _, [], #sctp_paddr_change{} = Ev}} ->
-            ct:pal("skipped ~p", [Ev]),
-            await_paddr(S, Addr, State);
-        Other -> ct:fail({expected_paddr_change, Addr, State, Other})
-    end.
+    sctp_test:await_paddr(S, Addr, State, 3 * ?T).

@@ -15,7 +15,7 @@
          server/1, server/2, pair/1, initmsg/0, recv_event/1, peer_sees_end/2, assert_empty_mailbox/0,
          full_pair/1, numbered/1, free_port/0, async/1, await/1, await/2, wait_blocked/1,
          not_returned/1, raised/1, poll_until/3, poll_until/4, recv_data/2, recv_data/3,
-         nif_handle/1, fd_count/0, status/2]).
+         nif_handle/1, fd_count/0, status/2, await_paddr/4]).
 
 %% A receiver that never reads, with the smallest buffers the kernel allows,
 %% fills its peer's send buffer after a few messages.
@@ -186,6 +186,18 @@ fill(C, CA, Sent, Closed, Rounds) ->
 
 window_closed(#sctp_status{rwnd = Rwnd, unackdata = Unacked}) ->
     Rwnd =:= 0 andalso Unacked =< 1.
+
+%% The next #sctp_paddr_change{} of passive socket S for peer address Addr in
+%% state State, within Timeout for each event; those for other addresses or
+%% states are logged and skipped.
+await_paddr(S, Addr, State, Timeout) ->
+    case gen_sctp:recv(S, Timeout) of
+        {ok, {_, _, [], #sctp_paddr_change{addr = Addr, state = State} = Ev}} -> Ev;
+        {ok, {_, _, [], #sctp_paddr_change{} = Ev}} ->
+            ct:pal("skipped ~p", [Ev]),
+            await_paddr(S, Addr, State, Timeout);
+        Other -> ct:fail({expected_paddr_change, Addr, State, Other})
+    end.
 
 %% The status of association Assoc of socket S.
 status(S, #sctp_assoc_change{assoc_id = Id}) ->

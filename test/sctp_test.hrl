@@ -8,3 +8,10 @@
 -define(LONG, 120000).
 %% The streams each way of the associations sctp_test:pair/1 sets up.
 -define(STREAMS, 5).
+%% A second loopback address, so that a server on both is multi-homed, and the
+%% commands that drop every packet to it and let them through again.
+-define(L2, {127, 0, 0, 2}).
+-define(BLACKHOLE_L2, "ip route add blackhole 127.0.0.2/32 table local").
+-define(UNBLACKHOLE_L2, "ip route del blackhole 127.0.0.2/32 table local").
+%% Retransmission timeouts short enough to lose a path within a second or two.
+-define(FAST_RTO, [{sctp_rtoinfo, #sctp_rtoinfo{initial = 300, max = 600, min = 100}}]).
