@@ -48,7 +48,9 @@ run(["ct", LogDir | Args]) ->
     Select = [{suite, proplists:get_value(suite, Opts, all_suites(Dir))}]
         ++ [{ct_option(K), V} || {K, V} <- Opts, K =/= suite],
     ok = filelib:ensure_path(LogDir),
-    case ct:run_test([{dir, Dir}, {logdir, LogDir}, {auto_compile, false} | Select]) of
+    %% No HTML copy of each suite's source: in the VM that took seconds per suite.
+    Run = [{dir, Dir}, {logdir, LogDir}, {auto_compile, false}, {logopts, [no_src]}],
+    case ct:run_test(Run ++ Select) of
         {Passed, Failed, {UserSkipped, AutoSkipped}} ->
             report("ct", Passed, Failed, UserSkipped + AutoSkipped);
         Error ->
