@@ -141,7 +141,10 @@
 %% <dt>`{sctp_remote_udp_encaps_port, #sctp_udpencaps{assoc_id, address, port}}'</dt><dd>
 %%     The peer's UDP port for SCTP over UDP (RFC 6951), 0 for none: of the endpoint
 %%     (`assoc_id' 0 and `address' `{any, 0}', the defaults), of an association, or of one
-%%     peer address of it.</dd>
+%%     peer address of it. Linux takes encapsulated packets in only on the UDP port
+%%     `net.sctp.udp_port' (0, the default, for none; one per network namespace), and sends
+%%     them from it; `net.sctp.encap_port' is this option's default. An end that receives
+%%     encapsulated packets answers to the port they came from.</dd>
 %% <dt>`{sctp_pr_assoc_status, #sctp_prstatus{assoc_id = Id, policy = P}}',
 %%     `{sctp_pr_stream_status, #sctp_prstatus{assoc_id = Id, sid = Stream, policy = P}}'
 %%     </dt><dd>Read-only: how many messages of the association (or of one of its outgoing
