@@ -141,7 +141,10 @@
 %% <dt>`{sctp_remote_udp_encaps_port, #sctp_udpencaps{assoc_id, address, port}}'</dt><dd>
 %%     The peer's UDP port for SCTP over UDP (RFC 6951), 0 for none: of the endpoint
 %%     (`assoc_id' 0 and `address' `{any, 0}', the defaults), of an association, or of one
-%%     peer address of it.</dd>
+%%     peer address of it. Linux takes encapsulated packets in only on the UDP port
+%%     `net.sctp.udp_port' (0, the default, for none; one per network namespace), and sends
+%%     them from it; `net.sctp.encap_port' is this option's default. An end that receives
+%%     encapsulated packets answers to the port they came from.</dd>
 %% <dt>`{sctp_pr_assoc_status, #sctp_prstatus{assoc_id = Id, policy = P}}',
 %%     `{sctp_pr_stream_status, #sctp_prstatus{assoc_id = Id, sid = Stream, policy = P}}'
 %%     </dt><dd>Read-only: how many messages of the association (or of one of its outgoing
@@ -246,7 +249,8 @@
 %%     OTP's `#sctp_send_failed{}' (an error event, subscribed by default) while both are
 %%     subscribed. `#sctp_paddr_change{}' has the state `addr_potentially_failed'
 %%     (`net.sctp.pf_expose').</li>
-%% <li>`reset_streams/4' and `add_streams/4': RFC 6525 stream reconfiguration.</li>
+%% <li>`reset_streams/4', `add_streams/4' and `reset_assoc/2': RFC 6525 stream
+%%     reconfiguration.</li>
 %% </ul>
 %%
 %% == Multi-homing ==
@@ -265,7 +269,7 @@
 
 -export([open/0, open/1, open/2, close/1]).
 -export([listen/2, accept/1, accept/2, peeloff/2, bindx/3]).
--export([reset_streams/4, add_streams/4]).
+-export([reset_streams/4, add_streams/4, reset_assoc/2]).
 -export([connect/3, connect/4, connect/5,
          connect_init/3, connect_init/4, connect_init/5,
          connectx_init/3, connectx_init/4, connectx_init/5]).
@@ -617,6 +621,27 @@ add_streams(S, AssocId, In, Out)
     end;
 add_streams(S, AssocId, In, Out) ->
     erlang:error(badarg, [S, AssocId, In, Out]).
+
+%% @doc Asks the peer to reset association `AssocId' (RFC 6525 SSN/TSN reset, the kernel's
+%% SCTP_RESET_ASSOC): both ends' TSNs start again from new values, and the sequence
+%% numbers of all streams at 0. Not in OTP. Needs what reset_streams/4 needs, with
+%% `reset_assoc' in `sctp_enable_stream_reset' on both ends (the peer denies it
+%% otherwise); the outcome arrives as `#sctp_assoc_reset_event{}' (its `local_tsn' and
+%% `remote_tsn' the new TSNs) to those that subscribed with
+%% `{sctp_event, #sctp_event{type = assoc_reset, on = true}}'. `{error, Posix}' when the
+%% kernel refuses: those of reset_streams/4, and `eagain' while data sent on the
+%% association is not yet acknowledged.
+-spec reset_assoc(sctp_socket(), assoc_id() | #sctp_assoc_change{}) ->
+          ok | {error, closed | inet:posix()}.
+reset_assoc(S, #sctp_assoc_change{assoc_id = AssocId}) when ?IS_SOCKET(S) ->
+    reset_assoc(S, AssocId);
+reset_assoc(S, AssocId) when ?IS_SOCKET(S), is_integer(AssocId) ->
+    case gen_sctp_nif:reset_assoc(handle(S), AssocId) of
+        {error, badarg} -> erlang:error(badarg, [S, AssocId]);
+        Result -> Result
+    end;
+reset_assoc(S, AssocId) ->
+    erlang:error(badarg, [S, AssocId]).
 
 %% @doc Branches association `Assoc' off into a new one-to-one socket owned by the caller.
 -spec peeloff(sctp_socket(), #sctp_assoc_change{} | assoc_id()) ->

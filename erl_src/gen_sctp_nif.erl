@@ -7,7 +7,7 @@
          setopts/2, getopts/2, handover_begin/1, handover_end/3,
          sockname/1, peername/1, addresses/3, peeloff/2, peeloff_in_netns/2, getstat/2]).
 -export([monitor/1, cancel_monitor/1]).
--export([reset_streams/4, add_streams/4]).
+-export([reset_streams/4, add_streams/4, reset_assoc/2]).
 %% For the library's own tests only: deliberate faults and counters.
 -export([inject_panic/2, poller_panics/0, heap_in_use/0, read_ahead_len/1,
          poller_events/0]).
@@ -57,6 +57,7 @@ monitor(_Handle) -> ?NOT_LOADED.
 cancel_monitor(_MRef) -> ?NOT_LOADED.
 reset_streams(_Handle, _AssocId, _Flags, _Streams) -> ?NOT_LOADED.
 add_streams(_Handle, _AssocId, _In, _Out) -> ?NOT_LOADED.
+reset_assoc(_Handle, _AssocId) -> ?NOT_LOADED.
 inject_panic(_Handle, _Place) -> ?NOT_LOADED.
 poller_panics() -> ?NOT_LOADED.
 heap_in_use() -> ?NOT_LOADED.

@@ -14,7 +14,7 @@
 -export([endpoint_defaults/1, endpoint_values/1, per_association/1, negotiated/1,
          pr_status/1, interleaving_needs_fragment_interleave/1, bad_values/1,
          endpoint_scalars/1, partial_delivery/1, reuse_port/1, assoc_ids/1,
-         assoc_stats/1]).
+         assoc_stats/1, getstat_counts/1]).
 
 -define(ANY, {{0, 0, 0, 0}, 0}).
 
@@ -23,7 +23,7 @@ suite() -> [{ct_hooks, [{sctp_test, [any_mailbox]}]}, {timetrap, {minutes, 3}}].
 all() ->
     [endpoint_defaults, endpoint_values, per_association, negotiated, pr_status,
      interleaving_needs_fragment_interleave, bad_values, endpoint_scalars,
-     partial_delivery, reuse_port, assoc_ids, assoc_stats].
+     partial_delivery, reuse_port, assoc_ids, assoc_stats, getstat_counts].
 
 %%% {Option, Value, Expected}: Expected is what getopts of the bare name gives back.
 endpoint_options() ->
@@ -525,6 +525,47 @@ assoc_stats(_Config) ->
         %% An association the socket does not have: left out.
         {ok, []} = inet:getopts(C, [{sctp_get_assoc_stats,
                                      #sctp_assoc_stats{assoc_id = Id + 100}}])
+    after
+        gen_sctp:close(C),
+        gen_sctp:close(Server)
+    end.
+
+%% inet:getstat/1,2 count the user messages each socket sent and received, exactly, and
+%% none of its notifications (comm_up); the association's own statistics count the same
+%% messages as data chunks.
+getstat_counts(_Config) ->
+    {ok, Server} = gen_sctp:open([{ip, ?L}, {active, false}, {mode, binary}]),
+    ok = gen_sctp:listen(Server, true),
+    {ok, SPort} = inet:port(Server),
+    {ok, C} = gen_sctp:open([{ip, ?L}, {active, false}, {mode, binary}]),
+    try
+        Zero = [{recv_oct, 0}, {recv_cnt, 0}, {recv_max, 0}, {recv_avg, 0}, {recv_dvi, 0},
+                {send_oct, 0}, {send_cnt, 0}, {send_max, 0}, {send_avg, 0}, {send_pend, 0}],
+        {ok, Zero} = inet:getstat(C),
+        {ok, #sctp_assoc_change{state = comm_up, assoc_id = Id}} =
+            gen_sctp:connect(C, ?L, SPort, [], ?T),
+        %% Five messages of 100..500 bytes out, three of 10..30 back.
+        Out = [binary:copy(<<"o">>, 100 * I) || I <- lists:seq(1, 5)],
+        Back = [binary:copy(<<"b">>, 10 * I) || I <- lists:seq(1, 3)],
+        [ok = gen_sctp:send(C, Id, 0, M) || M <- Out],
+        Got = [recv_from(Server) || _ <- Out],
+        [SId] = lists:usort([From || {From, _} <- Got]),
+        Out = [M || {_, M} <- Got],
+        [ok = gen_sctp:send(Server, SId, 0, M) || M <- Back],
+        Back = [recv_data(C) || _ <- Back],
+        {ok, [{recv_oct, 60}, {recv_cnt, 3}, {recv_max, 30}, {recv_avg, 20}, {recv_dvi, 0},
+              {send_oct, 1500}, {send_cnt, 5}, {send_max, 500}, {send_avg, 300},
+              {send_pend, 0}]} = inet:getstat(C),
+        {ok, [{send_cnt, 3}, {send_oct, 60}, {recv_cnt, 5}, {recv_oct, 1500}]} =
+            inet:getstat(Server, [send_cnt, send_oct, recv_cnt, recv_oct]),
+        {ok, [{sctp_get_assoc_stats, #sctp_assoc_stats{oodchunks = 5, iodchunks = 3,
+                                                       ouodchunks = 0, iuodchunks = 0}}]} =
+            inet:getopts(C, [{sctp_get_assoc_stats, #sctp_assoc_stats{assoc_id = Id}}]),
+        {ok, [{sctp_get_assoc_stats, #sctp_assoc_stats{oodchunks = 3, iodchunks = 5,
+                                                       ouodchunks = 0, iuodchunks = 0}}]} =
+            inet:getopts(Server, [{sctp_get_assoc_stats,
+                                   #sctp_assoc_stats{assoc_id = SId}}]),
+        {error, einval} = inet:getstat(C, [no_such_counter])
     after
         gen_sctp:close(C),
         gen_sctp:close(Server)

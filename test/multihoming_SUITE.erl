@@ -14,6 +14,7 @@
 
 -include_lib("common_test/include/ct.hrl").
 -include_lib("kernel/include/inet_sctp.hrl").
+-include("gen_sctp_nif.hrl").
 -include("sctp_test.hrl").
 
 -export([all/0, suite/0, init_per_suite/1, end_per_suite/1, end_per_testcase/2]).
@@ -21,7 +22,7 @@
          primary_switch/1, peer_primary_switch/1, heartbeat_params/1,
          bindx_addresses/1, peeloff_under_traffic/1, accept_backlog/1,
          accept_inherits_active/1, many_associations/1, connectx_several_addresses/1,
-         v6only/1, link_local_v6/1, peeloff_unknown_assoc/1]).
+         v6only/1, link_local_v6/1, peeloff_unknown_assoc/1, udp_encapsulation/1]).
 
 -define(A1, {10, 1, 0, 1}).
 -define(A2, {10, 2, 0, 1}).
@@ -37,6 +38,22 @@
 -define(B1_LL, {16#fe80, 0, 0, 0, 0, 0, 0, 16#b1}).
 %% Messages that must cross each phase of a failover.
 -define(PHASE, 40).
+%% SCTP over UDP (RFC 6951): the port each host's stack takes encapsulated packets on
+%% (IANA's), and the shell steps that set it and drop plain SCTP (IP protocol 132) on
+%% link 1 both ways, and undo that.
+-define(UDP_PORT, 9899).
+-define(UDP_ONLY,
+        ["netns exec " ++ NS ++ " sysctl -qw net.sctp.udp_port=" ++ integer_to_list(?UDP_PORT)
+         || NS <- ["mh_a", "mh_b"]]
+        ++ lists:append(
+             [["netns exec " ++ NS ++ " tc qdisc add dev " ++ Dev ++ " clsact",
+               "netns exec " ++ NS ++ " tc filter add dev " ++ Dev
+               ++ " egress protocol ip u32 match ip protocol 132 0xff action drop"]
+              || {NS, Dev} <- [{"mh_a", "a1"}, {"mh_b", "b1"}]])).
+-define(UNDO_UDP_ONLY,
+        ["netns exec " ++ NS ++ " tc qdisc del dev " ++ Dev ++ " clsact; "
+         "ip netns exec " ++ NS ++ " sysctl -qw net.sctp.udp_port=0"
+         || {NS, Dev} <- [{"mh_a", "a1"}, {"mh_b", "b1"}]]).
 
 suite() ->
     [{ct_hooks, [sctp_test]}, {timetrap, {minutes, 3}}].
@@ -45,7 +62,7 @@ all() ->
     [failover_v4, failover_v6, failover_mixed, v4_mapped, primary_switch,
      peer_primary_switch, heartbeat_params, bindx_addresses, peeloff_under_traffic,
      accept_backlog, accept_inherits_active, many_associations, connectx_several_addresses,
-     v6only, link_local_v6, peeloff_unknown_assoc].
+     v6only, link_local_v6, peeloff_unknown_assoc, udp_encapsulation].
 
 init_per_suite(Config) ->
     case os:cmd("id -u") of
@@ -63,6 +80,9 @@ end_per_suite(_Config) ->
     teardown().
 
 %% Cases that take link 1 down bring it back; after a failure it may still be down.
+end_per_testcase(udp_encapsulation, _Config) ->
+    _ = ip(lists:join("; ip ", ?UNDO_UDP_ONLY)),
+    ok;
 end_per_testcase(Case, _Config) ->
     case lists:member(Case, [failover_v4, failover_v6, failover_mixed, heartbeat_params]) of
         true -> _ = ip("-n mh_a link set a1 up && ip -n mh_a link set a2 up");
@@ -740,3 +760,55 @@ peeloff_unknown_assoc(_Config) ->
     {ok, S} = open(b, inet, [?B1], []),
     {error, einval} = gen_sctp:peeloff(S, 12345),
     close_all([S]).
+
+%% SCTP over UDP (RFC 6951) between the hosts, with plain SCTP dropped on link 1 both
+%% ways: an association without encapsulation never comes up; with the client's socket
+%% sending to the peer's UDP port it does, and carries data both ways. The server
+%% learns the port from the packets that reach it, and each host's UDP counts at least
+%% one datagram in for every message it received.
+udp_encapsulation(_Config) ->
+    ok = ip(lists:join(" && ip ", ?UDP_ONLY)),
+    {S, SPort} = server(inet, [?B1], []),
+    {ok, Plain} = open(a, inet, [?A1], [{active, false}]),
+    {error, #sctp_assoc_change{state = cant_assoc}} =
+        gen_sctp:connect(Plain, ?B1, SPort,
+                         [{sctp_initmsg, #sctp_initmsg{max_attempts = 2}}], ?T),
+    UdpBefore = [udp_in_datagrams(NS) || NS <- ["mh_a", "mh_b"]],
+    Encaps = #sctp_udpencaps{port = ?UDP_PORT},
+    {ok, C} = open(a, inet, [?A1], [{active, false}, {sctp_remote_udp_encaps_port, Encaps}]),
+    {ok, CPort} = inet:port(C),
+    {ok, [{sctp_remote_udp_encaps_port,
+           #sctp_udpencaps{assoc_id = 0, address = {{0, 0, 0, 0}, 0}, port = ?UDP_PORT}}]} =
+        inet:getopts(C, [sctp_remote_udp_encaps_port]),
+    {ok, #sctp_assoc_change{state = comm_up, assoc_id = Id}} =
+        gen_sctp:connect(C, ?B1, SPort, [], ?T),
+    {?A1, CPort, _, #sctp_assoc_change{state = comm_up, assoc_id = SId}} =
+        sctp_test:recv_event(S),
+    %% The association's port, and its one path's; the server's, learnt.
+    {ok, [{sctp_remote_udp_encaps_port, #sctp_udpencaps{assoc_id = Id, port = ?UDP_PORT}},
+          {sctp_remote_udp_encaps_port, #sctp_udpencaps{assoc_id = Id, port = ?UDP_PORT}}]} =
+        inet:getopts(C, [{sctp_remote_udp_encaps_port, #sctp_udpencaps{assoc_id = Id}},
+                         {sctp_remote_udp_encaps_port,
+                          #sctp_udpencaps{assoc_id = Id, address = {?B1, SPort}}}]),
+    {ok, [{sctp_remote_udp_encaps_port, #sctp_udpencaps{assoc_id = SId, port = ?UDP_PORT}}]} =
+        inet:getopts(S, [{sctp_remote_udp_encaps_port, #sctp_udpencaps{assoc_id = SId}}]),
+    %% Each message goes once the previous answer is in: a packet of its own.
+    N = 20,
+    lists:foreach(
+      fun(I) ->
+              ok = gen_sctp:send(C, Id, 0, <<"ping", I:32>>),
+              {?A1, CPort, _, <<"ping", I:32>>} = sctp_test:recv_data(S, paddr),
+              ok = gen_sctp:send(S, SId, 0, <<"pong", I:32>>),
+              {?B1, SPort, _, <<"pong", I:32>>} = sctp_test:recv_data(C, paddr)
+      end, lists:seq(1, N)),
+    UdpAfter = [udp_in_datagrams(NS) || NS <- ["mh_a", "mh_b"]],
+    ct:pal("UDP InDatagrams of mh_a and mh_b: ~p before, ~p after", [UdpBefore, UdpAfter]),
+    [true = After - Before >= N || {Before, After} <- lists:zip(UdpBefore, UdpAfter)],
+    close_all([Plain, C, S]).
+
+%% The InDatagrams counter of the UDP of network namespace NS.
+udp_in_datagrams(NS) ->
+    Out = os:cmd("ip netns exec " ++ NS ++ " cat /proc/net/snmp"),
+    [Names, Values] = [string:lexemes(L, " ") || "Udp: " ++ L <- string:split(Out, "\n", all)],
+    {_, Count} = lists:keyfind("InDatagrams", 1, lists:zip(Names, Values)),
+    list_to_integer(Count).

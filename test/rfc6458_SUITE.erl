@@ -18,6 +18,7 @@
 -export([sctp_event_round_trip/1, sender_dry_passive/1, sender_dry_active/1,
          rcvinfo_nxtinfo_passive/1, rcvinfo_nxtinfo_active/1,
          stream_reset_passive/1, stream_reset_active/1,
+         assoc_reset_passive/1, assoc_reset_active/1,
          authkey_no_auth_passive/1, authkey_no_auth_active/1,
          send_failed_event_passive/1, send_failed_event_active/1,
          paddr_potentially_failed/1]).
@@ -33,12 +34,14 @@ all() ->
     [sctp_event_round_trip, sender_dry_passive, sender_dry_active,
      rcvinfo_nxtinfo_passive, rcvinfo_nxtinfo_active,
      stream_reset_passive, stream_reset_active,
+     assoc_reset_passive, assoc_reset_active,
      authkey_no_auth_passive, authkey_no_auth_active,
      send_failed_event_passive, send_failed_event_active,
      paddr_potentially_failed].
 
 %% The net.sctp settings each case needs, as {Name, Value}.
-sysctls(Case) when Case =:= stream_reset_passive; Case =:= stream_reset_active ->
+sysctls(Case) when Case =:= stream_reset_passive; Case =:= stream_reset_active;
+                   Case =:= assoc_reset_passive; Case =:= assoc_reset_active ->
     [{"reconf_enable", "1"}];
 sysctls(Case) when Case =:= authkey_no_auth_passive; Case =:= authkey_no_auth_active ->
     [{"auth_enable", "0"}];
@@ -267,6 +270,41 @@ stream_reset(Next, Start) ->
     {error, badarg} = sctp_test:raised(fun() -> gen_sctp:add_streams(C, CId, 0, 70000) end),
     {error, badarg} =
         sctp_test:raised(fun() -> gen_sctp:reset_streams(C, CId, [sideways], []) end),
+    close_all([C, S]).
+
+%% An association reset (RFC 6525 SSN/TSN reset) asked for by the client: both ends
+%% report the same new pair of TSNs, each from its own side, data flows both ways
+%% after it, and stream sequence numbers start again at 0.
+assoc_reset_passive(_Config) ->
+    assoc_reset(fun next/1, fun(_) -> ok end).
+
+assoc_reset_active(_Config) ->
+    assoc_reset(fun next_active/1, fun(S) -> ok = inet:setopts(S, [{active, true}]) end).
+
+assoc_reset(Next, Start) ->
+    Opts = [{sctp_enable_stream_reset, [reset_assoc]}, subscribe(assoc_reset)],
+    #{s := S, c := C, cid := CId} = associated(Opts),
+    ok = Start(S),
+    ok = Start(C),
+    SId = server_comm_up(S, Next),
+    [ok = gen_sctp:send(C, CId, 1, <<"before">>) || _ <- [1, 2]],
+    [{?L, _, [#sctp_sndrcvinfo{stream = 1, ssn = N}], <<"before">>} = next_data(S, Next)
+     || N <- [0, 1]],
+    %% The kernel refuses while data sent is unacknowledged.
+    ok = sctp_test:poll_until(reset_assoc, fun() -> gen_sctp:reset_assoc(C, CId) end,
+                              fun(R) -> R =/= {error, eagain} end),
+    {?L, _, [], #sctp_assoc_reset_event{assoc_id = CId, flags = [], local_tsn = CLocal,
+                                        remote_tsn = CRemote}} = Next(C),
+    {?L, _, [], #sctp_assoc_reset_event{assoc_id = SId, flags = [], local_tsn = SLocal,
+                                        remote_tsn = SRemote}} = Next(S),
+    ct:pal("client: local_tsn ~p, remote_tsn ~p; server: local_tsn ~p, remote_tsn ~p",
+           [CLocal, CRemote, SLocal, SRemote]),
+    {CLocal, CRemote} = {SRemote, SLocal},
+    ok = gen_sctp:send(C, CId, 1, <<"after">>),
+    {?L, _, [#sctp_sndrcvinfo{stream = 1, ssn = 0}], <<"after">>} = next_data(S, Next),
+    ok = gen_sctp:send(S, SId, 1, <<"back">>),
+    {?L, _, [#sctp_sndrcvinfo{stream = 1, ssn = 0}], <<"back">>} = next_data(C, Next),
+    {error, badarg} = sctp_test:raised(fun() -> gen_sctp:reset_assoc(C, -1) end),
     close_all([C, S]).
 
 %% With authentication subscribed and SCTP-AUTH off (net.sctp.auth_enable = 0),

@@ -193,6 +193,23 @@ fn add_streams<'a>(
     ok_reply(env, result)
 }
 
+/// `reset_assoc(Socket, AssocId)`: asks for the reset of the association's TSNs, and with
+/// them of every stream (SCTP_RESET_ASSOC). A malformed id is `badarg`.
+#[rustler::nif]
+fn reset_assoc<'a>(env: Env<'a>, socket: Sock, assoc_id: Term<'a>) -> Term<'a> {
+    let result = int_arg::<u32>(assoc_id).and_then(|id| {
+        socket.with_fd(|fd| {
+            Ok(ffi::setsockopt(
+                fd,
+                ffi::SOL_SCTP,
+                ffi::SCTP_RESET_ASSOC,
+                &(id as AssocId),
+            )?)
+        })
+    });
+    ok_reply(env, result)
+}
+
 /// Opens, configures and binds a socket owned by the caller (see `open_socket`).
 #[rustler::nif]
 fn open<'a>(
