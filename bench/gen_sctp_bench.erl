@@ -1,10 +1,14 @@
-%% Throughput, latency, CPU and memory of whichever gen_sctp is on the code path: OTP's own
-%% (kernel) or this library's. bench/run starts one `erl' per implementation and round;
-%% each runs every case over 127.0.0.1 and appends tab-separated result lines
-%% (impl, round, case, metric, value) to a file for bench/report.
+%% Throughput, latency, CPU and memory of whichever gen_sctp is on the code path, OTP's own
+%% (kernel) or this library's, or of OTP's `socket' module with SCTP (OTP 29 on). bench/run
+%% starts one `erl' per implementation and round; each runs every case over 127.0.0.1 and
+%% appends tab-separated result lines (impl, round, case, metric, value) to a file for
+%% bench/report.
 %%
 %% erl -noshell -pa _build/bench -run gen_sctp_bench main Impl Round OutFile
-%% Impl is `otp' or `nif'; the run stops unless `code:which(gen_sctp)' agrees.
+%% Impl is `otp', `nif' or `socket', optionally followed by the OTP release it must run on
+%% (`otp29'); the run stops unless `code:which(gen_sctp)' and the release agree.
+%% `socket' has no active modes: its one receive mode, `nowait', reads with
+%% `socket:recvmsg(S, nowait)' and waits for the select message when nothing is queued.
 %% BENCH_SECONDS (default 1.5) is each measurement window, BENCH_MAX_ASSOCS (10000) the
 %% largest number of associations, BENCH_BUFFER (212992, the usual kernel default) the
 %% `recbuf' and `sndbuf' of every socket (`default': each implementation's own; OTP 25's
@@ -27,7 +31,7 @@
 
 main([Impl, Round, Out]) ->
     Result = try
-                 run(list_to_atom(Impl), Round, Out),
+                 run(Impl, Round, Out),
                  0
              catch
                  C:E:St ->
@@ -38,7 +42,7 @@ main([Impl, Round, Out]) ->
     erlang:halt(Result).
 
 run(Impl, Round, Out) ->
-    check_impl(Impl),
+    Kind = check_impl(Impl),
     {ok, File} = file:open(Out, [append]),
     Emit = fun(Case, Metric, Value) ->
                    io:format(File, "~s\t~s\t~s\t~s\t~p~n", [Impl, Round, Case, Metric, Value]),
@@ -46,35 +50,50 @@ run(Impl, Round, Out) ->
            end,
     Window = round(env_float("BENCH_SECONDS", 1.5) * 1000),
     MaxAssocs = env_int("BENCH_MAX_ASSOCS", 10000),
-    {Server, Port} = server(),
+    {Server, Port} = server(Kind),
     Base = memory_sample(),
-    [Client] = clients(Port, 1),
+    [Client] = clients(Kind, Port, 1),
     [throughput(Emit, Server, [Client], Size, Mode, Window)
-     || Size <- env_list("BENCH_SIZES", ?SIZES), Mode <- env_list("BENCH_MODES", ?MODES)],
+     || Size <- env_list("BENCH_SIZES", ?SIZES), Mode <- modes(Kind)],
     latency(Emit, Server, Client, Window),
     Steps = [N || N <- [1000, 10000], N =< MaxAssocs],
     lists:foldl(fun(N, Have) ->
-                        More = clients(Port, N - length(Have)),
+                        More = clients(Kind, Port, N - length(Have)),
                         All = Have ++ More,
                         memory(Emit, N, Base, length(All)),
                         [throughput(Emit, Server, All, 64, Mode, Window)
-                         || Mode <- modes_at(N)],
+                         || Mode <- modes_at(Kind, N)],
                         All
                 end, [Client], Steps),
+    %% bench/report counts a round only once every run of it got here.
+    Emit("done", "ok", 1),
     file:close(File).
 
-%% With 1 000 associations every receive mode; with 10 000 the per-message cost only.
-modes_at(1000) -> ?MODES;
-modes_at(_) -> [passive, true].
+modes(socket) -> [nowait];
+modes(_) -> env_list("BENCH_MODES", ?MODES).
 
+%% With 1 000 associations every receive mode; with 10 000 the per-message cost only.
+modes_at(socket, _) -> [nowait];
+modes_at(_, 1000) -> modes(gen_sctp);
+modes_at(_, _) -> [passive, true].
+
+%% What the run measures: `gen_sctp' (whichever is on the code path) or `socket'.
 check_impl(Impl) ->
+    {Name, Release} = lists:splitwith(fun(C) -> C < $0 orelse C > $9 end, Impl),
+    case Release =:= "" orelse Release =:= erlang:system_info(otp_release) of
+        true -> ok;
+        false -> erlang:error({wrong_release, Impl, erlang:system_info(otp_release)})
+    end,
     Which = code:which(gen_sctp),
     Kernel = filename:join([code:lib_dir(kernel), "ebin", "gen_sctp.beam"]),
-    case {Impl, Which =:= Kernel} of
-        {otp, true} -> ok;
-        {nif, false} when is_list(Which) ->
+    case {Name, Which =:= Kernel} of
+        {"otp", true} -> gen_sctp;
+        {"nif", false} when is_list(Which) ->
             true = lists:suffix("gen_sctp_nif/ebin/gen_sctp.beam", Which),
-            ok;
+            gen_sctp;
+        {"socket", true} ->
+            true = socket:is_supported(sctp),
+            socket;
         _ -> erlang:error({wrong_gen_sctp, Impl, Which})
     end.
 
@@ -89,12 +108,18 @@ env_list(Name, Default) ->
     end.
 
 socket_opts() ->
-    Buffers = case os:getenv("BENCH_BUFFER") of
-                  "default" -> [];
-                  V when V =:= false; V =:= "" -> [{recbuf, 212992}, {sndbuf, 212992}];
-                  V -> [{recbuf, list_to_integer(V)}, {sndbuf, list_to_integer(V)}]
+    Buffers = case buffer() of
+                  default -> [];
+                  B -> [{recbuf, B}, {sndbuf, B}]
               end,
     [{ip, ?L}, {active, false}, {sctp_nodelay, true} | Buffers].
+
+buffer() ->
+    case os:getenv("BENCH_BUFFER") of
+        "default" -> default;
+        V when V =:= false; V =:= "" -> 212992;
+        V -> list_to_integer(V)
+    end.
 
 env_float(Name, Default) ->
     case os:getenv(Name) of
@@ -113,31 +138,78 @@ env_int(Name, Default) ->
 
 %% The receiving one-to-many socket. Association events are off: with thousands of
 %% associations they would be most of what it reads.
-server() ->
+%% A `socket' socket is wrapped as {socket, S}: every function below that sends or
+%% receives matches on that.
+server(gen_sctp) ->
     Events = #sctp_event_subscribe{association_event = false},
     {ok, S} = gen_sctp:open([{sctp_events, Events} | socket_opts()]),
     {ok, Port} = inet:port(S),
     ok = gen_sctp:listen(S, true),
-    {S, Port}.
+    {S, Port};
+server(socket) ->
+    S = socket_open(false),
+    {ok, #{port := Port}} = socket:sockname(S),
+    ok = socket:listen(S),
+    {{socket, S}, Port}.
+
+%% A one-to-many `socket' socket on 127.0.0.1 set up as gen_sctp's are: the same buffers,
+%% nodelay, and what gen_sctp subscribes to by default (the `#sctp_sndrcvinfo{}' of each
+%% message, the events of the RFC 6458 structure's first seven fields), association events
+%% only if asked. Its own receive buffer holds the largest message of the run whole.
+socket_open(AssocEvents) ->
+    {ok, S} = socket:open(inet, seqpacket, sctp),
+    ok = socket:bind(S, #{family => inet, addr => ?L, port => 0}),
+    Buffers = case buffer() of
+                  default -> [];
+                  B -> [{{socket, rcvbuf}, B}, {{socket, sndbuf}, B}]
+              end,
+    Events = #{data_io => true, association => AssocEvents, address => true,
+               send_failure => true, peer_error => true, shutdown => true,
+               partial_delivery => true, adaptation_layer => false, sender_dry => false,
+               stream_reset => false, assoc_reset => false, stream_change => false},
+    [ok = socket:setopt(S, Opt, Value)
+     || {Opt, Value} <- [{{sctp, nodelay}, true}, {{sctp, events}, Events},
+                         {{otp, rcvbuf}, lists:max(?SIZES)} | Buffers]],
+    S.
 
 %% N sending sockets, one association each, set up by up to ?CONNECTORS processes at a
 %% time; each socket is handed back to the caller.
-clients(Port, N) ->
+clients(Kind, Port, N) ->
     Parent = self(),
     Counts = [N div ?CONNECTORS + min(1, max(0, N rem ?CONNECTORS - I))
               || I <- lists:seq(0, ?CONNECTORS - 1)],
-    Pids = [spawn_link(fun() -> Parent ! {clients, self(), clients(Parent, Port, K, [])} end)
+    Pids = [spawn_link(fun() ->
+                               Parent ! {clients, self(), clients(Kind, Parent, Port, K, [])}
+                       end)
             || K <- Counts, K > 0],
     lists:append([receive {clients, Pid, Cs} -> Cs end || Pid <- Pids]).
 
-clients(_Parent, _Port, 0, Acc) ->
+clients(_Kind, _Parent, _Port, 0, Acc) ->
     Acc;
-clients(Parent, Port, K, Acc) ->
+clients(Kind, Parent, Port, K, Acc) ->
+    clients(Kind, Parent, Port, K - 1, [client(Kind, Parent, Port) | Acc]).
+
+client(gen_sctp, Parent, Port) ->
     {ok, C} = gen_sctp:open(socket_opts()),
     {ok, #sctp_assoc_change{state = comm_up, assoc_id = Id}} =
         gen_sctp:connect(C, ?L, Port, [], 60000),
     ok = gen_sctp:controlling_process(C, Parent),
-    clients(Parent, Port, K - 1, [{C, Id} | Acc]).
+    {C, Id};
+client(socket, Parent, Port) ->
+    %% connect/3 may return before the association is up: its COMM_UP says when it is.
+    C = socket_open(true),
+    ok = socket:connect(C, #{family => inet, addr => ?L, port => Port}, 60000),
+    Id = await_comm_up(C),
+    ok = socket:setopt(C, {otp, controlling_process}, Parent),
+    {{socket, C}, Id}.
+
+await_comm_up(C) ->
+    case socket:recvmsg(C, 60000) of
+        {ok, #{notification := #{type := assoc_change, state := comm_up, assoc_id := Id}}} ->
+            Id;
+        {ok, #{notification := _}} ->
+            await_comm_up(C)
+    end.
 
 %%% Throughput
 
@@ -158,7 +230,7 @@ throughput(Emit, Server, Clients, Size, Mode, Window) ->
     T1 = now_ms(),
     Cpu1 = cpu_us(),
     Dropped1 = chunks_dropped(),
-    ok = inet:setopts(Server, [{active, false}]),
+    set_mode(Server, passive),
     unlink(Sender),
     Sender ! {stop, self()},
     {Sent, Eagain} = stop_sender(Server, Sender),
@@ -173,16 +245,17 @@ throughput(Emit, Server, Clients, Size, Mode, Window) ->
 
 round_to(A, B) -> round(A * 100 / B) / 100.
 
-mode_name(passive) -> "passive";
-mode_name(once) -> "once";
-mode_name(true) -> "true";
-mode_name(N) -> integer_to_list(N).
+mode_name(N) when is_integer(N) -> integer_to_list(N);
+mode_name(Mode) -> atom_to_list(Mode).
 
-set_mode(_S, passive) -> ok;
+set_mode({socket, _}, nowait) -> ok;
+set_mode({socket, _}, passive) -> ok;
+set_mode(S, passive) -> ok = inet:setopts(S, [{active, false}]);
 set_mode(S, Mode) -> ok = inet:setopts(S, [{active, Mode}]).
 
-%% OTP 25 answers `{error, eagain}' when the send buffer is full: the sender retries and
-%% counts those. This library waits for room instead.
+%% OTP's gen_sctp before 26.2.5 answers `{error, eagain}' when the send buffer is full:
+%% the sender retries and counts those. This library, later releases' gen_sctp and
+%% `socket:sendmsg/2' wait for room instead, and the stop message waits with them.
 sender(Parent, Clients, Bin) ->
     sender(Parent, Clients, [], Bin, 0, 0).
 
@@ -192,7 +265,7 @@ sender(Parent, [{C, Id} = Client | Rest], Done, Bin, Sent, Eagain) ->
     receive
         {stop, Parent} -> Parent ! {sent, self(), Sent, Eagain}
     after 0 ->
-            case gen_sctp:send(C, Id, 0, Bin) of
+            case send_once(C, Id, 0, Bin) of
                 ok ->
                     sender(Parent, Rest, [Client | Done], Bin, Sent + 1, Eagain);
                 {error, eagain} ->
@@ -203,7 +276,7 @@ sender(Parent, [{C, Id} = Client | Rest], Done, Bin, Sent, Eagain) ->
 
 %% A send that retries OTP's `{error, eagain}'.
 send(S, Id, Stream, Bin) ->
-    case gen_sctp:send(S, Id, Stream, Bin) of
+    case send_once(S, Id, Stream, Bin) of
         {error, eagain} ->
             erlang:yield(),
             send(S, Id, Stream, Bin);
@@ -211,12 +284,35 @@ send(S, Id, Stream, Bin) ->
             Result
     end.
 
+send_once({socket, S}, Id, Stream, Bin) ->
+    socket:sendmsg(S, #{iov => [Bin],
+                        ctrl => [#{level => sctp, type => sndrcv,
+                                   value => #{assoc_id => Id, stream => Stream}}]});
+send_once(S, Id, Stream, Bin) ->
+    gen_sctp:send(S, Id, Stream, Bin).
+
 receive_until(S, Mode, Deadline, N) ->
     case now_ms() >= Deadline of
         true -> N;
         false -> receive_until(S, Mode, Deadline, N + receive_one(S, Mode))
     end.
 
+%% One `socket' read; when nothing is queued, the wait for the select message, which the
+%% deadline check cuts short after 100 ms.
+receive_one({socket, S}, nowait) ->
+    case socket:recvmsg(S, nowait) of
+        {ok, Msg} ->
+            socket_data(Msg);
+        {select, {select_info, _, Ref} = Info} ->
+            receive
+                {'$socket', S, select, Ref} -> 0
+            after 100 ->
+                    _ = socket:cancel(S, Info),
+                    receive {'$socket', S, select, Ref} -> 0 after 0 -> 0 end
+            end;
+        {error, Reason} ->
+            error_seen(Reason)
+    end;
 receive_one(S, passive) ->
     case gen_sctp:recv(S, 100) of
         {ok, {_, _, _, Data}} when is_binary(Data) -> 1;
@@ -258,8 +354,21 @@ errors() ->
         N -> N
     end.
 
+%% 1 for the last piece of a data message (the whole of one, with the receive buffer as
+%% large as the largest message), 0 for the rest and for events.
+socket_data(#{notification := _}) -> 0;
+socket_data(#{flags := Flags}) ->
+    case lists:member(eor, Flags) of
+        true -> 1;
+        false -> 0
+    end.
+
 again(S, once) -> ok = inet:setopts(S, [{active, once}]);
 again(_S, _) -> ok.
+
+%% A passive read with a timeout: `{ok, _}' or `{error, _}'.
+recv({socket, S}, Timeout) -> socket:recvmsg(S, Timeout);
+recv(S, Timeout) -> gen_sctp:recv(S, Timeout).
 
 %% Keeps reading while the sender stops: it may be waiting for room.
 stop_sender(S, Sender) ->
@@ -268,7 +377,7 @@ stop_sender(S, Sender) ->
         {sctp, S, _, _, _} -> stop_sender(S, Sender);
         {sctp_passive, S} -> stop_sender(S, Sender)
     after 0 ->
-            _ = gen_sctp:recv(S, 10),
+            _ = recv(S, 10),
             stop_sender(S, Sender)
     end.
 
@@ -278,7 +387,7 @@ drain(S) ->
         {sctp, S, _, _, _} -> drain(S);
         {sctp_passive, S} -> drain(S)
     after 0 ->
-            case gen_sctp:recv(S, ?QUIET_MS) of
+            case recv(S, ?QUIET_MS) of
                 {ok, _} -> drain(S);
                 {error, timeout} -> ok
             end
@@ -290,7 +399,7 @@ drain(S) ->
 %% sends each message back on the association it came from.
 latency(Emit, Server, {C, Id}, Window) ->
     Echo = spawn_link(fun() -> echo(Server) end),
-    ok = gen_sctp:controlling_process(Server, Echo),
+    ok = controlling_process(Server, Echo),
     Bin = binary:copy(<<$x>>, 64),
     _ = ping(C, Id, Bin, now_ms() + ?WARMUP_MS, []),
     Samples = lists:sort(ping(C, Id, Bin, now_ms() + Window, [])),
@@ -314,25 +423,38 @@ ping(C, Id, Bin, Deadline, Acc) ->
 
 %% Messages of an earlier case that reached the echo process late come back first: skipped.
 await_echo(C, Bin) ->
-    case gen_sctp:recv(C, 5000) of
+    case recv(C, 5000) of
         {ok, {_, _, _, Bin}} -> ok;
+        {ok, #{iov := Iov}} when is_list(Iov) ->
+            case iolist_to_binary(Iov) of
+                Bin -> ok;
+                _ -> await_echo(C, Bin)
+            end;
         {ok, _} -> await_echo(C, Bin)
     end.
 
+%% `socket' echoes to the address the message came from: the kernel finds the association.
 echo(S) ->
-    case gen_sctp:recv(S, 50) of
+    case recv(S, 50) of
         {ok, {_, _, [#sctp_sndrcvinfo{assoc_id = Id, stream = Stream}], Data}} ->
             ok = send(S, Id, Stream, Data),
+            echo(S);
+        {ok, #{addr := Addr, iov := Iov}} ->
+            {socket, Sock} = S,
+            ok = socket:sendmsg(Sock, #{addr => Addr, iov => Iov}),
             echo(S);
         {error, timeout} ->
             receive
                 {stop, Parent} ->
-                    ok = gen_sctp:controlling_process(S, Parent),
+                    ok = controlling_process(S, Parent),
                     Parent ! {stopped, self()}
             after 0 ->
                     echo(S)
             end
     end.
+
+controlling_process({socket, S}, Pid) -> socket:setopt(S, {otp, controlling_process}, Pid);
+controlling_process(S, Pid) -> gen_sctp:controlling_process(S, Pid).
 
 percentile(Sorted, P) ->
     lists:nth(max(1, min(length(Sorted), round(length(Sorted) * P / 100))), Sorted).
