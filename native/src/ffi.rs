@@ -893,19 +893,7 @@ pub fn sendmsg(
     to: Option<(&RawSockAddr, u32)>,
 ) -> io::Result<usize> {
     let mut control = [0u64; SEND_CONTROL_SPACE / 8];
-    let mut used = 0;
-    if let Some(i) = &info.sndrcv {
-        used = put_cmsg(&mut control, used, SCTP_SNDRCV, i);
-    }
-    if let Some(i) = &info.snd {
-        used = put_cmsg(&mut control, used, SCTP_SNDINFO, i);
-    }
-    if let Some(i) = &info.pr {
-        used = put_cmsg(&mut control, used, SCTP_PRINFO, i);
-    }
-    if let Some(i) = &info.auth {
-        used = put_cmsg(&mut control, used, SCTP_AUTHINFO, i);
-    }
+    let used = send_control(info, &mut control);
     let mut iov = libc::iovec {
         iov_base: data.as_ptr() as *mut libc::c_void,
         iov_len: data.len(),
@@ -925,6 +913,24 @@ pub fn sendmsg(
     // SAFETY: every pointer in `msg` refers to a live buffer of the stated length, and the
     // kernel only reads them.
     cvt_size(unsafe { libc::sendmsg(fd, &msg, libc::MSG_NOSIGNAL) })
+}
+
+/// Lays out the control messages of `info` in `control`; answers how many bytes they take.
+fn send_control(info: &SendInfo, control: &mut [u64; SEND_CONTROL_SPACE / 8]) -> usize {
+    let mut used = 0;
+    if let Some(i) = &info.sndrcv {
+        used = put_cmsg(control, used, SCTP_SNDRCV, i);
+    }
+    if let Some(i) = &info.snd {
+        used = put_cmsg(control, used, SCTP_SNDINFO, i);
+    }
+    if let Some(i) = &info.pr {
+        used = put_cmsg(control, used, SCTP_PRINFO, i);
+    }
+    if let Some(i) = &info.auth {
+        used = put_cmsg(control, used, SCTP_AUTHINFO, i);
+    }
+    used
 }
 
 /// Writes one control message of level IPPROTO_SCTP, type `kind`, holding `value`, at
@@ -1372,3 +1378,86 @@ mod counting_allocator {
 
 #[cfg(all(not(test), feature = "test-hooks"))]
 pub use counting_allocator::heap_in_use;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every send info at once: the control messages read back with CMSG_FIRSTHDR and
+    /// CMSG_NXTHDR, as the kernel walks them, in order, each of its own length and value.
+    #[test]
+    fn send_control_messages_walk_back() {
+        let snd = sctp_sndinfo {
+            snd_sid: 3,
+            snd_flags: SCTP_UNORDERED,
+            snd_ppid: 42u32.to_be(),
+            snd_context: 7,
+            snd_assoc_id: 9,
+        };
+        let pr = sctp_prinfo {
+            pr_policy: SCTP_PR_SCTP_TTL,
+            pad: 0,
+            pr_value: 100,
+        };
+        let info = SendInfo {
+            sndrcv: Some(sctp_sndrcvinfo {
+                sinfo_stream: 1,
+                ..Default::default()
+            }),
+            snd: Some(snd),
+            pr: Some(pr),
+            auth: Some(sctp_authinfo { auth_keynumber: 5 }),
+        };
+        let mut control = [0u64; SEND_CONTROL_SPACE / 8];
+        let used = send_control(&info, &mut control);
+        assert_eq!(used, SEND_CONTROL_SPACE);
+        // SAFETY: msghdr is plain data; all-zero is a valid empty header.
+        let mut msg: libc::msghdr = unsafe { MaybeUninit::zeroed().assume_init() };
+        msg.msg_control = control.as_mut_ptr() as *mut libc::c_void;
+        msg.msg_controllen = used;
+        let mut found = vec![];
+        // SAFETY: `msg` describes `control`, `used` bytes of well-formed control messages;
+        // CMSG_NXTHDR answers null past the last, and each data read is within its message.
+        unsafe {
+            let mut cmsg = libc::CMSG_FIRSTHDR(&msg);
+            while !cmsg.is_null() {
+                let data = libc::CMSG_DATA(cmsg);
+                let len = (*cmsg).cmsg_len - (data as usize - cmsg as usize);
+                let bytes = std::slice::from_raw_parts(data, len).to_vec();
+                found.push(((*cmsg).cmsg_level, (*cmsg).cmsg_type, bytes));
+                cmsg = libc::CMSG_NXTHDR(&msg, cmsg);
+            }
+        }
+        let types: Vec<(i32, i32, usize)> =
+            found.iter().map(|(l, t, b)| (*l, *t, b.len())).collect();
+        assert_eq!(
+            types,
+            [
+                (IPPROTO_SCTP, SCTP_SNDRCV, 32),
+                (IPPROTO_SCTP, SCTP_SNDINFO, 16),
+                (IPPROTO_SCTP, SCTP_PRINFO, 8),
+                (IPPROTO_SCTP, SCTP_AUTHINFO, 2),
+            ]
+        );
+        let read_snd: sctp_sndinfo = read_struct(&found[1].2).unwrap();
+        assert_eq!(read_snd, snd);
+        let read_pr: sctp_prinfo = read_struct(&found[2].2).unwrap();
+        assert_eq!(read_pr, pr);
+        assert_eq!(found[3].2, 5u16.to_ne_bytes());
+    }
+
+    /// Only what is given is sent: none at all is an empty control buffer.
+    #[test]
+    fn send_control_of_nothing_is_empty() {
+        let mut control = [0u64; SEND_CONTROL_SPACE / 8];
+        assert_eq!(send_control(&SendInfo::default(), &mut control), 0);
+        let pr_only = SendInfo {
+            pr: Some(sctp_prinfo::default()),
+            ..Default::default()
+        };
+        assert_eq!(
+            send_control(&pr_only, &mut control),
+            cmsg_space(size_of::<sctp_prinfo>())
+        );
+    }
+}
