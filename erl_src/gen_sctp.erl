@@ -77,7 +77,8 @@
 %% <dt>`{sctp_peer_addr_params, #sctp_paddrparams{}}'</dt><dd>Per path (or socket and
 %%     association default): heartbeat interval, path max retransmissions, path MTU, SACK
 %%     delay, flags.</dd>
-%% <dt>`{sctp_default_send_param, #sctp_sndrcvinfo{}}'</dt><dd>Defaults for `send/4'.</dd>
+%% <dt>`{sctp_default_send_param, #sctp_sndrcvinfo{}}'</dt><dd>Defaults for `send/4' (see
+%%     also `sctp_default_sndinfo').</dd>
 %% <dt>`{sctp_events, #sctp_event_subscribe{}}'</dt><dd>Which notifications are
 %%     delivered.</dd>
 %% <dt>`{sctp_delayed_ack_time, #sctp_assoc_value{}}'</dt><dd>SACK delay (ms).</dd>
@@ -135,6 +136,13 @@
 %%     The partial reliability of messages sent without their own: `policy' `none',
 %%     `ttl' (`value' in ms), `rtx' (`value' retransmissions) or `prio'. The kernel keeps
 %%     the `ttl' value in the same place as `sctp_default_send_param''s `timetolive'.</dd>
+%% <dt>`{sctp_default_sndinfo, #sctp_sndinfo{sid, flags, ppid, context, assoc_id}}'</dt>
+%%     <dd>RFC 6458's form of `sctp_default_send_param': the same defaults of the endpoint
+%%     (`assoc_id' 0) or of one association, all but `timetolive', set and read in the
+%%     same way. `send/4' sends with the defaults as the last set of either option left
+%%     them (with the policy and value of a `sctp_default_prinfo' set before it); a list
+%%     given to `send/3' without `#sctp_sndinfo{}' takes them from the kernel. Setting
+%%     `flags' keeps the PR-SCTP policy that `sctp_default_prinfo' set.</dd>
 %% <dt>`{sctp_stream_scheduler_value, #sctp_stream_value{assoc_id, stream_id,
 %%     stream_value}}'</dt><dd>One outgoing stream's value for its association's scheduler
 %%     (`prio': the priority, lower first; `wfq': the weight). Needs an association.</dd>
@@ -251,6 +259,9 @@
 %%     (`net.sctp.pf_expose').</li>
 %% <li>`reset_streams/4', `add_streams/4' and `reset_assoc/2': RFC 6525 stream
 %%     reconfiguration.</li>
+%% <li>`send/3' with a list of RFC 6458's send infos, `#sctp_sndinfo{}', `#sctp_prinfo{}'
+%%     (partial reliability of one message) and `#sctp_authinfo{}', in the place of
+%%     `#sctp_sndrcvinfo{}'.</li>
 %% </ul>
 %%
 %% == Multi-homing ==
@@ -286,7 +297,7 @@
 %% for this module too.
 -export_type([assoc_id/0, option/0, option_name/0, option_value/0, sctp_socket/0]).
 %% This library's own.
--export_type([event_type/0]).
+-export_type([event_type/0, send_info/0]).
 
 %% A plain tuple, as inet's functions take it (`inet:socket()').
 -type sctp_socket() :: {'$inet', gen_sctp, reference()}.
@@ -297,6 +308,8 @@
                     | shutdown | adaptation_indication | partial_delivery | authentication
                     | sender_dry | stream_reset | assoc_reset | stream_change
                     | send_failed_event.
+%% RFC 6458's send parameters of one message, for `send/3'.
+-type send_info() :: #sctp_sndinfo{} | #sctp_prinfo{} | #sctp_authinfo{}.
 %% An option to set, as in the module documentation's list.
 -type option() :: elementary_option() | record_option() | assoc_option().
 %% What `inet:getopts/2' takes: a name, or a record that names the association.
@@ -362,6 +375,7 @@
                        | {sctp_adaptation_layer, #sctp_setadaptation{}}
                        | {sctp_peer_addr_params, #sctp_paddrparams{}}
                        | {sctp_default_send_param, #sctp_sndrcvinfo{}}
+                       | {sctp_default_sndinfo, #sctp_sndinfo{}}
                        | {sctp_events, #sctp_event_subscribe{}}
                        | {sctp_delayed_ack_time, #sctp_assoc_value{}}
                        | {sctp_event, #sctp_event{}}
@@ -913,17 +927,33 @@ abort(S, Assoc) ->
 
 %%% Data
 
-%% @doc Sends `Data' with the parameters of `SndRcvInfo'. Waits while the send buffer is
-%% full, at most the socket's `send_timeout'.
--spec send(sctp_socket(), #sctp_sndrcvinfo{}, iodata()) -> ok | {error, term()}.
-send(S, #sctp_sndrcvinfo{} = SRI, Data) when ?IS_SOCKET(S) ->
+%% @doc Sends `Data' with the parameters of `SndRcvInfo', or of RFC 6458's send infos: a
+%% list of at most one each of `#sctp_sndinfo{}' (stream, flags, ppid, context, association;
+%% SCTP_SNDINFO), `#sctp_prinfo{}' (the message's partial reliability policy, SCTP_PRINFO)
+%% and `#sctp_authinfo{}' (the shared key to authenticate it with, SCTP_AUTHINFO), records
+%% of `include/gen_sctp_nif.hrl'. Their `undefined' fields are 0. What the list leaves out
+%% the kernel takes from the association's defaults: without `#sctp_sndinfo{}' its stream,
+%% flags, ppid and context (`sctp_default_sndinfo'), and with `#sctp_sndinfo{}' but no
+%% `#sctp_prinfo{}' its `timetolive' (but not the policy of `sctp_default_prinfo'). A
+%% one-to-many socket needs the association's id, in `#sctp_sndinfo{}'. With
+%% `#sctp_prinfo{policy = ttl, value = Ms}' a message not sent or not acknowledged within
+%% `Ms' is abandoned (RFC 3758; `sctp_pr_assoc_status' counts it), with `rtx' one
+%% retransmitted more than `value' times, and with `prio' one still in a full send buffer
+%% is dropped to make room for a later message of a higher priority (a lower `value').
+%% A malformed record or
+%% list is `{error, einval}'. Waits while the send buffer is full, at most the socket's
+%% `send_timeout'.
+-spec send(sctp_socket(), #sctp_sndrcvinfo{} | [send_info()], iodata()) ->
+          ok | {error, term()}.
+send(S, Info, Data) when ?IS_SOCKET(S), is_record(Info, sctp_sndrcvinfo);
+                         ?IS_SOCKET(S), is_list(Info) ->
     Handle = handle(S),
-    case retry_send(Handle, fun(Tag) -> gen_sctp_nif:sendmsg(Handle, Tag, SRI, Data) end) of
-        {error, badarg} -> erlang:error(badarg, [S, SRI, Data]);
+    case retry_send(Handle, fun(Tag) -> gen_sctp_nif:sendmsg(Handle, Tag, Info, Data) end) of
+        {error, badarg} -> erlang:error(badarg, [S, Info, Data]);
         Result -> Result
     end;
-send(S, SRI, Data) ->
-    erlang:error(badarg, [S, SRI, Data]).
+send(S, Info, Data) ->
+    erlang:error(badarg, [S, Info, Data]).
 
 %% @doc Sends `Data' on stream `Stream' of association `Assoc', with the association's
 %% default send parameters (`sctp_default_send_param').

@@ -135,13 +135,15 @@
          keynumber :: 0..65535,
          indication :: new_key | free_key | no_auth | non_neg_integer()}).
 
-%% The send parameters of a message, as a send failed event gives them back.
+%% The send parameters of a message (SCTP_SNDINFO): given to gen_sctp:send/3 in a list
+%% (`undefined' is 0 there), set and read as `sctp_default_sndinfo', and given back by a send
+%% failed event.
 -record(sctp_sndinfo,
-        {sid :: 0..65535,
-         flags = [] :: [unordered | addr_over | abort | eof],
-         ppid :: non_neg_integer(),
-         context :: non_neg_integer(),
-         assoc_id :: non_neg_integer()}).
+        {sid :: 0..65535 | undefined,
+         flags = [] :: [unordered | addr_over | abort | eof] | undefined,
+         ppid :: non_neg_integer() | undefined,
+         context :: non_neg_integer() | undefined,
+         assoc_id :: non_neg_integer() | undefined}).
 
 %% SCTP_SEND_FAILED_EVENT: a message that could not be sent, `data' its payload. The
 %% kernel sends it only while `send_failed' is subscribed too (as it is by default), and
@@ -174,5 +176,26 @@
          ppid :: non_neg_integer(),
          length :: non_neg_integer(),
          assoc_id :: non_neg_integer()}).
+
+-endif.
+
+%%% Send infos
+%%%
+%%% RFC 6458's parameters of one message, besides `#sctp_sndinfo{}' above: given to
+%%% gen_sctp:send/3 in a list of at most one record of each kind.
+
+-ifndef(GEN_SCTP_NIF_SEND_HRL).
+-define(GEN_SCTP_NIF_SEND_HRL, true).
+
+%% SCTP_PRINFO: the message's partial reliability (RFC 3758), where the peer supports it
+%% (`sctp_pr_supported'). Abandoned messages are counted by `sctp_pr_assoc_status'.
+-record(sctp_prinfo,
+        {policy = none :: none | ttl | rtx | prio,
+         value = 0 :: non_neg_integer()}).  % ttl: milliseconds; rtx: retransmissions;
+                                            % prio: priority, 0 the highest
+
+%% SCTP_AUTHINFO: the shared key (SCTP-AUTH, RFC 4895) to authenticate the message with.
+-record(sctp_authinfo,
+        {keynumber = 0 :: 0..65535}).
 
 -endif.

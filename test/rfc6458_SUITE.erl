@@ -53,23 +53,16 @@ sysctls(_Case) ->
     [].
 
 init_per_testcase(Case, Config) ->
-    Saved = [{Name, set_sysctl(Name, Value)} || {Name, Value} <- sysctls(Case)],
+    Saved = [{Name, sctp_test:set_sysctl(Name, Value)} || {Name, Value} <- sysctls(Case)],
     [{saved_sysctls, Saved} | Config].
 
 end_per_testcase(Case, Config) ->
-    _ = [set_sysctl(Name, Value) || {Name, Value} <- ?config(saved_sysctls, Config)],
+    _ = [sctp_test:set_sysctl(Name, Value) || {Name, Value} <- ?config(saved_sysctls, Config)],
     case Case of
         paddr_potentially_failed -> _ = os:cmd(?UNBLACKHOLE_L2);
         _ -> ok
     end,
     ok.
-
-%% Sets /proc/sys/net/sctp/Name to Value and gives the value it had.
-set_sysctl(Name, Value) ->
-    File = "/proc/sys/net/sctp/" ++ Name,
-    {ok, Old} = file:read_file(File),
-    ok = file:write_file(File, Value),
-    string:trim(binary_to_list(Old)).
 
 %%% Helpers
 

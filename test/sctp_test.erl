@@ -16,6 +16,7 @@
          full_pair/1, numbered/1, free_port/0, async/1, await/1, await/2, wait_blocked/1,
          not_returned/1, raised/1, poll_until/3, poll_until/4, recv_data/2, recv_data/3,
          nif_handle/1, fd_count/0, status/2, await_paddr/4]).
+-export([set_sysctl/2]).
 
 %% A receiver that never reads, with the smallest buffers the kernel allows,
 %% fills its peer's send buffer after a few messages.
@@ -302,6 +303,13 @@ not_returned({Pid, Ref}) ->
             true = erlang:is_process_alive(Pid),
             ok
     end.
+
+%% Sets /proc/sys/net/sctp/Name to Value and gives the value it had.
+set_sysctl(Name, Value) ->
+    File = "/proc/sys/net/sctp/" ++ Name,
+    {ok, Old} = file:read_file(File),
+    ok = file:write_file(File, Value),
+    string:trim(binary_to_list(Old)).
 
 %% The NIF's resource inside a socket, for gen_sctp_nif's test functions.
 nif_handle({'$inet', gen_sctp, Handle}) -> Handle.

@@ -70,6 +70,9 @@ rustler::atoms! {
     sctp_sndinfo,
     sctp_rcvinfo,
     sctp_nxtinfo,
+    // RFC 6458's send infos besides #sctp_sndinfo{}
+    sctp_prinfo,
+    sctp_authinfo,
     new_key,
     free_key,
     no_auth,

@@ -1,5 +1,6 @@
 //! Erlang terms to kernel values, the reverse of `terms`: numbers range-checked to their
-//! C type, records, flag lists, association ids, socket addresses and `#sctp_sndrcvinfo{}`.
+//! C type, records, flag lists, association ids, socket addresses and the send parameters
+//! (`#sctp_sndrcvinfo{}`, RFC 6458's send infos).
 //! A term that does not fit is `einval`; `undefined` in a record field keeps a current
 //! value where the caller gives one.
 
@@ -14,6 +15,7 @@ use crate::atoms;
 use crate::error::{einval, Result};
 use crate::ffi::{self, AssocId};
 use crate::flow::{Active, ActiveSetting};
+use crate::options::PR_POLICIES;
 
 /// An atom, as `rustler::atoms!` gives them.
 pub type Name = fn() -> Atom;
@@ -58,13 +60,20 @@ pub fn strict_int<T: TryFrom<i64>>(term: Term) -> Result<T> {
     T::try_from(wide).map_err(|_| einval())
 }
 
+/// The items of a proper list, else `einval` (rustler's list decoders panic on an improper
+/// one).
+pub fn list<'a, T: Decoder<'a>>(term: Term<'a>) -> Result<Vec<T>> {
+    term.list_length().map_err(|_| einval())?;
+    term.decode().map_err(|_| einval())
+}
+
 /// A list of flag atoms to the union of their bits in `table`; anything else is `einval`.
 pub fn flag_bits<B: Copy + Default + BitOr<Output = B>>(
     term: Term,
     table: &[(B, Name)],
 ) -> Result<B> {
     let mut bits = B::default();
-    for flag in term.decode::<Vec<Atom>>().map_err(|_| einval())? {
+    for flag in list::<Atom>(term)? {
         let (bit, _) = table.iter().find(|(_, n)| n() == flag).ok_or_else(einval)?;
         bits = bits | *bit;
     }
@@ -182,10 +191,10 @@ pub const SNDRCV_FLAGS: [(u16, Name); 4] = [
 /// fields take `base`'s values.
 pub fn sndrcvinfo(v: Term, base: &ffi::sctp_sndrcvinfo) -> Result<ffi::sctp_sndrcvinfo> {
     let f = record(v, atoms::sctp_sndrcvinfo(), 9)?;
-    let flags = if decoded::<Option<Vec<Atom>>>(f[2], None)?.is_some() {
-        flag_bits(f[2], &SNDRCV_FLAGS)?
-    } else {
+    let flags = if is_undefined(f[2]) {
         base.sinfo_flags
+    } else {
+        flag_bits(f[2], &SNDRCV_FLAGS)?
     };
     Ok(ffi::sctp_sndrcvinfo {
         sinfo_stream: num(f[0], base.sinfo_stream)?,
@@ -198,6 +207,72 @@ pub fn sndrcvinfo(v: Term, base: &ffi::sctp_sndrcvinfo) -> Result<ffi::sctp_sndr
         sinfo_cumtsn: 0,
         sinfo_assoc_id: assoc_id(f[8], base.sinfo_assoc_id)?,
     })
+}
+
+/// `#sctp_sndinfo{sid, flags, ppid, context, assoc_id}`: flags from atoms, ppid to network
+/// order. `undefined` fields take `base`'s values; bits of `base`'s flags that no atom
+/// names (the PR-SCTP policy that `sctp_default_prinfo` sets there) are kept.
+pub fn sndinfo(v: Term, base: &ffi::sctp_sndinfo) -> Result<ffi::sctp_sndinfo> {
+    let f = record(v, atoms::sctp_sndinfo(), 5)?;
+    let named = SNDRCV_FLAGS.iter().fold(0, |acc, (bit, _)| acc | bit);
+    let flags = if is_undefined(f[1]) {
+        base.snd_flags
+    } else {
+        flag_bits(f[1], &SNDRCV_FLAGS)? | (base.snd_flags & !named)
+    };
+    Ok(ffi::sctp_sndinfo {
+        snd_sid: num(f[0], base.snd_sid)?,
+        snd_flags: flags,
+        snd_ppid: num(f[2], u32::from_be(base.snd_ppid))?.to_be(),
+        snd_context: num(f[3], base.snd_context)?,
+        snd_assoc_id: assoc_id(f[4], base.snd_assoc_id)?,
+    })
+}
+
+/// `#sctp_prinfo{policy, value}`: `none` (the kernel ignores the value then), `ttl`
+/// (milliseconds), `rtx` (retransmissions) or `prio` (priority).
+fn prinfo(v: Term) -> Result<ffi::sctp_prinfo> {
+    let f = record(v, atoms::sctp_prinfo(), 2)?;
+    Ok(ffi::sctp_prinfo {
+        pr_policy: if is_undefined(f[0]) {
+            ffi::SCTP_PR_SCTP_NONE
+        } else {
+            one_of(f[0], &PR_POLICIES[..4])?
+        },
+        pad: 0,
+        pr_value: num(f[1], 0)?,
+    })
+}
+
+/// What `gen_sctp:send/3` sends with: an `#sctp_sndrcvinfo{}` (SCTP_SNDRCV), or a list of
+/// RFC 6458's send infos, `#sctp_sndinfo{}`, `#sctp_prinfo{}` and `#sctp_authinfo{}`, each
+/// at most once. Undefined fields are 0.
+pub fn send_info(term: Term) -> Result<ffi::SendInfo> {
+    let mut info = ffi::SendInfo::default();
+    if !term.is_list() {
+        info.sndrcv = Some(sndrcvinfo(term, &Default::default())?);
+        return Ok(info);
+    }
+    for item in list::<Term>(term)? {
+        let name = get_tuple(item)
+            .ok()
+            .and_then(|t| Atom::from_term(*t.first()?).ok());
+        match name.ok_or_else(einval)? {
+            n if n == atoms::sctp_sndinfo() && info.snd.is_none() => {
+                info.snd = Some(sndinfo(item, &Default::default())?);
+            }
+            n if n == atoms::sctp_prinfo() && info.pr.is_none() => {
+                info.pr = Some(prinfo(item)?);
+            }
+            n if n == atoms::sctp_authinfo() && info.auth.is_none() => {
+                let f = record(item, atoms::sctp_authinfo(), 1)?;
+                let auth_keynumber = num(f[0], 0)?;
+                info.auth = Some(ffi::sctp_authinfo { auth_keynumber });
+            }
+            _ => return Err(einval()),
+        }
+    }
+    Ok(info)
 }
 
 /// `{active, true | false | once | N}`'s value.

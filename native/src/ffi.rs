@@ -6,7 +6,7 @@
 //! `EAGAIN` instead of waiting. All `unsafe` in the crate lives in this file.
 
 use std::io;
-use std::mem::{size_of, MaybeUninit};
+use std::mem::{size_of, size_of_val, MaybeUninit};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -45,6 +45,7 @@ pub const SCTP_REUSE_PORT: i32 = 36;
 pub const SCTP_PEER_ADDR_THLDS_V2: i32 = 37;
 pub const SCTP_RECVRCVINFO: i32 = 32;
 pub const SCTP_RECVNXTINFO: i32 = 33;
+pub const SCTP_DEFAULT_SNDINFO: i32 = 34;
 pub const SCTP_GET_ASSOC_STATS: i32 = 112;
 pub const SCTP_PR_SUPPORTED: i32 = 113;
 pub const SCTP_DEFAULT_PRINFO: i32 = 114;
@@ -98,10 +99,13 @@ pub const SCTP_PF_EXPOSE_DISABLE: u32 = 1;
 pub const SCTP_PF_EXPOSE_ENABLE: u32 = 2;
 
 /// cmsg types at level IPPROTO_SCTP: `struct sctp_sndrcvinfo`, and RFC 6458's
-/// `struct sctp_rcvinfo` and `struct sctp_nxtinfo`.
+/// `struct sctp_sndinfo`, `sctp_rcvinfo`, `sctp_nxtinfo`, `sctp_prinfo` and `sctp_authinfo`.
 pub const SCTP_SNDRCV: i32 = 1;
+pub const SCTP_SNDINFO: i32 = 2;
 pub const SCTP_RCVINFO: i32 = 3;
 pub const SCTP_NXTINFO: i32 = 4;
+pub const SCTP_PRINFO: i32 = 5;
+pub const SCTP_AUTHINFO: i32 = 6;
 
 // sinfo_flags bits.
 pub const SCTP_UNORDERED: u16 = 1;
@@ -163,7 +167,8 @@ pub struct sctp_sndrcvinfo {
     pub sinfo_assoc_id: AssocId,
 }
 
-/// RFC 6458's `struct sctp_sndinfo`, as a send failed event carries it.
+/// RFC 6458's `struct sctp_sndinfo` (cmsg SCTP_SNDINFO, option SCTP_DEFAULT_SNDINFO), as a
+/// send failed event carries it too.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct sctp_sndinfo {
@@ -172,6 +177,33 @@ pub struct sctp_sndinfo {
     pub snd_ppid: u32,
     pub snd_context: u32,
     pub snd_assoc_id: AssocId,
+}
+
+/// RFC 6458's `struct sctp_prinfo` (cmsg SCTP_PRINFO), its padding spelt out.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct sctp_prinfo {
+    pub pr_policy: u16,
+    pub pad: u16,
+    pub pr_value: u32,
+}
+
+/// RFC 6458's `struct sctp_authinfo` (cmsg SCTP_AUTHINFO).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct sctp_authinfo {
+    pub auth_keynumber: u16,
+}
+
+/// The control messages of one send, each at most once: the `sctp_sndrcvinfo` of
+/// SCTP_SNDRCV, or RFC 6458's send infos; one left out leaves its part to the kernel's
+/// defaults.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SendInfo {
+    pub sndrcv: Option<sctp_sndrcvinfo>,
+    pub snd: Option<sctp_sndinfo>,
+    pub pr: Option<sctp_prinfo>,
+    pub auth: Option<sctp_authinfo>,
 }
 
 /// RFC 6458's `struct sctp_rcvinfo` (cmsg SCTP_RCVINFO).
@@ -594,6 +626,8 @@ const _: () = {
     assert!(size_of::<sctp_pdapi_event>() == 24);
     assert!(size_of::<sctp_peeloff_arg>() == 8);
     assert!(size_of::<sctp_sndinfo>() == 16);
+    assert!(size_of::<sctp_prinfo>() == 8);
+    assert!(size_of::<sctp_authinfo>() == 2);
     assert!(size_of::<sctp_rcvinfo>() == 28);
     assert!(size_of::<sctp_nxtinfo>() == 16);
     assert!(size_of::<sctp_event>() == 8);
@@ -641,6 +675,8 @@ unsafe impl Pod for sctp_probeinterval {}
 unsafe impl Pod for sctp_paddrthlds_v2 {}
 unsafe impl Pod for sctp_assoc_stats {}
 unsafe impl Pod for sctp_sndinfo {}
+unsafe impl Pod for sctp_prinfo {}
+unsafe impl Pod for sctp_authinfo {}
 unsafe impl Pod for sctp_rcvinfo {}
 unsafe impl Pod for sctp_nxtinfo {}
 unsafe impl Pod for sctp_event {}
@@ -844,15 +880,21 @@ fn set_nonblocking(fd: RawFd) -> io::Result<()> {
     cvt(unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) }).map(drop)
 }
 
-/// Sends one message with an SCTP_SNDRCV control message; `to` is an optional destination.
+/// Room for the control messages of one send: each of `SendInfo`'s at most once.
+const SEND_CONTROL_SPACE: usize = cmsg_space(size_of::<sctp_sndrcvinfo>())
+    + cmsg_space(size_of::<sctp_sndinfo>())
+    + cmsg_space(size_of::<sctp_prinfo>())
+    + cmsg_space(size_of::<sctp_authinfo>());
+
+/// Sends one message with the control messages of `info`; `to` is an optional destination.
 pub fn sendmsg(
     fd: RawFd,
     data: &[u8],
-    info: &sctp_sndrcvinfo,
+    info: &SendInfo,
     to: Option<(&RawSockAddr, u32)>,
 ) -> io::Result<usize> {
-    const SPACE: usize = cmsg_space(size_of::<sctp_sndrcvinfo>());
-    let mut control = [0u64; SPACE / 8];
+    let mut control = [0u64; SEND_CONTROL_SPACE / 8];
+    let used = send_control(info, &mut control);
     let mut iov = libc::iovec {
         iov_base: data.as_ptr() as *mut libc::c_void,
         iov_len: data.len(),
@@ -865,20 +907,49 @@ pub fn sendmsg(
     }
     msg.msg_iov = &mut iov;
     msg.msg_iovlen = 1;
-    msg.msg_control = control.as_mut_ptr() as *mut libc::c_void;
-    msg.msg_controllen = SPACE;
-    // SAFETY: `msg` points to a control buffer of SPACE bytes, enough for one cmsg holding a
-    // sctp_sndrcvinfo, so CMSG_FIRSTHDR is non-null and CMSG_DATA has room for `info`.
-    unsafe {
-        let cmsg = libc::CMSG_FIRSTHDR(&msg);
-        (*cmsg).cmsg_level = IPPROTO_SCTP;
-        (*cmsg).cmsg_type = SCTP_SNDRCV;
-        (*cmsg).cmsg_len = libc::CMSG_LEN(size_of::<sctp_sndrcvinfo>() as u32) as usize;
-        std::ptr::write_unaligned(libc::CMSG_DATA(cmsg) as *mut sctp_sndrcvinfo, *info);
+    if used > 0 {
+        msg.msg_control = control.as_mut_ptr() as *mut libc::c_void;
+        msg.msg_controllen = used;
     }
     // SAFETY: every pointer in `msg` refers to a live buffer of the stated length, and the
     // kernel only reads them.
     cvt_size(unsafe { libc::sendmsg(fd, &msg, libc::MSG_NOSIGNAL) })
+}
+
+/// Lays out the control messages of `info` in `control`; answers how many bytes they take.
+fn send_control(info: &SendInfo, control: &mut [u64; SEND_CONTROL_SPACE / 8]) -> usize {
+    let mut used = 0;
+    if let Some(i) = &info.sndrcv {
+        used = put_cmsg(control, used, SCTP_SNDRCV, i);
+    }
+    if let Some(i) = &info.snd {
+        used = put_cmsg(control, used, SCTP_SNDINFO, i);
+    }
+    if let Some(i) = &info.pr {
+        used = put_cmsg(control, used, SCTP_PRINFO, i);
+    }
+    if let Some(i) = &info.auth {
+        used = put_cmsg(control, used, SCTP_AUTHINFO, i);
+    }
+    used
+}
+
+/// Writes one control message of level IPPROTO_SCTP, type `kind`, holding `value`, at
+/// byte `at` of `control`; answers where the next one goes, as CMSG_NXTHDR would find it.
+fn put_cmsg<T: Pod>(control: &mut [u64], at: usize, kind: i32, value: &T) -> usize {
+    let next = at + cmsg_space(size_of::<T>());
+    assert!(at.is_multiple_of(size_of::<usize>()) && next <= size_of_val(control));
+    // SAFETY: `at` is aligned for a cmsghdr (the buffer is u64-aligned and cmsg_space keeps
+    // offsets aligned), and the header with its data, CMSG_LEN(size_of::<T>()) bytes from
+    // `at`, ends before `next`, within `control` (asserted above).
+    unsafe {
+        let cmsg = (control.as_mut_ptr() as *mut u8).add(at) as *mut libc::cmsghdr;
+        (*cmsg).cmsg_level = IPPROTO_SCTP;
+        (*cmsg).cmsg_type = kind;
+        (*cmsg).cmsg_len = libc::CMSG_LEN(size_of::<T>() as u32) as usize;
+        ptr::write_unaligned(libc::CMSG_DATA(cmsg) as *mut T, *value);
+    }
+    next
 }
 
 const fn cmsg_space(len: usize) -> usize {
@@ -1308,3 +1379,86 @@ mod counting_allocator {
 
 #[cfg(all(not(test), feature = "test-hooks"))]
 pub use counting_allocator::heap_in_use;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every send info at once: the control messages read back with CMSG_FIRSTHDR and
+    /// CMSG_NXTHDR, as the kernel walks them, in order, each of its own length and value.
+    #[test]
+    fn send_control_messages_walk_back() {
+        let snd = sctp_sndinfo {
+            snd_sid: 3,
+            snd_flags: SCTP_UNORDERED,
+            snd_ppid: 42u32.to_be(),
+            snd_context: 7,
+            snd_assoc_id: 9,
+        };
+        let pr = sctp_prinfo {
+            pr_policy: SCTP_PR_SCTP_TTL,
+            pad: 0,
+            pr_value: 100,
+        };
+        let info = SendInfo {
+            sndrcv: Some(sctp_sndrcvinfo {
+                sinfo_stream: 1,
+                ..Default::default()
+            }),
+            snd: Some(snd),
+            pr: Some(pr),
+            auth: Some(sctp_authinfo { auth_keynumber: 5 }),
+        };
+        let mut control = [0u64; SEND_CONTROL_SPACE / 8];
+        let used = send_control(&info, &mut control);
+        assert_eq!(used, SEND_CONTROL_SPACE);
+        // SAFETY: msghdr is plain data; all-zero is a valid empty header.
+        let mut msg: libc::msghdr = unsafe { MaybeUninit::zeroed().assume_init() };
+        msg.msg_control = control.as_mut_ptr() as *mut libc::c_void;
+        msg.msg_controllen = used;
+        let mut found = vec![];
+        // SAFETY: `msg` describes `control`, `used` bytes of well-formed control messages;
+        // CMSG_NXTHDR answers null past the last, and each data read is within its message.
+        unsafe {
+            let mut cmsg = libc::CMSG_FIRSTHDR(&msg);
+            while !cmsg.is_null() {
+                let data = libc::CMSG_DATA(cmsg);
+                let len = (*cmsg).cmsg_len - (data as usize - cmsg as usize);
+                let bytes = std::slice::from_raw_parts(data, len).to_vec();
+                found.push(((*cmsg).cmsg_level, (*cmsg).cmsg_type, bytes));
+                cmsg = libc::CMSG_NXTHDR(&msg, cmsg);
+            }
+        }
+        let types: Vec<(i32, i32, usize)> =
+            found.iter().map(|(l, t, b)| (*l, *t, b.len())).collect();
+        assert_eq!(
+            types,
+            [
+                (IPPROTO_SCTP, SCTP_SNDRCV, 32),
+                (IPPROTO_SCTP, SCTP_SNDINFO, 16),
+                (IPPROTO_SCTP, SCTP_PRINFO, 8),
+                (IPPROTO_SCTP, SCTP_AUTHINFO, 2),
+            ]
+        );
+        let read_snd: sctp_sndinfo = read_struct(&found[1].2).unwrap();
+        assert_eq!(read_snd, snd);
+        let read_pr: sctp_prinfo = read_struct(&found[2].2).unwrap();
+        assert_eq!(read_pr, pr);
+        assert_eq!(found[3].2, 5u16.to_ne_bytes());
+    }
+
+    /// Only what is given is sent: none at all is an empty control buffer.
+    #[test]
+    fn send_control_of_nothing_is_empty() {
+        let mut control = [0u64; SEND_CONTROL_SPACE / 8];
+        assert_eq!(send_control(&SendInfo::default(), &mut control), 0);
+        let pr_only = SendInfo {
+            pr: Some(sctp_prinfo::default()),
+            ..Default::default()
+        };
+        assert_eq!(
+            send_control(&pr_only, &mut control),
+            cmsg_space(size_of::<sctp_prinfo>())
+        );
+    }
+}

@@ -436,14 +436,14 @@ fn connectx<'a>(env: Env<'a>, socket: Sock, peers: Vec<Term<'a>>) -> Term<'a> {
     reply(env, result.map(|id| (atoms::ok(), id)))
 }
 
-/// Sends `data` with `info`. On a full buffer, registers the caller to be woken with `tag`
+/// Sends `data` with the control messages of `info`. On a full buffer, registers the caller to be woken with `tag`
 /// and answers `{wait, SendTimeout}`: the socket's `send_timeout` (ms or `infinity`), read
 /// under the lock that registered the wait, which bounds it.
 fn send_with<'a>(
     env: Env<'a>,
     socket: &Sock,
     tag: Term<'a>,
-    info: &ffi::sctp_sndrcvinfo,
+    info: &ffi::SendInfo,
     data: Term<'a>,
 ) -> Result<Term<'a>> {
     // As OTP: data that is not iodata is an error result, not an exception.
@@ -503,6 +503,10 @@ fn send<'a>(
         sinfo_cumtsn: 0,
         ..defaults
     };
+    let info = ffi::SendInfo {
+        sndrcv: Some(info),
+        ..Default::default()
+    };
     reply(env, send_with(env, &socket, tag, &info, data))
 }
 
@@ -511,11 +515,11 @@ fn sendmsg<'a>(
     env: Env<'a>,
     socket: Sock,
     tag: Term<'a>,
-    sndrcvinfo: Term<'a>,
+    send_info: Term<'a>,
     data: Term<'a>,
 ) -> Term<'a> {
-    let result = decode::sndrcvinfo(sndrcvinfo, &Default::default())
-        .and_then(|info| send_with(env, &socket, tag, &info, data));
+    let result =
+        decode::send_info(send_info).and_then(|info| send_with(env, &socket, tag, &info, data));
     reply(env, result)
 }
 

@@ -33,6 +33,7 @@ mod names {
         ipv6_v6only, high_msgq_watermark, low_msgq_watermark, debug, non_block_send,
         send_timeout, sctp_autoclose, sctp_disable_fragments, sctp_i_want_mapped_v4_addr,
         sctp_maxseg, sctp_nodelay, sctp_events, sctp_initmsg, sctp_default_send_param,
+        sctp_default_sndinfo,
         sctp_rtoinfo, sctp_associnfo, sctp_delayed_ack_time, sctp_adaptation_layer,
         sctp_peer_addr_params, sctp_primary_addr, sctp_set_peer_primary_addr, sctp_status,
         sctp_get_peer_addr_info, bind_to_device,
@@ -243,12 +244,41 @@ fn set_send_param(c: &mut Ctx, v: Term) -> Result<()> {
 
 fn get_send_param<'a>(c: &mut Ctx, env: Env<'a>, arg: Option<Term<'a>>) -> Result<Term<'a>> {
     let mut info: ffi::sctp_sndrcvinfo = Pod::zeroed();
-    if let Some(arg) = arg {
-        let f = record(arg, atoms::sctp_sndrcvinfo(), 9).map_err(|_| Error::Badarg)?;
-        info.sinfo_assoc_id = assoc_id(f[8], 0).map_err(|_| Error::Badarg)?;
-    }
+    info.sinfo_assoc_id = requested_assoc(arg, atoms::sctp_sndrcvinfo(), 9)?;
     let info = get_pod(c.fd, SOL_SCTP, ffi::SCTP_DEFAULT_SEND_PARAM, info)?;
     Ok(terms::sndrcvinfo(env, &info))
+}
+
+/// The association a request record `name` of `arity` fields names in its last field, the
+/// `assoc_id` (0 without a request).
+fn requested_assoc(arg: Option<Term>, name: Atom, arity: usize) -> Result<AssocId> {
+    let Some(arg) = arg else { return Ok(0) };
+    let f = record(arg, name, arity).map_err(|_| Error::Badarg)?;
+    assoc_id(f[arity - 1], 0).map_err(|_| Error::Badarg)
+}
+
+// {sctp_default_sndinfo, #sctp_sndinfo{}}: RFC 6458's form of the kernel's defaults that
+// sctp_default_send_param sets too (all but `timetolive`). send/4 sends with the copy in
+// `send_defaults`, so it is read back whole after either is set.
+
+fn set_default_sndinfo(c: &mut Ctx, v: Term) -> Result<()> {
+    let mut cur: ffi::sctp_sndinfo = Pod::zeroed();
+    cur.snd_assoc_id = assoc_id(record(v, atoms::sctp_sndinfo(), 5)?[4], 0)?;
+    let cur = get_pod(c.fd, SOL_SCTP, ffi::SCTP_DEFAULT_SNDINFO, cur)?;
+    let new = decode::sndinfo(v, &cur)?;
+    set_pod(c.fd, SOL_SCTP, ffi::SCTP_DEFAULT_SNDINFO, &new)?;
+    let mut all: ffi::sctp_sndrcvinfo = Pod::zeroed();
+    all.sinfo_assoc_id = new.snd_assoc_id;
+    let all = get_pod(c.fd, SOL_SCTP, ffi::SCTP_DEFAULT_SEND_PARAM, all)?;
+    c.st.send_defaults.insert(new.snd_assoc_id, all);
+    Ok(())
+}
+
+fn get_default_sndinfo<'a>(c: &mut Ctx, env: Env<'a>, arg: Option<Term<'a>>) -> Result<Term<'a>> {
+    let mut info: ffi::sctp_sndinfo = Pod::zeroed();
+    info.snd_assoc_id = requested_assoc(arg, atoms::sctp_sndinfo(), 5)?;
+    let info = get_pod(c.fd, SOL_SCTP, ffi::SCTP_DEFAULT_SNDINFO, info)?;
+    Ok(terms::sndinfo(env, &info))
 }
 
 // Record options (OTP's `sctp_set_opts` / `sctp_fill_opts`), each declared once as a `Rec`.
@@ -672,7 +702,7 @@ fn event_type_term(env: Env<'_>, code: u16) -> Term<'_> {
 
 /// `pr_policy` and `sprstat_policy`; `all` only in a status request.
 #[rustfmt::skip]
-const PR_POLICIES: [(u16, Name); 5] = [
+pub const PR_POLICIES: [(u16, Name); 5] = [
     (ffi::SCTP_PR_SCTP_NONE, names::none), (ffi::SCTP_PR_SCTP_TTL, names::ttl),
     (ffi::SCTP_PR_SCTP_RTX, names::rtx), (ffi::SCTP_PR_SCTP_PRIO, names::prio),
     (ffi::SCTP_PR_SCTP_ALL, names::all),
@@ -798,6 +828,7 @@ static TABLE: &[(Name, How)] = &[
     (names::sctp_events, Record(&EVENTS)),
     (names::sctp_initmsg, Record(&INITMSG)),
     (names::sctp_default_send_param, Fns(Some(set_send_param), get_send_param)),
+    (names::sctp_default_sndinfo, Fns(Some(set_default_sndinfo), get_default_sndinfo)),
     (names::sctp_rtoinfo, Record(&RTOINFO)),
     (names::sctp_associnfo, Record(&ASSOCPARAMS)),
     // In milliseconds.

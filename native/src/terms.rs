@@ -106,7 +106,7 @@ pub fn sndrcvinfo<'a>(env: Env<'a>, i: &sctp_sndrcvinfo) -> Term<'a> {
 }
 
 /// `#sctp_sndinfo{sid, flags, ppid, context, assoc_id}`, ppid in host order.
-fn sndinfo<'a>(env: Env<'a>, i: &sctp_sndinfo) -> Term<'a> {
+pub fn sndinfo<'a>(env: Env<'a>, i: &sctp_sndinfo) -> Term<'a> {
     make_tuple(
         env,
         &[

@@ -1,0 +1,257 @@
+%% RFC 6458's send infos on a kernel SCTP stack: gen_sctp:send/3 with a list of
+%% #sctp_sndinfo{}, #sctp_prinfo{} and #sctp_authinfo{}, the sctp_default_sndinfo
+%% option and how send/4 follows it, and PR-SCTP per message (RFC 3758).
+%%
+%% The PR-SCTP cases block the path for good while the messages are sent: every
+%% packet to the server's address, 127.0.0.2, is dropped by a blackhole route, so
+%% nothing sent can arrive until the case lifts it. The messages are abandoned by
+%% their policy at a retransmission timeout; the case waits for the association's
+%% counter of abandoned messages to say so, lifts the block, and a message sent then
+%% with no policy must be the first data the receiver sees, and a second one the
+%% next: the abandoned ones never arrive, before (the stream is ordered) or after
+%% (the receiver's cumulative TSN is past them). One case has a receiver running
+%% OTP's own gen_sctp, in a peer node. It needs root (the route), as in the test VM.
+-module(send_info_SUITE).
+
+-include_lib("common_test/include/ct.hrl").
+-include_lib("kernel/include/inet_sctp.hrl").
+-include("gen_sctp_nif.hrl").
+-include("sctp_test.hrl").
+
+-export([all/0, suite/0, init_per_testcase/2, end_per_testcase/2]).
+-export([sndinfo_fields/1, authinfo_passes_through/1, full_buffer/1,
+         default_sndinfo_option/1, ttl_abandoned/1, rtx_abandoned/1,
+         ttl_abandoned_otp_receiver/1]).
+
+-import(sctp_test, [pair/1, recv_data/2, poll_until/4]).
+
+%% Messages abandoned per PR-SCTP case.
+-define(ABANDONED, 5).
+
+suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {minutes, 3}}].
+
+all() ->
+    [sndinfo_fields, authinfo_passes_through, full_buffer, default_sndinfo_option,
+     ttl_abandoned, rtx_abandoned, ttl_abandoned_otp_receiver].
+
+pr_case(Case) ->
+    lists:member(Case, [ttl_abandoned, rtx_abandoned, ttl_abandoned_otp_receiver]).
+
+init_per_testcase(Case, Config) ->
+    case pr_case(Case) of
+        true ->
+            case os:cmd("id -u") of
+                "0\n" ->
+                    _ = os:cmd(?UNBLACKHOLE_L2),
+                    [{saved_prsctp, sctp_test:set_sysctl("prsctp_enable", "1")} | Config];
+                _ ->
+                    {skip, "needs root for a blackhole route (runs in the test VM)"}
+            end;
+        false ->
+            Config
+    end.
+
+end_per_testcase(Case, Config) ->
+    case pr_case(Case) of
+        true ->
+            _ = os:cmd(?UNBLACKHOLE_L2),
+            _ = sctp_test:set_sysctl("prsctp_enable", ?config(saved_prsctp, Config)),
+            ok;
+        false ->
+            ok
+    end.
+
+%%% Send infos
+
+%% Each field of #sctp_sndinfo{} reaches the receiver; a #sctp_prinfo{} with policy
+%% none beside it changes nothing.
+sndinfo_fields(_Config) ->
+    #{s := S, c := C, ca := #sctp_assoc_change{assoc_id = CId},
+      sa := #sctp_assoc_change{assoc_id = SId}} = pair([]),
+    ok = gen_sctp:send(C, [#sctp_sndinfo{sid = 3, ppid = 42, context = 7, assoc_id = CId}],
+                       <<"one">>),
+    {?L, _, [#sctp_sndrcvinfo{stream = 3, ppid = 42, assoc_id = SId, flags = F1}], <<"one">>} =
+        recv_data(S, paddr),
+    false = lists:member(unordered, F1),
+    ok = gen_sctp:send(C, [#sctp_prinfo{}, #sctp_sndinfo{sid = 1, flags = [unordered],
+                                                         ppid = 16#ffffffff,
+                                                         assoc_id = CId}],
+                       [<<"tw">>, $o]),
+    {?L, _, [#sctp_sndrcvinfo{stream = 1, ppid = 16#ffffffff, flags = F2}], <<"two">>} =
+        recv_data(S, paddr),
+    true = lists:member(unordered, F2),
+    %% A stream the association does not have.
+    {error, einval} = gen_sctp:send(C, [#sctp_sndinfo{sid = ?STREAMS, assoc_id = CId}], <<"x">>),
+    close_all([C, S]).
+
+%% #sctp_authinfo{} goes to the kernel as SCTP_AUTHINFO, which takes it (no key is
+%% needed while the association authenticates no DATA).
+authinfo_passes_through(_Config) ->
+    #{s := S, c := C, ca := #sctp_assoc_change{assoc_id = CId}} = pair([]),
+    ok = gen_sctp:send(C, [#sctp_sndinfo{sid = 2, assoc_id = CId}, #sctp_authinfo{keynumber = 0},
+                           #sctp_prinfo{policy = ttl, value = 60000}],
+                       <<"signed">>),
+    {?L, _, [#sctp_sndrcvinfo{stream = 2}], <<"signed">>} = recv_data(S, paddr),
+    close_all([C, S]).
+
+%% A full send buffer: the list form waits for send_timeout, and non_block_send gives
+%% eagain, as send/3 with #sctp_sndrcvinfo{} does.
+full_buffer(_Config) ->
+    #{s := S, c := C, ca := #sctp_assoc_change{assoc_id = CId}, last := Last} =
+        sctp_test:full_pair(200),
+    %% As large as the message that found no room.
+    Data = sctp_test:numbered(Last + 1),
+    Info = [#sctp_sndinfo{assoc_id = CId}, #sctp_prinfo{policy = rtx, value = 3}],
+    {error, timeout} = gen_sctp:send(C, Info, Data),
+    ok = inet:setopts(C, [{non_block_send, true}]),
+    {error, eagain} = gen_sctp:send(C, Info, Data),
+    close_all([C, S]).
+
+%% sctp_default_sndinfo sets and reads the kernel's defaults that sctp_default_send_param
+%% sets too; send/4 sends with them as the last set of either left them.
+default_sndinfo_option(_Config) ->
+    #{s := S, c := C, ca := #sctp_assoc_change{assoc_id = CId} = CA} = pair([]),
+    %% The endpoint's, with the bare name.
+    ok = inet:setopts(C, [{sctp_default_sndinfo, #sctp_sndinfo{ppid = 5, context = 6}}]),
+    {ok, [{sctp_default_sndinfo, #sctp_sndinfo{sid = 0, ppid = 5, context = 6, flags = [],
+                                               assoc_id = 0}}]} =
+        inet:getopts(C, [sctp_default_sndinfo]),
+    %% The association's.
+    ok = inet:setopts(C, [{sctp_default_sndinfo,
+                           #sctp_sndinfo{assoc_id = CId, sid = 2, ppid = 77, context = 9,
+                                         flags = [unordered]}}]),
+    {ok, [{sctp_default_sndinfo, #sctp_sndinfo{assoc_id = CId, sid = 2, ppid = 77,
+                                               context = 9, flags = [unordered]}}]} =
+        inet:getopts(C, [{sctp_default_sndinfo, #sctp_sndinfo{assoc_id = CId}}]),
+    {ok, [{sctp_default_send_param, #sctp_sndrcvinfo{assoc_id = CId, stream = 2, ppid = 77,
+                                                     context = 9, flags = [unordered]}}]} =
+        inet:getopts(C, [{sctp_default_send_param, #sctp_sndrcvinfo{assoc_id = CId}}]),
+    ok = gen_sctp:send(C, CA, 1, <<"a">>),
+    {?L, _, [#sctp_sndrcvinfo{stream = 1, ppid = 77, flags = Fa}], <<"a">>} =
+        recv_data(S, paddr),
+    true = lists:member(unordered, Fa),
+    %% sctp_default_send_param over it; the fields left undefined keep their values.
+    ok = inet:setopts(C, [{sctp_default_send_param,
+                           #sctp_sndrcvinfo{assoc_id = CId, ppid = 88, flags = []}}]),
+    {ok, [{sctp_default_sndinfo, #sctp_sndinfo{assoc_id = CId, sid = 2, ppid = 88,
+                                               context = 9, flags = []}}]} =
+        inet:getopts(C, [{sctp_default_sndinfo, #sctp_sndinfo{assoc_id = CId}}]),
+    ok = gen_sctp:send(C, CA, 1, <<"b">>),
+    {?L, _, [#sctp_sndrcvinfo{stream = 1, ppid = 88}], <<"b">>} = recv_data(S, paddr),
+    %% And sctp_default_sndinfo over that: send/4 follows it.
+    ok = inet:setopts(C, [{sctp_default_sndinfo, #sctp_sndinfo{assoc_id = CId, ppid = 99}}]),
+    ok = gen_sctp:send(C, CA, 0, <<"c">>),
+    {?L, _, [#sctp_sndrcvinfo{stream = 0, ppid = 99}], <<"c">>} = recv_data(S, paddr),
+    %% A malformed record changes nothing.
+    {error, einval} =
+        inet:setopts(C, [{sctp_default_sndinfo, #sctp_sndinfo{assoc_id = CId, sid = -1}}]),
+    {error, einval} =
+        inet:setopts(C, [{sctp_default_sndinfo, #sctp_sndinfo{assoc_id = CId, flags = [x]}}]),
+    {ok, [{sctp_default_sndinfo, #sctp_sndinfo{assoc_id = CId, sid = 2, ppid = 99}}]} =
+        inet:getopts(C, [{sctp_default_sndinfo, #sctp_sndinfo{assoc_id = CId}}]),
+    close_all([C, S]).
+
+%%% PR-SCTP
+
+%% Messages with a 100 ms time to live, sent while the path is blocked, are
+%% abandoned (sent or unsent) and never arrive.
+ttl_abandoned(_Config) ->
+    abandoned_on_blocked_path(#sctp_prinfo{policy = ttl, value = 100}).
+
+%% Messages that may not be retransmitted are abandoned at their first
+%% retransmission timeout.
+rtx_abandoned(_Config) ->
+    abandoned_on_blocked_path(#sctp_prinfo{policy = rtx, value = 0}).
+
+abandoned_on_blocked_path(#sctp_prinfo{policy = Policy} = PrInfo) ->
+    {S, SPort} = sctp_test:server(?L2, []),
+    {C, #sctp_assoc_change{assoc_id = CId}} = client(SPort),
+    {?L, _, _, #sctp_assoc_change{state = comm_up}} = sctp_test:recv_event(S),
+    abandon(C, CId, PrInfo),
+    ok = gen_sctp:send(C, [#sctp_sndinfo{assoc_id = CId}], <<"after">>),
+    {?L, _, _, <<"after">>} = recv_data(S, paddr),
+    ok = gen_sctp:send(C, [#sctp_sndinfo{assoc_id = CId}], <<"last">>),
+    {?L, _, _, <<"last">>} = recv_data(S, paddr),
+    {?ABANDONED, ?ABANDONED} = {abandoned(C, CId, Policy), abandoned(C, CId, all)},
+    close_all([C, S]).
+
+%% As ttl_abandoned, with OTP's gen_sctp receiving.
+ttl_abandoned_otp_receiver(_Config) ->
+    {ok, Peer, _} = peer:start_link(#{connection => standard_io,
+                                      env => [{"ERL_LIBS", false}], wait_boot => ?LONG}),
+    try
+        Kernel = peer:call(Peer, code, lib_dir, [kernel], ?T),
+        true = lists:prefix(Kernel, peer:call(Peer, code, which, [gen_sctp], ?T)),
+        SPort = peer_eval(Peer,
+                          "Parent = self(),"
+                          "Rx = spawn(fun() ->"
+                          "    {ok, S} = gen_sctp:open([{ip, {127, 0, 0, 2}}, {active, false},"
+                          "                             binary]),"
+                          "    ok = gen_sctp:listen(S, true),"
+                          "    {ok, P} = inet:port(S), Parent ! {port, P},"
+                          "    Next = fun Next() ->"
+                          "        case gen_sctp:recv(S, 30000) of"
+                          "            {ok, {_, _, _, D}} when is_binary(D) -> D;"
+                          "            {ok, _Event} -> Next();"
+                          "            Other -> Other"
+                          "        end end,"
+                          "    Serve = fun Serve() ->"
+                          "        receive {next, From} -> From ! {data, Next()}, Serve() end"
+                          "        end,"
+                          "    Serve() end),"
+                          "register(prsctp_rx, Rx),"
+                          "receive {port, P} -> P end."),
+        {C, #sctp_assoc_change{assoc_id = CId}} = client(SPort),
+        abandon(C, CId, #sctp_prinfo{policy = ttl, value = 100}),
+        Next = "prsctp_rx ! {next, self()}, receive {data, D} -> D end.",
+        ok = gen_sctp:send(C, [#sctp_sndinfo{assoc_id = CId}], <<"after">>),
+        <<"after">> = peer_eval(Peer, Next),
+        ok = gen_sctp:send(C, [#sctp_sndinfo{assoc_id = CId}], <<"last">>),
+        <<"last">> = peer_eval(Peer, Next),
+        ?ABANDONED = abandoned(C, CId, ttl),
+        ok = gen_sctp:close(C)
+    after
+        peer:stop(Peer)
+    end.
+
+%% A client on 127.0.0.1 connected to the server on 127.0.0.2, port SPort, whose
+%% association outlives a blocked path: retransmission timeouts of 100 to 400 ms, and
+%% no limit on them that a case could reach.
+client(SPort) ->
+    {ok, C} = gen_sctp:open([{ip, ?L}, {active, false},
+                             {sctp_rtoinfo, #sctp_rtoinfo{initial = 200, max = 400, min = 100}},
+                             {sctp_associnfo, #sctp_assocparams{asocmaxrxt = 10000}},
+                             {sctp_peer_addr_params,
+                              #sctp_paddrparams{pathmaxrxt = 10000}}]),
+    {ok, #sctp_assoc_change{state = comm_up} = CA} = gen_sctp:connect(C, ?L2, SPort, [], ?T),
+    {C, CA}.
+
+%% Blocks the path, sends ?ABANDONED numbered messages with PrInfo on stream 0, waits
+%% until the association has abandoned them all, and lifts the block.
+abandon(C, CId, #sctp_prinfo{policy = Policy} = PrInfo) ->
+    0 = abandoned(C, CId, all),
+    "" = os:cmd(?BLACKHOLE_L2),
+    _ = [ok = gen_sctp:send(C, [#sctp_sndinfo{assoc_id = CId}, PrInfo], sctp_test:numbered(I))
+         || I <- lists:seq(1, ?ABANDONED)],
+    _ = poll_until({abandoned, Policy, ?ABANDONED}, fun() -> abandoned(C, CId, Policy) end,
+                   fun(N) -> N >= ?ABANDONED end, 6 * ?T),
+    "" = os:cmd(?UNBLACKHOLE_L2),
+    ok.
+
+%% How many messages of association CId policy Policy abandoned, sent and unsent.
+abandoned(C, CId, Policy) ->
+    {ok, [{sctp_pr_assoc_status, #sctp_prstatus{abandoned_unsent = Unsent,
+                                                abandoned_sent = Sent}}]} =
+        inet:getopts(C, [{sctp_pr_assoc_status,
+                          #sctp_prstatus{assoc_id = CId, policy = Policy}}]),
+    Unsent + Sent.
+
+peer_eval(Peer, Source) ->
+    {ok, Tokens, _} = erl_scan:string(Source),
+    {ok, Exprs} = erl_parse:parse_exprs(Tokens),
+    {value, Value, _} = peer:call(Peer, erl_eval, exprs, [Exprs, []], 6 * ?T),
+    Value.
+
+close_all(Sockets) ->
+    _ = [ok = gen_sctp:close(S) || S <- Sockets],
+    ok.
