@@ -135,12 +135,13 @@
 %% <dt>`{sctp_default_prinfo, #sctp_default_prinfo{assoc_id, policy, value}}'</dt><dd>
 %%     The partial reliability of messages sent without their own: `policy' `none',
 %%     `ttl' (`value' in ms), `rtx' (`value' retransmissions) or `prio'. The kernel keeps
-%%     the `ttl' value in the same place as `sctp_default_send_param''s `timetolive'.</dd>
+%%     the `ttl' value in the same place as `sctp_default_send_param''s `timetolive'.
+%%     `send/4' sends with it.</dd>
 %% <dt>`{sctp_default_sndinfo, #sctp_sndinfo{sid, flags, ppid, context, assoc_id}}'</dt>
 %%     <dd>RFC 6458's form of `sctp_default_send_param': the same defaults of the endpoint
 %%     (`assoc_id' 0) or of one association, all but `timetolive', set and read in the
-%%     same way. `send/4' sends with the defaults as the last set of either option left
-%%     them (with the policy and value of a `sctp_default_prinfo' set before it); a list
+%%     same way. `send/4' sends with the defaults as the last set of these options and
+%%     `sctp_default_prinfo' left them; a list
 %%     given to `send/3' without `#sctp_sndinfo{}' takes them from the kernel. Setting
 %%     `flags' keeps the PR-SCTP policy that `sctp_default_prinfo' set.</dd>
 %% <dt>`{sctp_stream_scheduler_value, #sctp_stream_value{assoc_id, stream_id,

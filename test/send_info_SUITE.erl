@@ -21,7 +21,7 @@
 -export([all/0, suite/0, init_per_testcase/2, end_per_testcase/2]).
 -export([sndinfo_fields/1, authinfo_passes_through/1, full_buffer/1,
          default_sndinfo_option/1, ttl_abandoned/1, rtx_abandoned/1,
-         ttl_abandoned_otp_receiver/1]).
+         ttl_abandoned_otp_receiver/1, default_prinfo_send4/1]).
 
 -import(sctp_test, [pair/1, recv_data/2, poll_until/4]).
 
@@ -32,10 +32,11 @@ suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {minutes, 3}}].
 
 all() ->
     [sndinfo_fields, authinfo_passes_through, full_buffer, default_sndinfo_option,
-     ttl_abandoned, rtx_abandoned, ttl_abandoned_otp_receiver].
+     ttl_abandoned, rtx_abandoned, ttl_abandoned_otp_receiver, default_prinfo_send4].
 
 pr_case(Case) ->
-    lists:member(Case, [ttl_abandoned, rtx_abandoned, ttl_abandoned_otp_receiver]).
+    lists:member(Case, [ttl_abandoned, rtx_abandoned, ttl_abandoned_otp_receiver,
+                        default_prinfo_send4]).
 
 init_per_testcase(Case, Config) ->
     case pr_case(Case) of
@@ -214,6 +215,22 @@ ttl_abandoned_otp_receiver(_Config) ->
         peer:stop(Peer)
     end.
 
+%% sctp_default_prinfo gives send/4's messages their policy: send/4 sends with the
+%% library's copy of the default send parameters, which setting the option refreshes.
+default_prinfo_send4(_Config) ->
+    {S, SPort} = sctp_test:server(?L2, []),
+    {C, #sctp_assoc_change{assoc_id = CId} = CA} = client(SPort),
+    {?L, _, _, #sctp_assoc_change{state = comm_up}} = sctp_test:recv_event(S),
+    Ttl = #sctp_default_prinfo{assoc_id = CId, policy = ttl, value = 100},
+    ok = inet:setopts(C, [{sctp_default_prinfo, Ttl}]),
+    abandon(C, CId, ttl, fun(Data) -> gen_sctp:send(C, CA, 0, Data) end),
+    NoPolicy = #sctp_default_prinfo{assoc_id = CId, policy = none, value = 0},
+    ok = inet:setopts(C, [{sctp_default_prinfo, NoPolicy}]),
+    ok = gen_sctp:send(C, CA, 0, <<"after">>),
+    {?L, _, _, <<"after">>} = recv_data(S, paddr),
+    ?ABANDONED = abandoned(C, CId, ttl),
+    close_all([C, S]).
+
 %% A client on 127.0.0.1 connected to the server on 127.0.0.2, port SPort, whose
 %% association outlives a blocked path: retransmission timeouts of 100 to 400 ms, and
 %% no limit on them that a case could reach.
@@ -229,10 +246,14 @@ client(SPort) ->
 %% Blocks the path, sends ?ABANDONED numbered messages with PrInfo on stream 0, waits
 %% until the association has abandoned them all, and lifts the block.
 abandon(C, CId, #sctp_prinfo{policy = Policy} = PrInfo) ->
+    abandon(C, CId, Policy,
+            fun(Data) -> gen_sctp:send(C, [#sctp_sndinfo{assoc_id = CId}, PrInfo], Data) end).
+
+%% The same with messages sent by Send(Data), abandoned by policy Policy.
+abandon(C, CId, Policy, Send) ->
     0 = abandoned(C, CId, all),
     "" = os:cmd(?BLACKHOLE_L2),
-    _ = [ok = gen_sctp:send(C, [#sctp_sndinfo{assoc_id = CId}, PrInfo], sctp_test:numbered(I))
-         || I <- lists:seq(1, ?ABANDONED)],
+    _ = [ok = Send(sctp_test:numbered(I)) || I <- lists:seq(1, ?ABANDONED)],
     _ = poll_until({abandoned, Policy, ?ABANDONED}, fun() -> abandoned(C, CId, Policy) end,
                    fun(N) -> N >= ?ABANDONED end, 6 * ?T),
     "" = os:cmd(?UNBLACKHOLE_L2),

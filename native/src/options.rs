@@ -259,7 +259,8 @@ fn requested_assoc(arg: Option<Term>, name: Atom, arity: usize) -> Result<AssocI
 
 // {sctp_default_sndinfo, #sctp_sndinfo{}}: RFC 6458's form of the kernel's defaults that
 // sctp_default_send_param sets too (all but `timetolive`). send/4 sends with the copy in
-// `send_defaults`, so it is read back whole after either is set.
+// `send_defaults`, so it is read back whole after either is set, and after
+// sctp_default_prinfo, which sets their PR-SCTP policy and `timetolive`.
 
 fn set_default_sndinfo(c: &mut Ctx, v: Term) -> Result<()> {
     let mut cur: ffi::sctp_sndinfo = Pod::zeroed();
@@ -267,10 +268,15 @@ fn set_default_sndinfo(c: &mut Ctx, v: Term) -> Result<()> {
     let cur = get_pod(c.fd, SOL_SCTP, ffi::SCTP_DEFAULT_SNDINFO, cur)?;
     let new = decode::sndinfo(v, &cur)?;
     set_pod(c.fd, SOL_SCTP, ffi::SCTP_DEFAULT_SNDINFO, &new)?;
+    refresh_send_defaults(c, new.snd_assoc_id)
+}
+
+/// Reads the kernel's default send parameters of `assoc_id` into the copy send/4 uses.
+fn refresh_send_defaults(c: &mut Ctx, assoc_id: AssocId) -> Result<()> {
     let mut all: ffi::sctp_sndrcvinfo = Pod::zeroed();
-    all.sinfo_assoc_id = new.snd_assoc_id;
+    all.sinfo_assoc_id = assoc_id;
     let all = get_pod(c.fd, SOL_SCTP, ffi::SCTP_DEFAULT_SEND_PARAM, all)?;
-    c.st.send_defaults.insert(new.snd_assoc_id, all);
+    c.st.send_defaults.insert(assoc_id, all);
     Ok(())
 }
 
@@ -744,6 +750,28 @@ static PRSTATUS_FIELDS: &[Field<ffi::sctp_prstatus>] = &[
 /// `sctp_interleaving_supported` (level 2) those of different streams of one association;
 /// the receive path reassembles one message at a time (`socket::read_message`), so any
 /// level but 0 is `einval`.
+// sctp_default_prinfo also sets what send/4's copy of the default send parameters holds.
+static DEFAULT_PRINFO: Rec<ffi::sctp_default_prinfo> = Rec::new(
+    names::sctp_default_prinfo,
+    ffi::SCTP_DEFAULT_PRINFO,
+    Keys,
+    &[
+        field!(assoc pr_assoc_id),
+        field!(one_of pr_policy, &PR_POLICIES[..4]),
+        field!(num pr_value),
+    ],
+);
+
+fn set_default_prinfo(c: &mut Ctx, v: Term) -> Result<()> {
+    DEFAULT_PRINFO.set(c, v)?;
+    let id = assoc_id(record(v, names::sctp_default_prinfo(), 3)?[0], 0)?;
+    refresh_send_defaults(c, id)
+}
+
+fn get_default_prinfo<'a>(c: &mut Ctx, env: Env<'a>, arg: Option<Term<'a>>) -> Result<Term<'a>> {
+    DEFAULT_PRINFO.get(c, env, arg)
+}
+
 fn set_fragment_interleave(c: &mut Ctx, v: Term) -> Result<()> {
     match v.decode::<i32>()? {
         0 => set_pod(c.fd, SOL_SCTP, ffi::SCTP_FRAGMENT_INTERLEAVE, &0i32),
@@ -853,12 +881,7 @@ static TABLE: &[(Name, How)] = &[
      Keyed(assoc_value!(ffi::SCTP_ENABLE_STREAM_RESET, bits, &STREAM_RESETS))),
     (names::sctp_stream_scheduler,
      Keyed(assoc_value!(ffi::SCTP_STREAM_SCHEDULER, one_of, &SCHEDULERS))),
-    (names::sctp_default_prinfo, Record(&Rec::<ffi::sctp_default_prinfo>::new(
-        names::sctp_default_prinfo, ffi::SCTP_DEFAULT_PRINFO, Keys, &[
-        field!(assoc pr_assoc_id),
-        field!(one_of pr_policy, &PR_POLICIES[..4]),
-        field!(num pr_value),
-    ]))),
+    (names::sctp_default_prinfo, Fns(Some(set_default_prinfo), get_default_prinfo)),
     (names::sctp_stream_scheduler_value, Record(&Rec::<ffi::sctp_stream_value>::new(
         names::sctp_stream_value, ffi::SCTP_STREAM_SCHEDULER_VALUE, Keys, &[
         field!(assoc assoc_id),
