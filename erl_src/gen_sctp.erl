@@ -609,16 +609,12 @@ bindx_addr(Family, SockAddr) -> sockaddr(Family, SockAddr).
 %% off and `einprogress' while a request is outstanding.
 -spec reset_streams(sctp_socket(), assoc_id() | #sctp_assoc_change{}, [incoming | outgoing],
                     [0..65535]) -> ok | {error, closed | inet:posix()}.
-reset_streams(S, #sctp_assoc_change{assoc_id = AssocId}, Flags, Streams) when ?IS_SOCKET(S) ->
-    reset_streams(S, AssocId, Flags, Streams);
-reset_streams(S, AssocId, Flags, Streams)
-  when ?IS_SOCKET(S), is_integer(AssocId), is_list(Flags), is_list(Streams) ->
-    case gen_sctp_nif:reset_streams(handle(S), AssocId, Flags, Streams) of
-        {error, badarg} -> erlang:error(badarg, [S, AssocId, Flags, Streams]);
-        Result -> Result
-    end;
-reset_streams(S, AssocId, Flags, Streams) ->
-    erlang:error(badarg, [S, AssocId, Flags, Streams]).
+reset_streams(S, Assoc, Flags, Streams) when is_list(Flags), is_list(Streams) ->
+    reconfigure(S, Assoc, fun(Handle, Id) ->
+                                  gen_sctp_nif:reset_streams(Handle, Id, Flags, Streams)
+                          end, [S, Assoc, Flags, Streams]);
+reset_streams(S, Assoc, Flags, Streams) ->
+    erlang:error(badarg, [S, Assoc, Flags, Streams]).
 
 %% @doc Asks for `In' more incoming and `Out' more outgoing streams on association
 %% `AssocId' (RFC 6525, the kernel's SCTP_ADD_STREAMS). Not in OTP. Needs what
@@ -626,16 +622,11 @@ reset_streams(S, AssocId, Flags, Streams) ->
 %% `sctp_enable_stream_reset'; the outcome arrives as `#sctp_stream_change_event{}'.
 -spec add_streams(sctp_socket(), assoc_id() | #sctp_assoc_change{}, 0..65535, 0..65535) ->
           ok | {error, closed | inet:posix()}.
-add_streams(S, #sctp_assoc_change{assoc_id = AssocId}, In, Out) when ?IS_SOCKET(S) ->
-    add_streams(S, AssocId, In, Out);
-add_streams(S, AssocId, In, Out)
-  when ?IS_SOCKET(S), is_integer(AssocId), is_integer(In), is_integer(Out) ->
-    case gen_sctp_nif:add_streams(handle(S), AssocId, In, Out) of
-        {error, badarg} -> erlang:error(badarg, [S, AssocId, In, Out]);
-        Result -> Result
-    end;
-add_streams(S, AssocId, In, Out) ->
-    erlang:error(badarg, [S, AssocId, In, Out]).
+add_streams(S, Assoc, In, Out) when is_integer(In), is_integer(Out) ->
+    reconfigure(S, Assoc, fun(Handle, Id) -> gen_sctp_nif:add_streams(Handle, Id, In, Out) end,
+                [S, Assoc, In, Out]);
+add_streams(S, Assoc, In, Out) ->
+    erlang:error(badarg, [S, Assoc, In, Out]).
 
 %% @doc Asks the peer to reset association `AssocId' (RFC 6525 SSN/TSN reset, the kernel's
 %% SCTP_RESET_ASSOC): both ends' TSNs start again from new values, and the sequence
@@ -648,15 +639,21 @@ add_streams(S, AssocId, In, Out) ->
 %% association is not yet acknowledged.
 -spec reset_assoc(sctp_socket(), assoc_id() | #sctp_assoc_change{}) ->
           ok | {error, closed | inet:posix()}.
-reset_assoc(S, #sctp_assoc_change{assoc_id = AssocId}) when ?IS_SOCKET(S) ->
-    reset_assoc(S, AssocId);
-reset_assoc(S, AssocId) when ?IS_SOCKET(S), is_integer(AssocId) ->
-    case gen_sctp_nif:reset_assoc(handle(S), AssocId) of
-        {error, badarg} -> erlang:error(badarg, [S, AssocId]);
+reset_assoc(S, Assoc) ->
+    reconfigure(S, Assoc, fun gen_sctp_nif:reset_assoc/2, [S, Assoc]).
+
+%% An RFC 6525 request, Request(Handle, AssocId), for association Assoc (its id or its
+%% #sctp_assoc_change{}). A malformed argument raises badarg with Args, the caller's
+%% arguments, as OTP's functions do.
+reconfigure(S, #sctp_assoc_change{assoc_id = AssocId}, Request, Args) ->
+    reconfigure(S, AssocId, Request, Args);
+reconfigure(S, AssocId, Request, Args) when ?IS_SOCKET(S), is_integer(AssocId) ->
+    case Request(handle(S), AssocId) of
+        {error, badarg} -> erlang:error(badarg, Args);
         Result -> Result
     end;
-reset_assoc(S, AssocId) ->
-    erlang:error(badarg, [S, AssocId]).
+reconfigure(_S, _AssocId, _Request, Args) ->
+    erlang:error(badarg, Args).
 
 %% @doc Branches association `Assoc' off into a new one-to-one socket owned by the caller.
 -spec peeloff(sctp_socket(), #sctp_assoc_change{} | assoc_id()) ->
