@@ -112,9 +112,13 @@
 %%     association gives what the peer agreed to. Their defaults are the `net.sctp'
 %%     sysctls `prsctp_enable', `reconf_enable', `intl_enable', `auth_enable',
 %%     `addip_enable' and `ecn_enable'. Linux takes `sctp_interleaving_supported' only
-%%     with `net.sctp.intl_enable = 1' and fragment interleaving on, which this library
-%%     never turns on (it delivers each message whole, from one association at a time):
-%%     setting it gives `{error, einval}'.</dd>
+%%     with `net.sctp.intl_enable = 1' and `sctp_fragment_interleave' on (RFC 8260
+%%     asks for level 2), and answers `{error, einval}' otherwise, for `false' too. This
+%%     library does not turn fragment interleaving on by itself: set
+%%     `{sctp_fragment_interleave, 2}' first (before it in the same option list). With
+%%     I-DATA agreed, a large message no longer holds back the messages of other streams
+%%     sent after it (with a scheduler that takes turns, `rr' or `fc'); each message is
+%%     still delivered whole. A peer that does not offer it gets plain DATA.</dd>
 %% <dt>`{sctp_expose_potentially_failed_state, unset | disable | enable}'</dt><dd>Whether
 %%     the potentially failed state of a path (RFC 7829) shows in `sctp_paddr_change'
 %%     events and path information; `unset' follows `net.sctp.pf_expose'.</dd>
@@ -169,11 +173,17 @@
 %%     holds before it delivers the part it has (0, the default: when the receive buffer
 %%     fills). At most half the receive buffer (`recbuf'). This library hands on each
 %%     message whole all the same.</dd>
-%% <dt>`{sctp_fragment_interleave, 0}'</dt><dd>The fragment interleave level of RFC 6458
-%%     8.1.20. Only 0 is taken (`{error, einval}' for 1 and 2): at 1 the kernel interleaves
-%%     parts of messages of different associations, at 2 (with
-%%     `sctp_interleaving_supported') of different streams, and this library reassembles
-%%     one message at a time.</dd>
+%% <dt>`{sctp_fragment_interleave, 0 | 1 | 2}'</dt><dd>The fragment interleave level of
+%%     RFC 6458 8.1.20 (default 0). At 1 the kernel may hand over the parts of messages
+%%     of different associations interleaved, at 2 (with I-DATA agreed, see
+%%     `sctp_interleaving_supported') those of different streams of one association.
+%%     This library puts each message back together by the association, stream and
+%%     unordered flag of its parts, and delivers it whole when its last part comes, so
+%%     messages of one stream keep their order and a complete message of one stream is
+%%     not held back by a partial one of another. It tells the parts apart by their
+%%     `#sctp_sndrcvinfo{}' (`data_io_event', on by default) or `#sctp_rcvinfo{}': keep
+%%     one of them on at levels 1 and 2. Linux keeps the level as on or off: reading it
+%%     gives 1 after 1 or 2. Setting 0 turns `sctp_interleaving_supported' off.</dd>
 %% <dt>`{sctp_reuse_port, Bool}'</dt><dd>Whether other `{type, stream}' sockets that set it
 %%     too may bind the same port (RFC 6458 8.1.27). One-to-one sockets only, and only
 %%     before they are bound, so set it in `open/1,2'; `inet:setopts/2' gives
@@ -353,7 +363,7 @@
                            | {sctp_recvrcvinfo, boolean()}
                            | {sctp_recvnxtinfo, boolean()}
                            | {sctp_partial_delivery_point, non_neg_integer()}
-                           | {sctp_fragment_interleave, 0}
+                           | {sctp_fragment_interleave, 0 | 1 | 2}
                            | {sctp_reuse_port, boolean()}.
 -type elementary_option_name() :: active | mode | buffer | recbuf | sndbuf
                                 | high_msgq_watermark | low_msgq_watermark

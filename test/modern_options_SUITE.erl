@@ -284,8 +284,8 @@ pr_status(_Config) ->
       end).
 
 %% Linux takes SCTP_INTERLEAVING_SUPPORTED only with net.sctp.intl_enable and fragment
-%% interleaving on; this library never turns the latter on, so setting it fails either
-%% way and the endpoint keeps offering none.
+%% interleaving on; without the latter, setting it fails either way and the endpoint keeps
+%% offering none (interleaving_SUITE covers it with both on).
 interleaving_needs_fragment_interleave(_Config) ->
     Sysctl = "/proc/sys/net/sctp/intl_enable",
     {ok, Saved} = file:read_file(Sysctl),
@@ -331,9 +331,9 @@ bad_values(_Config) ->
            {sctp_context, 1 bsl 32},
            {sctp_partial_delivery_point, -1},
            {sctp_partial_delivery_point, foo},
-           %% Levels 1 and 2 interleave what the receive path reassembles one at a time.
-           {sctp_fragment_interleave, 1},
-           {sctp_fragment_interleave, 2},
+           %% RFC 6458 has levels 0, 1 and 2 only.
+           {sctp_fragment_interleave, 3},
+           {sctp_fragment_interleave, -1},
            {sctp_fragment_interleave, true},
            %% One-to-one sockets only.
            {sctp_reuse_port, true},

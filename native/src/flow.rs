@@ -35,6 +35,17 @@ pub struct Header {
     pub notification: bool,
 }
 
+impl Header {
+    /// The association of a data message, from its `sctp_sndrcvinfo` or `sctp_rcvinfo`.
+    pub fn assoc_id(&self) -> Option<AssocId> {
+        self.anc.iter().find_map(|a| match a {
+            Ancillary::SndRcv(info) => Some(info.sinfo_assoc_id),
+            Ancillary::RcvInfo(info) => Some(info.rcv_assoc_id),
+            _ => None,
+        })
+    }
+}
+
 /// A message, or the error that ended reading, taken from the kernel before the owner asked.
 #[derive(Debug)]
 pub enum Early {
@@ -52,10 +63,7 @@ impl Early {
         if header.notification {
             return notification::decode(bytes).map(|n| n.assoc_id());
         }
-        header.anc.iter().find_map(|a| match a {
-            Ancillary::SndRcv(info) => Some(info.sinfo_assoc_id),
-            _ => None,
-        })
+        header.assoc_id()
     }
 
     fn size(&self) -> usize {

@@ -9,7 +9,10 @@ mod addr;
 mod error;
 mod ffi;
 mod flow;
+#[cfg(test)]
+mod fuzzing;
 mod notification;
+mod reassembly;
 
 #[cfg(not(test))]
 mod atoms;

@@ -24,6 +24,7 @@ use crate::flow::ReadAhead;
 use crate::monitors;
 use crate::options::{self, Ctx};
 use crate::poller;
+use crate::reassembly::Partials;
 use crate::socket::{self, Content, Socket, State, Waiter};
 use crate::terms;
 
@@ -370,7 +371,7 @@ fn accept<'a>(env: Env<'a>, socket: Sock, tag: Term<'a>) -> Term<'a> {
     });
     match accepted {
         Ok(Some(fd)) => {
-            let child = branch(env, &socket, &st, fd, ReadAhead::default());
+            let child = branch(env, &socket, &st, fd, Default::default());
             (atoms::ok(), child).encode(env)
         }
         Ok(None) => wait_as_reader(env, &socket, st, tag),
@@ -401,16 +402,24 @@ fn wait_as_reader<'a>(
     atoms::wait().encode(env)
 }
 
+/// What a branched-off socket takes from its parent: the messages of its association read
+/// ahead and in progress (none for an accepted one).
+#[derive(Default)]
+struct Own {
+    early: ReadAhead,
+    partials: Partials,
+}
+
 /// A socket branched off `parent` (by peeloff or accept), owned by the caller and watched
 /// by the poller, with the parent's options.
-fn branch(env: Env, parent: &Sock, parent_st: &State, fd: OwnedFd, early: ReadAhead) -> Sock {
+fn branch(env: Env, parent: &Sock, parent_st: &State, fd: OwnedFd, own: Own) -> Sock {
     let owner = env.pid();
     let recbuf = socket::recbuf(std::os::fd::AsRawFd::as_raw_fd(&fd));
     // An accepted socket is of its listener's type; a peeled-off one is `SOCK_SEQPACKET`.
     let child = ResourceArc::new(Socket::new(fd, parent.family, parent.stream, owner));
     {
         let mut st = child.state();
-        *st = parent_st.branch(owner, early);
+        *st = parent_st.branch(owner, own.early, own.partials);
         st.flow.set_ahead_limit(recbuf);
         st.owner_monitor = env.monitor(&child, &owner);
     }
@@ -757,8 +766,11 @@ fn adopt(
     assoc_id: AssocId,
     fd: OwnedFd,
 ) -> Result<(Atom, Sock)> {
-    let early = parent.flow.split_off_assoc(assoc_id);
-    let child = branch(env, socket, parent, fd, early);
+    let own = Own {
+        early: parent.flow.split_off_assoc(assoc_id),
+        partials: parent.partials.split_off_assoc(assoc_id),
+    };
+    let child = branch(env, socket, parent, fd, own);
     inherit_peeloff_options(env, socket, parent, &child)?;
     Ok((atoms::ok(), child))
 }

@@ -50,8 +50,12 @@ pub enum Notification {
         indication: u32,
         assoc_id: AssocId,
     },
+    /// A partial delivery aborted: of `stream` (with I-DATA; 0 without, whatever the
+    /// stream), unordered or not; `stream` is `None` from a kernel that gives none.
     PdapiEvent {
         assoc_id: AssocId,
+        stream: Option<u16>,
+        unordered: bool,
     },
     // RFC 6458's notifications, delivered only to those who subscribe to them.
     AuthkeyEvent {
@@ -98,7 +102,7 @@ impl Notification {
             | Notification::SendFailed { assoc_id, .. }
             | Notification::ShutdownEvent { assoc_id }
             | Notification::AdaptationEvent { assoc_id, .. }
-            | Notification::PdapiEvent { assoc_id }
+            | Notification::PdapiEvent { assoc_id, .. }
             | Notification::AuthkeyEvent { assoc_id, .. }
             | Notification::SenderDry { assoc_id }
             | Notification::StreamReset { assoc_id, .. }
@@ -202,6 +206,9 @@ pub fn decode(buf: &[u8]) -> Option<Notification> {
             use ffi::sctp_pdapi_event as T;
             Some(Notification::PdapiEvent {
                 assoc_id: i32_at(buf, offset_of!(T, pdapi_assoc_id))?,
+                stream: u32_at(buf, offset_of!(T, pdapi_stream))
+                    .and_then(|s| u16::try_from(s).ok()),
+                unordered: u16_at(buf, offset_of!(T, pdapi_flags))? & ffi::SCTP_UNORDERED != 0,
             })
         }
         ffi::SCTP_AUTHENTICATION_EVENT => {
@@ -345,6 +352,7 @@ pub fn ancillary(control: &[u8]) -> Vec<Ancillary> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fuzzing::{env_or, XorShift};
 
     fn header(sn_type: u16, len: usize) -> Vec<u8> {
         let mut b = vec![0u8; len.max(8)];
@@ -566,22 +574,6 @@ mod tests {
         assert!(ancillary(&c[..20]).is_empty());
     }
 
-    /// A small deterministic generator, so the fuzz run needs no extra crate and repeats.
-    struct XorShift(u64);
-
-    impl XorShift {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-    }
-
     /// One valid-looking notification of each type, to mutate.
     fn seeds() -> Vec<Vec<u8>> {
         let sizes = [
@@ -616,13 +608,6 @@ mod tests {
             assert!(data.start <= data.end && data.end <= buf.len());
         }
         let _ = ancillary(buf);
-    }
-
-    fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
     }
 
     /// Bounded fuzz run over mutated notifications and random bytes: the decoders must

@@ -745,11 +745,6 @@ static PRSTATUS_FIELDS: &[Field<ffi::sctp_prstatus>] = &[
     field!(out sprstat_abandoned_sent),
 ];
 
-/// SCTP_FRAGMENT_INTERLEAVE: only 0 (level 0). At level 1 the kernel interleaves the
-/// fragments of messages of different associations on a one-to-many socket, and with
-/// `sctp_interleaving_supported` (level 2) those of different streams of one association;
-/// the receive path reassembles one message at a time (`socket::read_message`), so any
-/// level but 0 is `einval`.
 // sctp_default_prinfo also sets what send/4's copy of the default send parameters holds.
 static DEFAULT_PRINFO: Rec<ffi::sctp_default_prinfo> = Rec::new(
     names::sctp_default_prinfo,
@@ -772,9 +767,14 @@ fn get_default_prinfo<'a>(c: &mut Ctx, env: Env<'a>, arg: Option<Term<'a>>) -> R
     DEFAULT_PRINFO.get(c, env, arg)
 }
 
+/// SCTP_FRAGMENT_INTERLEAVE, RFC 6458's levels 0, 1 and 2. Linux keeps it as on or off
+/// (reading gives 1 after 1 or 2): on, pieces of messages of different associations may
+/// alternate, and with I-DATA (`sctp_interleaving_supported`, which needs it on) those of
+/// different streams; `reassembly` keeps each message apart by its stream. Turning it off
+/// turns off `sctp_interleaving_supported` too (the kernel's doing).
 fn set_fragment_interleave(c: &mut Ctx, v: Term) -> Result<()> {
     match v.decode::<i32>()? {
-        0 => set_pod(c.fd, SOL_SCTP, ffi::SCTP_FRAGMENT_INTERLEAVE, &0i32),
+        level @ 0..=2 => set_pod(c.fd, SOL_SCTP, ffi::SCTP_FRAGMENT_INTERLEAVE, &level),
         _ => Err(einval()),
     }
 }

@@ -1,6 +1,6 @@
 //! The socket resource: the fd, and behind one lock the state its owner set (owner, mode,
-//! buffer, send defaults, monitors) with its `Flow`; reading messages from the kernel,
-//! reassembled, into the caller's buffer.
+//! buffer, send defaults, monitors) with its `Flow` and its messages in progress; reading
+//! messages from the kernel, reassembled (`reassembly`), into the caller's buffer.
 
 use std::collections::HashMap;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::ffi::{self, sctp_sndrcvinfo, AssocId};
 use crate::flow::{Early, Flow, Header, ReadAhead};
 use crate::notification::{self, Notification};
+use crate::reassembly::{Partials, Piece};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -48,12 +49,6 @@ pub struct SocketMonitor {
     pub process: Option<Monitor>,
 }
 
-/// The first fragments of a message whose end (`MSG_EOR`) has not arrived yet.
-struct Partial {
-    header: Header,
-    bytes: Vec<u8>,
-}
-
 pub struct State {
     pub owner: LocalPid,
     pub owner_monitor: Option<Monitor>,
@@ -71,7 +66,8 @@ pub struct State {
     pub send_timeout: Option<u32>,
     /// `{non_block_send, true}`: a send on a full buffer fails with `eagain` at once.
     pub non_block_send: bool,
-    partial: Option<Partial>,
+    /// The first pieces of messages whose end (`MSG_EOR`) has not arrived yet.
+    pub partials: Partials,
     /// `inet:monitor/1`s of this socket, each owed a `'DOWN'` when it closes.
     pub monitors: Vec<SocketMonitor>,
     /// Set by the fault tests only: the poller panics on this socket's next event.
@@ -173,9 +169,8 @@ impl Socket {
                 low_msgq_watermark: 4096,
                 send_timeout: None,
                 non_block_send: false,
-                partial: None,
+                partials: Partials::default(),
                 monitors: Vec::new(),
-                #[cfg(feature = "test-hooks")]
                 #[cfg(feature = "test-hooks")]
                 panic_on_next_event: false,
             }),
@@ -214,7 +209,7 @@ impl Socket {
         // a closed fd.
         let fd = self.fd.write().unwrap_or_else(|p| p.into_inner()).take()?;
         drop(fd);
-        st.partial = None;
+        st.partials = Partials::default();
         Some(Closed {
             waiters: st.flow.close(),
             monitors: std::mem::take(&mut st.monitors),
@@ -222,7 +217,7 @@ impl Socket {
     }
 
     /// Takes the next complete message, read ahead or from the kernel, into `scratch`
-    /// (grown as needed). `Ok(None)`: would block; fragments read so far are kept in the
+    /// (grown as needed). `Ok(None)`: would block; pieces read so far are kept in the
     /// state for the next call.
     pub fn read_message(&self, st: &mut State, scratch: &mut Vec<u8>) -> Result<Option<Message>> {
         match st.flow.pop_early() {
@@ -284,55 +279,40 @@ pub fn recbuf(fd: RawFd) -> usize {
 fn read_message(fd: RawFd, st: &mut State, scratch: &mut Vec<u8>) -> Result<Option<Message>> {
     let mut control = [0u8; ffi::RECV_CONTROL_SPACE];
     let chunk = st.buffer.max(1024);
-    let mut filled = 0;
-    let mut first: Option<Header> = None;
-    if let Some(p) = st.partial.take() {
-        put_front(scratch, &p.bytes);
-        filled = p.bytes.len();
-        first = Some(p.header);
-    }
-    loop {
-        if scratch.len() < filled + chunk {
-            scratch.resize(filled + chunk, 0);
-        }
-        let got = match ffi::recvmsg(fd, &mut scratch[filled..filled + chunk], &mut control) {
+    let read = st.partials.read(scratch, chunk, |buf| {
+        let got = match ffi::recvmsg(fd, buf, &mut control) {
             Ok(got) => got,
-            Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => {
-                if let Some(header) = first {
-                    let bytes = scratch[..filled].to_vec();
-                    st.partial = Some(Partial { header, bytes });
-                }
-                return Ok(None);
-            }
+            Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => return Ok(None),
             Err(e) => return Err(e.into()),
         };
-        filled += got.len;
-        let is_notification = got.flags & libc::MSG_NOTIFICATION != 0;
-        let header = first.get_or_insert_with(|| Header {
+        let header = Header {
             from: addr::from_raw(&got.from, got.from_len),
             anc: notification::ancillary(&control[..got.control_len]),
-            notification: is_notification,
-        });
-        if got.len == 0 && filled == 0 && !is_notification {
-            // End of input: the peer of a one-to-one socket shut down. Such a socket stays
-            // readable, and every read gives 0 bytes: stop watching it for input.
-            st.flow.end_input();
-        }
-        if got.flags & libc::MSG_EOR != 0 || got.len == 0 {
-            let header = std::mem::take(header);
-            return Ok(Some(Message {
-                header,
-                len: filled,
-            }));
-        }
+            notification: got.flags & libc::MSG_NOTIFICATION != 0,
+        };
+        let eor = got.flags & libc::MSG_EOR != 0;
+        Ok(Some(Piece {
+            len: got.len,
+            eor,
+            header,
+        }))
+    })?;
+    let Some((header, len)) = read else {
+        return Ok(None);
+    };
+    if len == 0 && !header.notification {
+        // End of input: the peer of a one-to-one socket shut down. Such a socket stays
+        // readable, and every read gives 0 bytes: stop watching it for input.
+        st.flow.end_input();
     }
+    Ok(Some(Message { header, len }))
 }
 
 impl State {
     /// What a socket branched off this one (by peeloff or accept) starts with, as the kernel
     /// copies the socket options: mode, buffer, active mode, send defaults and timeout, and
-    /// `early`, the messages read ahead that are its own.
-    pub fn branch(&self, owner: LocalPid, early: ReadAhead) -> State {
+    /// `early` and `partials`, the messages read ahead and in progress that are its own.
+    pub fn branch(&self, owner: LocalPid, early: ReadAhead, partials: Partials) -> State {
         State {
             owner,
             owner_monitor: None,
@@ -345,7 +325,7 @@ impl State {
             low_msgq_watermark: self.low_msgq_watermark,
             send_timeout: self.send_timeout,
             non_block_send: false,
-            partial: None,
+            partials,
             monitors: Vec::new(),
             #[cfg(feature = "test-hooks")]
             panic_on_next_event: false,

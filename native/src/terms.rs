@@ -288,7 +288,7 @@ pub fn notification<'a>(env: Env<'a>, n: &Notification, buf: &[u8]) -> Term<'a> 
             indication,
             assoc_id,
         } => (atoms::sctp_adaptation_event(), *indication, *assoc_id).encode(env),
-        Notification::PdapiEvent { assoc_id } => (
+        Notification::PdapiEvent { assoc_id, .. } => (
             atoms::sctp_pdapi_event(),
             atoms::partial_delivery_aborted(),
             *assoc_id,
