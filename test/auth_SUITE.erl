@@ -114,17 +114,35 @@ otp_echo_server() ->
                      "                             {active, false}]),"
                      "    ok = gen_sctp:listen(S, true),"
                      "    {ok, P} = inet:port(S), Parent ! {port, P},"
+                     "    register(otp_echo, self()),"
                      "    Echo = fun Echo() ->"
-                     "        case gen_sctp:recv(S) of"
-                     "            {ok, {_, _, [Info], Data}} when is_binary(Data) ->"
-                     "                ok = gen_sctp:send(S, Info, Data);"
-                     "            {ok, _Event} -> ok"
+                     "        Got = gen_sctp:recv(S),"
+                     "        put(last, Got),"
+                     "        case Got of"
+                     "            {ok, {_, _, [{sctp_sndrcvinfo, Stream, _, _, _, _, _, _, _, A}],"
+                     "                  Data}} when is_binary(Data) ->"
+                     "                put(sent, gen_sctp:send(S, A, Stream, Data));"
+                     "            _ -> ok"
                      "        end,"
                      "        Echo()"
                      "    end,"
                      "    Echo() end),"
                      "receive {port, P} -> P end."),
     {Peer, Port}.
+
+%% Msg sent to the echo server and back; if it does not come back, what the
+%% server took and did last.
+echoed(Peer, C, Id, PeerPort, Msg) ->
+    ok = gen_sctp:send(C, Id, 0, Msg),
+    try next_data(C) of
+        {?L, PeerPort, [#sctp_sndrcvinfo{assoc_id = Id}], Msg} -> ok
+    catch
+        exit:{test_case_failed, Why} ->
+            Echo = peer:call(Peer, erlang, whereis, [otp_echo], ?T),
+            Info = Echo =/= undefined andalso
+                peer:call(Peer, erlang, process_info, [Echo, dictionary], ?T),
+            ct:fail({no_echo, Msg, Why, Info})
+    end.
 
 %% The next data message on passive S, events skipped.
 next_data(S) ->
@@ -275,10 +293,8 @@ otp_peer_authenticated(_Config) ->
             getopt(C, {sctp_peer_auth_chunks, #sctp_authchunks{assoc_id = Id}}),
         #sctp_authkeyid{keynumber = 0} =
             getopt(C, {sctp_auth_active_key, #sctp_authkeyid{assoc_id = Id}}),
-        [begin
-             ok = gen_sctp:send(C, Id, 0, Msg),
-             {?L, PeerPort, [#sctp_sndrcvinfo{assoc_id = Id}], Msg} = next_data(C)
-         end || Msg <- [<<"one">>, <<"two">>, binary:copy(<<"three">>, 1000)]],
+        [ok = echoed(Peer, C, Id, PeerPort, Msg)
+         || Msg <- [<<"one">>, <<"two">>, binary:copy(<<"three">>, 1000)]],
         ok = gen_sctp:close(C)
     after
         peer:stop(Peer)
@@ -300,10 +316,7 @@ otp_peer_without_auth(_Config) ->
                                                indication = no_auth}} = next(C),
         %% The peer does not do AUTH: the kernel refuses to read its chunk list.
         {ok, []} = inet:getopts(C, [{sctp_peer_auth_chunks, #sctp_authchunks{assoc_id = Id}}]),
-        [begin
-             ok = gen_sctp:send(C, Id, 0, Msg),
-             {?L, PeerPort, [#sctp_sndrcvinfo{assoc_id = Id}], Msg} = next_data(C)
-         end || Msg <- [<<"one">>, <<"two">>]],
+        [ok = echoed(Peer, C, Id, PeerPort, Msg) || Msg <- [<<"one">>, <<"two">>]],
         ok = gen_sctp:close(C)
     after
         peer:stop(Peer)
