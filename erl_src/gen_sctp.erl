@@ -204,6 +204,34 @@
 %% <dt>`{sctp_get_assoc_stats, #sctp_assoc_stats{assoc_id = Id}}'</dt><dd>Read-only: the
 %%     association's packet and chunk counters. `max_obs_rto' is the highest RTO since
 %%     the previous read, which the kernel resets to the association's minimum RTO.</dd>
+%% <dt>`{sctp_auth_chunk, ChunkType}'</dt><dd>SCTP-AUTH (RFC 4895): chunks of type
+%%     `ChunkType' (0..255; 0 is DATA) must come authenticated from the peer, in the
+%%     associations set up later. Set-only (left out of `inet:getopts/2'); INIT, INIT ACK,
+%%     SHUTDOWN COMPLETE and AUTH (1, 2, 14, 15) are `{error, einval}'. This and the
+%%     other SCTP-AUTH options need AUTH on the endpoint: `{sctp_auth_supported, true}',
+%%     whose default is `net.sctp.auth_enable'; without it they give `{error, einval}'
+%%     and are left out of `inet:getopts/2'.</dd>
+%% <dt>`{sctp_hmac_ident, [sha1 | sha256]}'</dt><dd>The HMACs the endpoint offers, in
+%%     order of preference; `sha1' must be among them (the default is `[sha1]').</dd>
+%% <dt>`{sctp_auth_key, #sctp_authkey{assoc_id, keynumber, key}}'</dt><dd>Adds (or
+%%     replaces) shared key `keynumber' (0..65535, required), a binary of up to 65535
+%%     bytes, of the endpoint (`assoc_id' 0: the keys of the associations set up later)
+%%     or of an association. Key 0, the empty key, is there from the start. Set-only.</dd>
+%% <dt>`{sctp_auth_active_key, #sctp_authkeyid{assoc_id, keynumber}}'</dt><dd>The key
+%%     that authenticates what the endpoint or an association sends; it must have been
+%%     added and not deactivated. Read with `inet:getopts(S, [{sctp_auth_active_key,
+%%     #sctp_authkeyid{assoc_id = Id}}])'.</dd>
+%% <dt>`{sctp_auth_deactivate_key, #sctp_authkeyid{assoc_id, keynumber}}',
+%%     `{sctp_auth_delete_key, #sctp_authkeyid{assoc_id, keynumber}}'</dt><dd>Set-only,
+%%     `keynumber' required, never the active key: a deactivated key is no longer used to
+%%     send, and once nothing uses it an association with `authentication' subscribed
+%%     gets `#sctp_authkey_event{indication = free_key}'; a deleted key is gone. A key
+%%     the peer uses that is not this end's active one gives `indication = new_key'.</dd>
+%% <dt>`{sctp_peer_auth_chunks, #sctp_authchunks{assoc_id = Id}}',
+%%     `{sctp_local_auth_chunks, #sctp_authchunks{assoc_id = Id}}'</dt><dd>Read-only:
+%%     `#sctp_authchunks{assoc_id = Id, chunks = Types}', the chunk types the peer of
+%%     association `Id' requires authenticated, or that this end requires (of the
+%%     endpoint with `assoc_id' 0). Left out when the peer does not do AUTH.</dd>
 %% </dl>
 %%
 %% == Differences from OTP ==
@@ -364,7 +392,9 @@
                            | {sctp_recvnxtinfo, boolean()}
                            | {sctp_partial_delivery_point, non_neg_integer()}
                            | {sctp_fragment_interleave, 0 | 1 | 2}
-                           | {sctp_reuse_port, boolean()}.
+                           | {sctp_reuse_port, boolean()}
+                           | {sctp_auth_chunk, 0..255}
+                           | {sctp_hmac_ident, [sha1 | sha256]}.
 -type elementary_option_name() :: active | mode | buffer | recbuf | sndbuf
                                 | high_msgq_watermark | low_msgq_watermark
                                 | non_block_send | debug
@@ -377,7 +407,7 @@
                                 | send_timeout | bind_to_device
                                 | sctp_recvrcvinfo | sctp_recvnxtinfo
                                 | sctp_partial_delivery_point | sctp_fragment_interleave
-                                | sctp_reuse_port.
+                                | sctp_reuse_port | sctp_hmac_ident.
 -type record_option() :: {sctp_rtoinfo, #sctp_rtoinfo{}}
                        | {sctp_associnfo, #sctp_assocparams{}}
                        | {sctp_initmsg, #sctp_initmsg{}}
@@ -394,7 +424,11 @@
                        | {sctp_stream_scheduler_value, #sctp_stream_value{}}
                        | {sctp_remote_udp_encaps_port, #sctp_udpencaps{}}
                        | {sctp_plpmtud_probe_interval, #sctp_probeinterval{}}
-                       | {sctp_peer_addr_thlds, #sctp_paddrthlds{}}.
+                       | {sctp_peer_addr_thlds, #sctp_paddrthlds{}}
+                       | {sctp_auth_key, #sctp_authkey{}}
+                       | {sctp_auth_active_key, #sctp_authkeyid{}}
+                       | {sctp_auth_deactivate_key, #sctp_authkeyid{}}
+                       | {sctp_auth_delete_key, #sctp_authkeyid{}}.
 %% The endpoint's value, or one association's in an `#sctp_assoc_value{}'.
 -type assoc_option() :: {sctp_pr_supported, assoc_value(boolean())}
                       | {sctp_reconfig_supported, assoc_value(boolean())}
@@ -425,8 +459,11 @@
                    | {sctp_pr_stream_status, #sctp_prstatus{}}
                    | {sctp_get_assoc_stats, #sctp_assoc_stats{}}
                    | {sctp_get_assoc_number, non_neg_integer()}
-                   | {sctp_get_assoc_id_list, [assoc_id()]}.
--type ro_option_name() :: sctp_get_assoc_number | sctp_get_assoc_id_list.
+                   | {sctp_get_assoc_id_list, [assoc_id()]}
+                   | {sctp_peer_auth_chunks, #sctp_authchunks{}}
+                   | {sctp_local_auth_chunks, #sctp_authchunks{}}.
+-type ro_option_name() :: sctp_get_assoc_number | sctp_get_assoc_id_list
+                        | sctp_peer_auth_chunks | sctp_local_auth_chunks.
 %% What `open/1,2' take besides the options to set.
 -type open_option() :: {ip, inet:ip_address() | any | loopback}
                      | {ifaddr, inet:ip_address() | any | loopback | sockaddr()}

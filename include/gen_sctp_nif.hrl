@@ -79,6 +79,32 @@
          octrlchunks,       % control chunks sent
          ictrlchunks}).     % control chunks received
 
+%% SCTP-AUTH (RFC 4895) shared keys, each of the endpoint (assoc_id 0: the keys new
+%% associations start with) or of one association.
+%% sctp_auth_key (set-only): adds shared key `keynumber' (0..65535), or replaces the key of
+%% that number; `key' is a binary of up to 65535 bytes (`<<>>' is the null key, key 0 of
+%% every endpoint).
+-record(sctp_authkey,
+        {assoc_id,      % 0: the endpoint
+         keynumber,     % required
+         key}).         % required
+
+%% sctp_auth_active_key (set and read: the key that authenticates what is sent),
+%% sctp_auth_deactivate_key and sctp_auth_delete_key (set-only, `keynumber' required): a
+%% key of the endpoint or of an association. A deactivated key is no longer used to send
+%% (an `#sctp_authkey_event{indication = free_key}' says when nothing uses it any more);
+%% a deleted one is gone. The active key can be neither.
+-record(sctp_authkeyid,
+        {assoc_id,      % key; 0: the endpoint
+         keynumber}).
+
+%% sctp_peer_auth_chunks and sctp_local_auth_chunks (read-only): the chunk types that the
+%% peer requires this end to authenticate, and that this end requires of the peer (as
+%% `sctp_auth_chunk' added them; `assoc_id' 0 asks the endpoint's).
+-record(sctp_authchunks,
+        {assoc_id,      % key
+         chunks}).      % [0..255]: chunk types, 0 for DATA
+
 -endif.
 
 %%% Notifications and receive info

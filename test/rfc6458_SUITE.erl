@@ -23,7 +23,7 @@
          send_failed_event_passive/1, send_failed_event_active/1,
          paddr_potentially_failed/1]).
 
--import(sctp_test, [pair/1, full_pair/1, numbered/1]).
+-import(sctp_test, [pair/1, full_pair/1, numbered/1, next/1, next_active/1]).
 
 %% Stream resets and added streams, both ways.
 -define(RESET_AND_ADD, [reset_streams, change_assoc]).
@@ -71,23 +71,6 @@ subscribe(Type) ->
 
 subscribe(AssocId, Type) ->
     {sctp_event, #sctp_event{assoc_id = AssocId, type = Type, on = true}}.
-
-%% The next message on passive socket S, address confirmations skipped.
-next(S) ->
-    case gen_sctp:recv(S, ?T) of
-        {ok, {_, _, _, #sctp_paddr_change{state = addr_confirmed}}} -> next(S);
-        {ok, Msg} -> Msg;
-        Other -> ct:fail({expected_message, Other})
-    end.
-
-%% The next message to active socket S, address confirmations skipped.
-next_active(S) ->
-    receive
-        {sctp, S, _, _, {_, #sctp_paddr_change{state = addr_confirmed}}} -> next_active(S);
-        {sctp, S, IP, Port, {Anc, Payload}} -> {IP, Port, Anc, Payload}
-    after ?T ->
-            ct:fail({no_message, process_info(self(), messages)})
-    end.
 
 %% The next data message on S (passive or active), every notification skipped.
 next_data(S, Next) ->
@@ -191,7 +174,8 @@ rcvinfo_nxtinfo_passive(_Config) ->
     rcvinfo_nxtinfo(fun(S) -> next(S) end, fun(_S) -> ok end).
 
 rcvinfo_nxtinfo_active(_Config) ->
-    rcvinfo_nxtinfo(fun next_active/1, fun(S) -> ok = inet:setopts(S, [{active, true}]) end).
+    rcvinfo_nxtinfo(fun sctp_test:next_active/1,
+                    fun(S) -> ok = inet:setopts(S, [{active, true}]) end).
 
 rcvinfo_nxtinfo(Next, Start) ->
     Recv = [{sctp_recvrcvinfo, true}, {sctp_recvnxtinfo, true}],
@@ -226,10 +210,10 @@ rcvinfo_nxtinfo(Next, Start) ->
 %% sctp_enable_stream_reset), reset_streams/4 and add_streams/4 give each end
 %% its stream_reset and stream_change events.
 stream_reset_passive(_Config) ->
-    stream_reset(fun next/1, fun(_) -> ok end).
+    stream_reset(fun sctp_test:next/1, fun(_) -> ok end).
 
 stream_reset_active(_Config) ->
-    stream_reset(fun next_active/1, fun(S) -> ok = inet:setopts(S, [{active, true}]) end).
+    stream_reset(fun sctp_test:next_active/1, fun(S) -> ok = inet:setopts(S, [{active, true}]) end).
 
 stream_reset(Next, Start) ->
     Opts = [{sctp_enable_stream_reset, ?RESET_AND_ADD},
@@ -303,10 +287,11 @@ assoc_reset(Next, Start) ->
 %% With authentication subscribed and SCTP-AUTH off (net.sctp.auth_enable = 0),
 %% each end learns right after comm_up that the peer does not authenticate.
 authkey_no_auth_passive(_Config) ->
-    authkey_no_auth(fun next/1, fun(_) -> ok end).
+    authkey_no_auth(fun sctp_test:next/1, fun(_) -> ok end).
 
 authkey_no_auth_active(_Config) ->
-    authkey_no_auth(fun next_active/1, fun(S) -> ok = inet:setopts(S, [{active, true}]) end).
+    authkey_no_auth(fun sctp_test:next_active/1,
+                    fun(S) -> ok = inet:setopts(S, [{active, true}]) end).
 
 authkey_no_auth(Next, Start) ->
     #{s := S, c := C, cid := CId, sport := SPort} = associated([subscribe(authentication)]),

@@ -15,7 +15,7 @@
          server/1, server/2, pair/1, initmsg/0, recv_event/1, peer_sees_end/2, assert_empty_mailbox/0,
          full_pair/1, numbered/1, free_port/0, async/1, await/1, await/2, wait_blocked/1,
          not_returned/1, raised/1, poll_until/3, poll_until/4, recv_data/2, recv_data/3,
-         nif_handle/1, fd_count/0, status/2, await_paddr/4]).
+         nif_handle/1, fd_count/0, status/2, await_paddr/4, next/1, next_active/1]).
 -export([set_sysctl/2]).
 
 %% A receiver that never reads, with the smallest buffers the kernel allows,
@@ -122,6 +122,24 @@ recv_event(S) ->
             {IP, Port, Anc, Ev};
         Other ->
             ct:fail({expected_event, Other})
+    end.
+
+%% The next message on passive socket S, as {IP, Port, Anc, Payload}, address
+%% confirmations skipped.
+next(S) ->
+    case gen_sctp:recv(S, ?T) of
+        {ok, {_, _, _, #sctp_paddr_change{state = addr_confirmed}}} -> next(S);
+        {ok, Msg} -> Msg;
+        Other -> ct:fail({expected_message, Other})
+    end.
+
+%% The same for active socket S, from the mailbox.
+next_active(S) ->
+    receive
+        {sctp, S, _, _, {_, #sctp_paddr_change{state = addr_confirmed}}} -> next_active(S);
+        {sctp, S, IP, Port, {Anc, Payload}} -> {IP, Port, Anc, Payload}
+    after ?T ->
+            ct:fail({no_message, process_info(self(), messages)})
     end.
 
 %% The next data message on passive socket S, as {IP, Port, Anc, Data}, within

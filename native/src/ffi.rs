@@ -39,8 +39,16 @@ pub const SCTP_CONTEXT: i32 = 17;
 pub const SCTP_FRAGMENT_INTERLEAVE: i32 = 18;
 pub const SCTP_PARTIAL_DELIVERY_POINT: i32 = 19;
 pub const SCTP_MAX_BURST: i32 = 20;
+pub const SCTP_AUTH_CHUNK: i32 = 21;
+pub const SCTP_HMAC_IDENT: i32 = 22;
+const SCTP_AUTH_KEY: i32 = 23;
+pub const SCTP_AUTH_ACTIVE_KEY: i32 = 24;
+pub const SCTP_AUTH_DELETE_KEY: i32 = 25;
+pub const SCTP_PEER_AUTH_CHUNKS: i32 = 26;
+pub const SCTP_LOCAL_AUTH_CHUNKS: i32 = 27;
 pub const SCTP_GET_ASSOC_NUMBER: i32 = 28;
 const SCTP_GET_ASSOC_ID_LIST: i32 = 29;
+pub const SCTP_AUTH_DEACTIVATE_KEY: i32 = 35;
 pub const SCTP_REUSE_PORT: i32 = 36;
 pub const SCTP_PEER_ADDR_THLDS_V2: i32 = 37;
 pub const SCTP_RECVRCVINFO: i32 = 32;
@@ -84,6 +92,10 @@ pub const SCTP_PR_SCTP_ALL: u16 = 1 << 7;
 pub const SCTP_ENABLE_RESET_STREAM_REQ: u32 = 0x01;
 pub const SCTP_ENABLE_RESET_ASSOC_REQ: u32 = 0x02;
 pub const SCTP_ENABLE_CHANGE_ASSOC_REQ: u32 = 0x04;
+
+// HMAC identifiers of SCTP-AUTH (RFC 4895 section 3.3).
+pub const SCTP_AUTH_HMAC_ID_SHA1: u16 = 1;
+pub const SCTP_AUTH_HMAC_ID_SHA256: u16 = 3;
 
 // Stream schedulers (enum sctp_sched_type); FC and WFQ came with Linux 6.2.
 pub const SCTP_SS_FCFS: u32 = 0;
@@ -385,6 +397,76 @@ pub struct sctp_assoc_stats {
     pub sas_ictrlchunks: u64,
 }
 
+/// SCTP_AUTH_CHUNK: a chunk type the peer must authenticate.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sctp_authchunk {
+    pub sauth_chunk: u8,
+}
+
+/// `struct sctp_hmacalgo` ends in a flexible array of identifiers; this one has room for
+/// `SCTP_AUTH_NUM_HMACS` of them (4 on Linux: ids 0 to 3), the most the kernel takes or
+/// gives.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sctp_hmacalgo {
+    shmac_num_idents: u32,
+    shmac_idents: [u16; 4],
+}
+
+impl sctp_hmacalgo {
+    /// The identifiers in order of preference; `None` for none or more than there is room
+    /// for.
+    pub fn new(idents: &[u16]) -> Option<Self> {
+        if idents.is_empty() {
+            return None;
+        }
+        let mut shmac_idents = [0; 4];
+        shmac_idents
+            .get_mut(..idents.len())?
+            .copy_from_slice(idents);
+        Some(sctp_hmacalgo {
+            shmac_num_idents: idents.len() as u32,
+            shmac_idents,
+        })
+    }
+
+    /// The identifiers the kernel filled in, at most as many as there is room for.
+    pub fn idents(&self) -> &[u16] {
+        let n = (self.shmac_num_idents as usize).min(self.shmac_idents.len());
+        &self.shmac_idents[..n]
+    }
+}
+
+/// SCTP_AUTH_ACTIVE_KEY, SCTP_AUTH_DELETE_KEY and SCTP_AUTH_DEACTIVATE_KEY.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sctp_authkeyid {
+    pub scact_assoc_id: AssocId,
+    pub scact_keynumber: u16,
+    pub pad: u16,
+}
+
+/// SCTP_PEER_AUTH_CHUNKS and SCTP_LOCAL_AUTH_CHUNKS: `struct sctp_authchunks`, its
+/// flexible array with room for 256 chunk types, the most a CHUNKS parameter (at most 260
+/// bytes long, RFC 4895 section 3.2) can list; the kernel checks the room against the
+/// option length, which is 8 bytes more.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sctp_authchunks {
+    pub gauth_assoc_id: AssocId,
+    gauth_number_of_chunks: u32,
+    gauth_chunks: [u8; 256],
+}
+
+impl sctp_authchunks {
+    /// The chunk types the kernel filled in, at most as many as there is room for.
+    pub fn chunks(&self) -> &[u8] {
+        let n = (self.gauth_number_of_chunks as usize).min(self.gauth_chunks.len());
+        &self.gauth_chunks[..n]
+    }
+}
+
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct sctp_setadaptation {
@@ -617,6 +699,11 @@ const _: () = {
     assert!(std::mem::offset_of!(sctp_assoc_stats, sas_obs_rto_ipaddr) == 8);
     assert!(std::mem::offset_of!(sctp_assoc_stats, sas_maxrto) == 136);
     assert!(std::mem::offset_of!(sctp_assoc_stats, sas_ictrlchunks) == 248);
+    assert!(size_of::<sctp_authchunk>() == 1);
+    assert!(size_of::<sctp_hmacalgo>() == 12);
+    assert!(size_of::<sctp_authkeyid>() == 8);
+    assert!(size_of::<sctp_authchunks>() == 264);
+    assert!(std::mem::offset_of!(sctp_authchunks, gauth_chunks) == 8);
     assert!(size_of::<sctp_assoc_change>() == 20);
     assert!(size_of::<sctp_paddr_change>() == 148);
     assert!(size_of::<sctp_remote_error>() == 16);
@@ -681,6 +768,10 @@ unsafe impl Pod for sctp_rcvinfo {}
 unsafe impl Pod for sctp_nxtinfo {}
 unsafe impl Pod for sctp_event {}
 unsafe impl Pod for sctp_add_streams {}
+unsafe impl Pod for sctp_authchunk {}
+unsafe impl Pod for sctp_hmacalgo {}
+unsafe impl Pod for sctp_authkeyid {}
+unsafe impl Pod for sctp_authchunks {}
 
 fn cvt(ret: libc::c_int) -> io::Result<libc::c_int> {
     if ret < 0 {
@@ -1022,6 +1113,24 @@ pub fn set_raw(fd: RawFd, level: i32, name: i32, bytes: &[u8]) -> io::Result<()>
         )
     })
     .map(drop)
+}
+
+/// SCTP_AUTH_KEY: sets shared key `keynumber` of association `assoc_id` (or of the
+/// endpoint, as for the other per-association options). `struct sctp_authkey` is an 8-byte
+/// header and the key; the kernel refuses an option no longer than the header, so an
+/// empty key (a valid one, RFC 4895 section 6.1) goes with one byte of padding.
+pub fn set_auth_key(fd: RawFd, assoc_id: AssocId, keynumber: u16, key: &[u8]) -> io::Result<()> {
+    let keylength =
+        u16::try_from(key.len()).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+    let mut bytes = Vec::with_capacity(8 + key.len().max(1));
+    bytes.extend_from_slice(&assoc_id.to_ne_bytes());
+    bytes.extend_from_slice(&keynumber.to_ne_bytes());
+    bytes.extend_from_slice(&keylength.to_ne_bytes());
+    bytes.extend_from_slice(key);
+    if key.is_empty() {
+        bytes.push(0);
+    }
+    set_raw(fd, SOL_SCTP, SCTP_AUTH_KEY, &bytes)
 }
 
 /// getsockopt(2) into `value`, which also carries the request (e.g. an assoc id) in.
@@ -1460,5 +1569,24 @@ mod tests {
             send_control(&pr_only, &mut control),
             cmsg_space(size_of::<sctp_prinfo>())
         );
+    }
+
+    #[test]
+    fn hmacalgo_holds_what_fits() {
+        assert!(sctp_hmacalgo::new(&[]).is_none());
+        assert!(sctp_hmacalgo::new(&[SCTP_AUTH_HMAC_ID_SHA1; 5]).is_none());
+        let ids = [SCTP_AUTH_HMAC_ID_SHA256, SCTP_AUTH_HMAC_ID_SHA1];
+        assert_eq!(sctp_hmacalgo::new(&ids).unwrap().idents(), ids);
+    }
+
+    #[test]
+    fn counts_beyond_the_room_are_cut() {
+        let mut algo: sctp_hmacalgo = Pod::zeroed();
+        algo.shmac_num_idents = u32::MAX;
+        assert_eq!(algo.idents().len(), 4);
+        let mut chunks: sctp_authchunks = Pod::zeroed();
+        assert!(chunks.chunks().is_empty());
+        chunks.gauth_number_of_chunks = 1000;
+        assert_eq!(chunks.chunks().len(), 256);
     }
 }

@@ -16,7 +16,7 @@ use crate::addr::RawSockAddr;
 use crate::atoms;
 use crate::decode::{
     self, assoc_id, decoded, flag_bits, is_undefined, num, one_of, raw_sockaddr, record,
-    required_assoc_id, sndrcvinfo, Name,
+    required_assoc_id, sndrcvinfo, strict_int, Name,
 };
 use crate::error::{einval, Error, Result};
 use crate::ffi::{self, AssocId, Pod, SOL_SCTP};
@@ -792,6 +792,90 @@ fn get_assoc_id_list<'a>(c: &mut Ctx, env: Env<'a>, _: Option<Term<'a>>) -> Resu
     Ok(ids.encode(env))
 }
 
+// SCTP-AUTH (RFC 4895, RFC 6458 sections 8.1.20 to 8.3): the chunk types the peer must
+// authenticate, the HMACs offered, the shared keys of the endpoint (assoc id 0: those new
+// associations start with) and of an association. The kernel refuses them all (EACCES,
+// `einval` in setopts) on an endpoint without AUTH: `sctp_auth_supported` false, which
+// `net.sctp.auth_enable` is the default of.
+
+mod auth {
+    rustler::atoms! {
+        sctp_auth_chunk, sctp_hmac_ident, sctp_auth_key, sctp_auth_active_key,
+        sctp_auth_delete_key, sctp_auth_deactivate_key, sctp_peer_auth_chunks,
+        sctp_local_auth_chunks,
+        sctp_authkey, sctp_authkeyid, sctp_authchunks,
+        sha1, sha256,
+    }
+}
+
+#[rustfmt::skip]
+const HMACS: [(u16, Name); 2] = [
+    (ffi::SCTP_AUTH_HMAC_ID_SHA1, auth::sha1), (ffi::SCTP_AUTH_HMAC_ID_SHA256, auth::sha256),
+];
+
+/// The getter of an option the kernel only sets: left out of getopts, as the kernel's
+/// getsockopt would have it (`ENOPROTOOPT`).
+fn set_only<'a>(_: &mut Ctx, _: Env<'a>, _: Option<Term<'a>>) -> Result<Term<'a>> {
+    Err(Error::Posix(libc::ENOPROTOOPT))
+}
+
+/// A chunk type, 0..255; the kernel refuses INIT, INIT ACK, SHUTDOWN COMPLETE and AUTH.
+fn set_auth_chunk(c: &mut Ctx, v: Term) -> Result<()> {
+    let chunk = ffi::sctp_authchunk {
+        sauth_chunk: strict_int(v)?,
+    };
+    set_pod(c.fd, SOL_SCTP, ffi::SCTP_AUTH_CHUNK, &chunk)
+}
+
+/// The HMACs in order of preference; the kernel requires sha1 among them (RFC 4895
+/// section 6.1).
+fn set_hmac_ident(c: &mut Ctx, v: Term) -> Result<()> {
+    let names = v.decode::<Vec<Term>>().map_err(|_| einval())?;
+    let idents: Vec<u16> = names
+        .into_iter()
+        .map(|n| one_of(n, &HMACS))
+        .collect::<Result<_>>()?;
+    let algo = ffi::sctp_hmacalgo::new(&idents).ok_or_else(einval)?;
+    set_pod(c.fd, SOL_SCTP, ffi::SCTP_HMAC_IDENT, &algo)
+}
+
+/// An identifier this library has no name for comes as its number.
+fn get_hmac_ident<'a>(c: &mut Ctx, env: Env<'a>, _: Option<Term<'a>>) -> Result<Term<'a>> {
+    let algo: ffi::sctp_hmacalgo = get_pod(c.fd, SOL_SCTP, ffi::SCTP_HMAC_IDENT, Pod::zeroed())?;
+    let names = algo
+        .idents()
+        .iter()
+        .map(|&id| match HMACS.iter().find(|(i, _)| *i == id) {
+            Some((_, name)) => name().encode(env),
+            None => id.encode(env),
+        });
+    Ok(names.collect::<Vec<Term>>().encode(env))
+}
+
+/// `#sctp_authkey{assoc_id, keynumber, key}`: the key number is required, the key a binary
+/// of at most 65535 bytes.
+fn set_auth_key(c: &mut Ctx, v: Term) -> Result<()> {
+    let f = record(v, auth::sctp_authkey(), 3)?;
+    let key = f[2].decode::<Binary>().map_err(|_| einval())?;
+    ffi::set_auth_key(c.fd, assoc_id(f[0], 0)?, strict_int(f[1])?, key.as_slice())
+        .map_err(Error::from)
+}
+
+/// `#sctp_authkeyid{}` of SCTP_AUTH_DELETE_KEY and SCTP_AUTH_DEACTIVATE_KEY, which cannot
+/// be read: the key number is required, there being no current one to keep.
+#[rustfmt::skip]
+static AUTHKEYID_SET_ONLY: &[Field<ffi::sctp_authkeyid>] = &[
+    field!(assoc scact_assoc_id),
+    field!(value scact_keynumber |t, _c| strict_int(t), plain),
+];
+
+/// `#sctp_authchunks{}` of SCTP_PEER_AUTH_CHUNKS and SCTP_LOCAL_AUTH_CHUNKS (read-only).
+#[rustfmt::skip]
+static AUTHCHUNKS_FIELDS: &[Field<ffi::sctp_authchunks>] = &[
+    field!(assoc gauth_assoc_id),
+    Field { key: false, put: None, get: |s, env| s.chunks().encode(env) },
+];
+
 // The table
 
 /// A value kept in the socket's `State`: `kept!(field, decoder)` or `kept!(field, decoder,
@@ -957,6 +1041,23 @@ static TABLE: &[(Name, How)] = &[
         field!(out sas_octrlchunks),
         field!(out sas_ictrlchunks),
     ]))),
+    // SCTP-AUTH, above.
+    (auth::sctp_auth_chunk, Fns(Some(set_auth_chunk), set_only)),
+    (auth::sctp_hmac_ident, Fns(Some(set_hmac_ident), get_hmac_ident)),
+    (auth::sctp_auth_key, Fns(Some(set_auth_key), set_only)),
+    (auth::sctp_auth_active_key, Record(&Rec::<ffi::sctp_authkeyid>::new(
+        auth::sctp_authkeyid, ffi::SCTP_AUTH_ACTIVE_KEY, Keys, &[
+        field!(assoc scact_assoc_id),
+        field!(num scact_keynumber),
+    ]))),
+    (auth::sctp_auth_delete_key, Record(&Rec::new(
+        auth::sctp_authkeyid, ffi::SCTP_AUTH_DELETE_KEY, Keys, AUTHKEYID_SET_ONLY))),
+    (auth::sctp_auth_deactivate_key, Record(&Rec::new(
+        auth::sctp_authkeyid, ffi::SCTP_AUTH_DEACTIVATE_KEY, Keys, AUTHKEYID_SET_ONLY))),
+    (auth::sctp_peer_auth_chunks, Record(&Rec::new(
+        auth::sctp_authchunks, ffi::SCTP_PEER_AUTH_CHUNKS, Keys, AUTHCHUNKS_FIELDS))),
+    (auth::sctp_local_auth_chunks, Record(&Rec::new(
+        auth::sctp_authchunks, ffi::SCTP_LOCAL_AUTH_CHUNKS, Keys, AUTHCHUNKS_FIELDS))),
 ];
 
 fn row(name: Atom) -> Option<&'static How> {
