@@ -43,10 +43,7 @@ end_per_testcase(_Case, Config) ->
 
 %% Sets net.sctp.auth_enable and gives the value it had.
 set_auth_enable(Value) ->
-    File = "/proc/sys/net/sctp/auth_enable",
-    {ok, Old} = file:read_file(File),
-    ok = file:write_file(File, Value),
-    string:trim(binary_to_list(Old)).
+    sctp_test:set_sysctl("auth_enable", Value).
 
 %%% Helpers
 
