@@ -1,18 +1,24 @@
 %% Runs the three examples from OTP's gen_sctp reference page (examples/)
-%% over this library on a real SCTP kernel, and checks what they print.
+%% over this library on a real SCTP kernel, and checks what they print; then
+%% the examples of what it offers beyond OTP (examples/beyond_otp.erl).
 -module(examples_SUITE).
 
 -include_lib("common_test/include/ct.hrl").
 -include_lib("kernel/include/inet_sctp.hrl").
 -include("sctp_test.hrl").
+-include("../include/gen_sctp_nif.hrl").
 
 -export([all/0, suite/0]).
 -export([server_and_client/1, ex3_connect_init/1]).
+-export([beyond_sender_dry_flow/1, beyond_pr_sctp_ttl/1, beyond_reset_stream/1,
+         beyond_auth/1]).
 
 %% sctp_client sleeps 21 s by design; the VM runs everything else ~10x slower.
 suite() -> [{ct_hooks, [{sctp_test, [any_mailbox]}]}, {timetrap, {minutes, 3}}].
 
-all() -> [server_and_client, ex3_connect_init].
+all() ->
+    [server_and_client, ex3_connect_init, beyond_sender_dry_flow, beyond_pr_sctp_ttl,
+     beyond_reset_stream, beyond_auth].
 
 %%% Test cases
 
@@ -100,6 +106,35 @@ start_captured(Fun) ->
                                        exit({result, Fun()})
                                end),
     {Pid, Ref, Capture}.
+
+%% 100 messages in bursts of 8, each burst once the one before is acknowledged:
+%% all arrive, in order.
+beyond_sender_dry_flow(_Config) ->
+    Expected = lists:seq(1, 100),
+    Expected = beyond_otp:sender_dry_flow(100, 8).
+
+%% Messages with a 1 s time to live that cannot leave are abandoned; the
+%% others, and a last one without a policy, arrive.
+beyond_pr_sctp_ttl(_Config) ->
+    {Sent, Abandoned, Received} = beyond_otp:pr_sctp_ttl(1000),
+    ct:pal("sent ~p, abandoned ~p, received ~p", [Sent, Abandoned, Received]),
+    true = Abandoned > 0,
+    Sent = Abandoned + Received.
+
+%% Both ends see the reset of the client's outgoing stream 1: the client as
+%% outgoing, the server as incoming. The endpoints' sctp_reconfig_supported is
+%% what turns reconfiguration on; the sysctl stays as it is.
+beyond_reset_stream(_Config) ->
+    {Ours, Theirs} = beyond_otp:reset_stream(),
+    ct:pal("client: ~p~nserver: ~p", [Ours, Theirs]),
+    #sctp_stream_reset_event{flags = [outgoing_ssn], streams = [1]} = Ours,
+    #sctp_stream_reset_event{flags = [incoming_ssn], streams = [1]} = Theirs.
+
+%% Both messages arrive, with key 1 and with key 2, and the client's peer requires
+%% DATA authenticated.
+beyond_auth(_Config) ->
+    {[<<"with key 1">>, <<"with key 2">>], Chunks} = beyond_otp:auth(),
+    true = lists:member(0, Chunks).
 
 %% What Fun returned; fails if it crashed or took longer than Timeout ms.
 await({Pid, Ref, Capture}, Timeout) ->
