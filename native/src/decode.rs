@@ -15,14 +15,23 @@ use crate::atoms;
 use crate::error::{einval, Result};
 use crate::ffi::{self, AssocId};
 use crate::flow::{Active, ActiveSetting};
-use crate::options::PR_POLICIES;
 
 /// An atom, as `rustler::atoms!` gives them.
 pub type Name = fn() -> Atom;
 
 mod names {
-    rustler::atoms! { any, loopback }
+    pub use crate::atoms::ttl;
+    rustler::atoms! { any, loopback, none, rtx, prio, all }
 }
+
+/// The PR-SCTP policies of `#sctp_prinfo{}`, `#sctp_default_prinfo{}` and
+/// `#sctp_prstatus{}`; `all` only in a status request.
+#[rustfmt::skip]
+pub const PR_POLICIES: [(u16, Name); 5] = [
+    (ffi::SCTP_PR_SCTP_NONE, names::none), (ffi::SCTP_PR_SCTP_TTL, names::ttl),
+    (ffi::SCTP_PR_SCTP_RTX, names::rtx), (ffi::SCTP_PR_SCTP_PRIO, names::prio),
+    (ffi::SCTP_PR_SCTP_ALL, names::all),
+];
 
 /// The fields of record `name` with `arity` fields, or `einval`.
 pub fn record<'a>(term: Term<'a>, name: Atom, arity: usize) -> Result<Vec<Term<'a>>> {

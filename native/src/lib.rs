@@ -25,6 +25,8 @@ mod monitors;
 #[cfg(not(test))]
 mod nif;
 #[cfg(not(test))]
+mod option_kinds;
+#[cfg(not(test))]
 mod options;
 #[cfg(not(test))]
 mod poller;
