@@ -253,10 +253,10 @@ stream_reset(Next, Start) ->
 %% report the same new pair of TSNs, each from its own side, data flows both ways
 %% after it, and stream sequence numbers start again at 0.
 assoc_reset_passive(_Config) ->
-    assoc_reset(fun next/1, fun(_) -> ok end).
+    assoc_reset(fun sctp_test:next/1, fun(_) -> ok end).
 
 assoc_reset_active(_Config) ->
-    assoc_reset(fun next_active/1, fun(S) -> ok = inet:setopts(S, [{active, true}]) end).
+    assoc_reset(fun sctp_test:next_active/1, fun(S) -> ok = inet:setopts(S, [{active, true}]) end).
 
 assoc_reset(Next, Start) ->
     Opts = [{sctp_enable_stream_reset, [reset_assoc]}, subscribe(assoc_reset)],
