@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::ops::BitOr;
 
 use rustler::types::tuple::get_tuple;
-use rustler::{Atom, Decoder, Term};
+use rustler::{Atom, Decoder, NifResult, Term};
 
 use crate::addr::{self, RawSockAddr};
 use crate::atoms;
@@ -74,6 +74,17 @@ pub fn strict_int<T: TryFrom<i64>>(term: Term) -> Result<T> {
 pub fn list<'a, T: Decoder<'a>>(term: Term<'a>) -> Result<Vec<T>> {
     term.list_length().map_err(|_| einval())?;
     term.decode().map_err(|_| einval())
+}
+
+/// A NIF argument that is a proper list of `T`s: an improper list is `badarg`, as a
+/// malformed item is, where rustler's `Vec` decoder would panic.
+pub struct List<T>(pub Vec<T>);
+
+impl<'a, T: Decoder<'a>> Decoder<'a> for List<T> {
+    fn decode(term: Term<'a>) -> NifResult<Self> {
+        term.list_length()?;
+        term.decode().map(List)
+    }
 }
 
 /// A list of flag atoms to the union of their bits in `table`; anything else is `einval`.

@@ -15,7 +15,7 @@ use rustler::{Atom, Binary, Encoder, Env, LocalPid, Monitor, Resource, ResourceA
 
 use crate::addr;
 use crate::atoms;
-use crate::decode;
+use crate::decode::{self, List};
 use crate::delivery::{self, Outbox};
 use crate::error::{einval, Error, Result};
 use crate::ffi::{self, AssocId};
@@ -105,8 +105,8 @@ fn bindx_addrs(fd: i32, addrs: &[SocketAddr], add: bool) -> Result<()> {
 /// `bindx(Socket, Add, Addrs)`: adds (`Add = true`) or removes local addresses of an open
 /// socket, as sctp_bindx(3) does. Malformed addresses are `badarg`.
 #[rustler::nif]
-fn bindx<'a>(env: Env<'a>, socket: Sock, add: bool, addrs: Vec<Term<'a>>) -> Term<'a> {
-    let result = decode_sockaddrs(addrs, socket.family)
+fn bindx<'a>(env: Env<'a>, socket: Sock, add: bool, addrs: List<Term<'a>>) -> Term<'a> {
+    let result = decode_sockaddrs(addrs.0, socket.family)
         .map_err(|_| Error::Badarg)
         .and_then(|addrs| socket.with_fd(|fd| bindx_addrs(fd, &addrs, add)));
     ok_reply(env, result)
@@ -148,10 +148,10 @@ fn reset_streams<'a>(
     env: Env<'a>,
     socket: Sock,
     assoc_id: Term<'a>,
-    flags: Vec<Atom>,
-    streams: Vec<Term<'a>>,
+    flags: List<Atom>,
+    streams: List<Term<'a>>,
 ) -> Term<'a> {
-    let result = reset_streams_request(assoc_id, flags, streams).and_then(|req| {
+    let result = reset_streams_request(assoc_id, flags.0, streams.0).and_then(|req| {
         socket.with_fd(|fd| {
             Ok(ffi::set_raw(
                 fd,
@@ -217,10 +217,10 @@ fn open<'a>(
     env: Env<'a>,
     family: Atom,
     kind: Atom,
-    addrs: Vec<Term<'a>>,
-    opts: Vec<Term<'a>>,
+    addrs: List<Term<'a>>,
+    opts: List<Term<'a>>,
 ) -> Term<'a> {
-    reply(env, open_socket(env, family, kind, None, addrs, opts))
+    reply(env, open_socket(env, family, kind, None, addrs.0, opts.0))
 }
 
 /// `open` in the network namespace that the file named `netns` (a binary) stands for. The
@@ -232,14 +232,14 @@ fn open_in_netns<'a>(
     family: Atom,
     kind: Atom,
     netns: Binary<'a>,
-    addrs: Vec<Term<'a>>,
-    opts: Vec<Term<'a>>,
+    addrs: List<Term<'a>>,
+    opts: List<Term<'a>>,
 ) -> Term<'a> {
     if netns.is_empty() || netns.contains(&0) {
         return Error::Badarg.encode(env);
     }
     let netns = PathBuf::from(OsStr::from_bytes(netns.as_slice()));
-    let result = open_socket(env, family, kind, Some(netns), addrs, opts);
+    let result = open_socket(env, family, kind, Some(netns), addrs.0, opts.0);
     reply(env, result)
 }
 
@@ -437,8 +437,8 @@ fn connect<'a>(env: Env<'a>, socket: Sock, peer: Term<'a>) -> Term<'a> {
 }
 
 #[rustler::nif]
-fn connectx<'a>(env: Env<'a>, socket: Sock, peers: Vec<Term<'a>>) -> Term<'a> {
-    let result = decode_sockaddrs(peers, socket.family).and_then(|addrs| {
+fn connectx<'a>(env: Env<'a>, socket: Sock, peers: List<Term<'a>>) -> Term<'a> {
+    let result = decode_sockaddrs(peers.0, socket.family).and_then(|addrs| {
         let packed = addr::pack(&addrs);
         socket.with_fd(|fd| Ok(ffi::connectx(fd, &packed)?))
     });
@@ -595,12 +595,12 @@ fn cancel(env: Env, socket: Sock) -> bool {
 }
 
 #[rustler::nif]
-fn setopts<'a>(env: Env<'a>, socket: Sock, opts: Vec<Term<'a>>) -> Term<'a> {
+fn setopts<'a>(env: Env<'a>, socket: Sock, opts: List<Term<'a>>) -> Term<'a> {
     let (result, changed) = {
         let mut st = socket.state();
         let result = socket.with_fd(|fd| {
             let mut ctx = Ctx::new(&mut st, fd, socket.family);
-            options::set(&mut ctx, &opts).map(|()| ctx.passive_now)
+            options::set(&mut ctx, &opts.0).map(|()| ctx.passive_now)
         });
         let mut out = Outbox::Caller(env);
         if let Ok(true) = result {
@@ -633,11 +633,11 @@ fn setopts<'a>(env: Env<'a>, socket: Sock, opts: Vec<Term<'a>>) -> Term<'a> {
 }
 
 #[rustler::nif]
-fn getopts<'a>(env: Env<'a>, socket: Sock, opts: Vec<Term<'a>>) -> Term<'a> {
+fn getopts<'a>(env: Env<'a>, socket: Sock, opts: List<Term<'a>>) -> Term<'a> {
     let mut st = socket.state();
     let result = socket.with_fd(|fd| {
         let mut ctx = Ctx::new(&mut st, fd, socket.family);
-        options::get(&mut ctx, env, &opts)
+        options::get(&mut ctx, env, &opts.0)
     });
     reply(env, result.map(|list| (atoms::ok(), list)))
 }
@@ -811,15 +811,15 @@ fn family(env: Env, socket: Sock) -> Term {
 /// `inet:getstat/2` counters: the requested ones of recv_oct, recv_cnt, recv_max, recv_avg,
 /// recv_dvi, send_oct, send_cnt, send_max, send_avg and send_pend.
 #[rustler::nif]
-fn getstat<'a>(env: Env<'a>, socket: Sock, names: Vec<Atom>) -> Term<'a> {
+fn getstat<'a>(env: Env<'a>, socket: Sock, names: List<Atom>) -> Term<'a> {
     use std::sync::atomic::Ordering::Relaxed;
     if socket.is_closed() {
         return Error::Closed.encode(env);
     }
     let s = &socket.stats;
     let avg = |oct: u64, cnt: u64| oct.checked_div(cnt).unwrap_or(0);
-    let mut out = Vec::with_capacity(names.len());
-    for name in names {
+    let mut out = Vec::with_capacity(names.0.len());
+    for name in names.0 {
         let value = match name
             .to_term(env)
             .atom_to_string()

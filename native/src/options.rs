@@ -524,7 +524,7 @@ fn set_auth_chunk(c: &mut Ctx, v: Term) -> Result<()> {
 /// The HMACs in order of preference; the kernel requires sha1 among them (RFC 4895
 /// section 6.1).
 fn set_hmac_ident(c: &mut Ctx, v: Term) -> Result<()> {
-    let names = v.decode::<Vec<Term>>().map_err(|_| einval())?;
+    let names = decode::list::<Term>(v)?;
     let idents: Vec<u16> = names
         .into_iter()
         .map(|n| one_of(n, &HMACS))
