@@ -118,7 +118,7 @@ fuzz:
 soak:
 	tools/install-deps
 	$(MAKE) nif nif-variants
-	rebar3 compile
+	rebar3 as test compile
 	rm -rf $(TEST_LOGS)
 	GEN_SCTP_OPEN_CYCLES=$${GEN_SCTP_OPEN_CYCLES:-1000000} \
 	GEN_SCTP_ASSOC_CYCLES=$${GEN_SCTP_ASSOC_CYCLES:-100000} \
