@@ -232,7 +232,8 @@ interleaved_pieces(Receive) ->
 %% (`data_io_event' on, which element 2 of OTP's #sctp_event_subscribe{} is). This library's socket, which offers
 %% it, still sets up an association with it, over plain DATA, and exchanges messages
 %% both ways, one of them fragmented (loopback's MTU is 64 KiB; Linux refuses a message
-%% larger than the send buffer with emsgsize).
+%% larger than the send buffer with emsgsize, so both ends' send buffers are set to hold
+%% it: the echo goes back from OTP's socket).
 plain_otp_peer(_Config) ->
     {ok, Peer, _} = peer:start(#{connection => standard_io, env => [{"ERL_LIBS", false}],
                                  wait_boot => ?LONG}),
@@ -241,7 +242,8 @@ plain_otp_peer(_Config) ->
             peer_eval(Peer,
                       "Parent = self(),"
                       "spawn(fun() ->"
-                      "    {ok, S} = gen_sctp:open([{ip, {127, 0, 0, 1}}, {active, false}]),"
+                      "    {ok, S} = gen_sctp:open([{ip, {127, 0, 0, 1}}, {active, false},"
+                      "                             {sndbuf, 212992}]),"
                       "    {ok, [{sctp_events, E}]} = inet:getopts(S, [sctp_events]),"
                       "    ok = inet:setopts(S, [{sctp_events, setelement(2, E, true)}]),"
                       "    ok = gen_sctp:listen(S, true),"
