@@ -10,6 +10,7 @@ use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::sync::MutexGuard;
+use std::time::Instant;
 
 use rustler::{Atom, Binary, Encoder, Env, LocalPid, Monitor, Resource, ResourceArc, Term};
 
@@ -33,6 +34,18 @@ type Sock = ResourceArc<Socket>;
 thread_local! {
     /// Receive buffer of this scheduler thread, reused across calls.
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Charges the calling process for the time since `started`, 1 ms being a whole timeslice:
+/// a sendmsg or recvmsg of a large message runs the kernel's SCTP stack for a while
+/// (on loopback the peer's receive path too), and a process that makes such calls back
+/// to back would otherwise keep its scheduler for seconds and starve every process queued
+/// behind it, as a port's reductions stop OTP's senders.
+fn charge(env: Env, started: Instant) {
+    let percent = (started.elapsed().as_micros() / 10).min(100) as i32;
+    if percent > 0 {
+        rustler::schedule::consume_timeslice(env, percent);
+    }
 }
 
 fn reply<'a, T: Encoder>(env: Env<'a>, result: Result<T>) -> Term<'a> {
@@ -457,6 +470,7 @@ fn send_with<'a>(
 ) -> Result<Term<'a>> {
     // As OTP: data that is not iodata is an error result, not an exception.
     let data = Binary::from_iolist(data).map_err(|_| Error::Posix(libc::EINVAL))?;
+    let started = Instant::now();
     let sent = socket.with_fd(|fd| match ffi::sendmsg(fd, data.as_slice(), info, None) {
         Ok(n) => {
             socket.stats.sent(n);
@@ -464,8 +478,9 @@ fn send_with<'a>(
         }
         Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => Ok(false),
         Err(e) => Err(e.into()),
-    })?;
-    if sent {
+    });
+    charge(env, started);
+    if sent? {
         return Ok(atoms::ok().encode(env));
     }
     let timeout = {
@@ -547,7 +562,8 @@ fn recv<'a>(env: Env<'a>, socket: Sock, tag: Term<'a>) -> Term<'a> {
         return Error::Posix(libc::EALREADY).encode(env);
     }
     st.flow.reader_back();
-    SCRATCH.with(|scratch| {
+    let started = Instant::now();
+    let result = SCRATCH.with(|scratch| {
         let mut scratch = scratch.borrow_mut();
         loop {
             match socket.read_message(&mut st, &mut scratch) {
@@ -575,7 +591,9 @@ fn recv<'a>(env: Env<'a>, socket: Sock, tag: Term<'a>) -> Term<'a> {
             }
         }
         wait_as_reader(env, &socket, st, tag)
-    })
+    });
+    charge(env, started);
+    result
 }
 
 /// Withdraws the caller's wait. `true`: withdrawn, no wake-up will come. `false`: the
