@@ -128,7 +128,13 @@ impl Partials {
                     if let Some((k, header)) = other {
                         self.keep(k, header, &scratch[..filled]);
                     }
-                    let (header, before) = match self.kept.remove(&key) {
+                    // Most messages arrive whole with nothing kept: then neither a lookup
+                    // nor a copy of the piece onto itself.
+                    let kept = match self.kept.is_empty() {
+                        true => None,
+                        false => self.kept.remove(&key),
+                    };
+                    let (header, before) = match kept {
                         Some(p) => (p.header, p.bytes),
                         None => (piece.header, Vec::new()),
                     };
@@ -136,7 +142,9 @@ impl Partials {
                     if scratch.len() < n + len + chunk {
                         scratch.resize(n + len + chunk, 0);
                     }
-                    scratch.copy_within(filled..filled + len, n);
+                    if filled != n {
+                        scratch.copy_within(filled..filled + len, n);
+                    }
                     scratch[..n].copy_from_slice(&before);
                     filled = n;
                     (key, header)
