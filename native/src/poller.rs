@@ -198,11 +198,11 @@ impl Poller {
         while let Ok(cmd) = self.inbox.try_recv() {
             match cmd {
                 Command::Watch(socket) => {
-                    let mut st = socket.state();
-                    if st.flow.has_early_delivery() {
-                        self.deliver(&socket, &mut st, false);
+                    let early = socket.state().flow.has_early_delivery();
+                    if early {
+                        self.deliver(&socket, false);
                     }
-                    self.rearm(&socket, &mut st);
+                    self.rearm(&socket, &mut socket.state());
                 }
                 Command::Forget(id, waiters, downs) => {
                     self.watched.remove(&id);
@@ -274,7 +274,9 @@ impl Poller {
             if let Some(reader) = st.flow.wake_reader() {
                 wake(reader);
             } else if st.flow.is_active() {
-                self.deliver(&socket, &mut st, hangup);
+                drop(st);
+                self.deliver(&socket, hangup);
+                st = socket.state();
             } else if !socket.read_ahead(&mut st, &mut self.scratch) && hangup {
                 st.flow.end_input();
             }
@@ -285,18 +287,24 @@ impl Poller {
         self.rearm(&socket, &mut st);
     }
 
-    /// Reads the socket dry (up to the budget) and sends each message to the owner.
-    fn deliver(&mut self, socket: &ResourceArc<Socket>, st: &mut State, hangup: bool) {
+    /// Reads the socket dry (up to the budget) and sends each message to the owner. The
+    /// socket is locked for one message at a time: the owner's own calls on it (a `send`
+    /// from a server that answers in active mode, `setopts`) wait for one message, not for
+    /// the whole budget.
+    fn deliver(&mut self, socket: &ResourceArc<Socket>, hangup: bool) {
         let mut out = Outbox::Thread(&mut self.envs);
         let mut delivered_any = false;
         for _ in 0..DELIVERY_BUDGET {
-            if !delivery::deliver_one(&mut out, socket, st, &mut self.scratch) {
+            let mut st = socket.state();
+            if !delivery::deliver_one(&mut out, socket, &mut st, &mut self.scratch) {
                 break;
             }
             delivered_any = true;
         }
-        if hangup && !delivered_any {
-            // Nothing left to read on a hung-up socket: stop watching it for input.
+        let mut st = socket.state();
+        if hangup && !delivered_any && st.flow.is_active() {
+            // Nothing left to read on a hung-up socket: stop watching it for input. (One
+            // that turned passive meanwhile is the read-ahead's to judge.)
             st.flow.end_input();
         }
         if st.flow.has_early_delivery() {
