@@ -732,10 +732,7 @@ connect(S, SockAddr, Opts) ->
 -spec connect(sctp_socket(), sockaddr(), [option()], timeout()) -> connect_result();
              (sctp_socket(), host(), inet:port_number(), [option()]) -> connect_result().
 connect(S, SockAddr, Opts, Timeout) when is_map(SockAddr), is_list(Opts) ->
-    case associate(S, SockAddr, Opts, Timeout, wait) of
-        badarg -> erlang:error(badarg, [S, SockAddr, Opts, Timeout]);
-        Result -> Result
-    end;
+    associate_or_raise(S, SockAddr, Opts, Timeout, wait, [S, SockAddr, Opts, Timeout]);
 connect(S, Addr, Port, Opts) ->
     connect(S, Addr, Port, Opts, infinity).
 
@@ -745,10 +742,7 @@ connect(S, Addr, Port, Opts) ->
 -spec connect(sctp_socket(), host(), inet:port_number(), [option()], timeout()) ->
           connect_result().
 connect(S, Addr, Port, Opts, Timeout) ->
-    case associate(S, {Addr, Port}, Opts, Timeout, wait) of
-        badarg -> erlang:error(badarg, [S, Addr, Port, Opts, Timeout]);
-        Result -> Result
-    end.
+    associate_or_raise(S, {Addr, Port}, Opts, Timeout, wait, [S, Addr, Port, Opts, Timeout]).
 
 %% @equiv connect_init(S, SockAddr, Opts, infinity)
 -spec connect_init(sctp_socket(), sockaddr(), [option()]) -> ok | {error, term()}.
@@ -762,10 +756,7 @@ connect_init(S, SockAddr, Opts) ->
                   (sctp_socket(), host(), inet:port_number(), [option()]) ->
           ok | {error, term()}.
 connect_init(S, SockAddr, Opts, Timeout) when is_map(SockAddr), is_list(Opts) ->
-    case associate(S, SockAddr, Opts, Timeout, nowait) of
-        badarg -> erlang:error(badarg, [S, SockAddr, Opts, Timeout]);
-        Result -> Result
-    end;
+    associate_or_raise(S, SockAddr, Opts, Timeout, nowait, [S, SockAddr, Opts, Timeout]);
 connect_init(S, Addr, Port, Opts) ->
     connect_init(S, Addr, Port, Opts, infinity).
 
@@ -773,10 +764,7 @@ connect_init(S, Addr, Port, Opts) ->
 -spec connect_init(sctp_socket(), host(), inet:port_number(), [option()], timeout()) ->
           ok | {error, term()}.
 connect_init(S, Addr, Port, Opts, Timeout) ->
-    case associate(S, {Addr, Port}, Opts, Timeout, nowait) of
-        badarg -> erlang:error(badarg, [S, Addr, Port, Opts, Timeout]);
-        Result -> Result
-    end.
+    associate_or_raise(S, {Addr, Port}, Opts, Timeout, nowait, [S, Addr, Port, Opts, Timeout]).
 
 %% The one path of connect and connect_init, to `Peer', a sockaddr map or `{Addr,
 %% Service}'. As OTP, a closed socket is found first, then a bad port (`{error, einval}'),
@@ -795,6 +783,14 @@ associate(S, Peer, Opts, Timeout, Wait) when ?IS_SOCKET(S), is_list(Opts) ->
     end;
 associate(_S, _Peer, _Opts, _Timeout, _Wait) ->
     badarg.
+
+%% associate/5 for connect/4,5 and connect_init/4,5: `badarg' is raised with the caller's
+%% arguments `Args'.
+associate_or_raise(S, Peer, Opts, Timeout, Wait, Args) ->
+    case associate(S, Peer, Opts, Timeout, Wait) of
+        badarg -> erlang:error(badarg, Args);
+        Result -> Result
+    end.
 
 associate(S, Handle, Peer, Opts, Deadline, Wait) ->
     case resolve_peer(Handle, Peer, Deadline) of

@@ -202,16 +202,7 @@ inject_unknown_chunk(R, S, C, CA, SPort, CPort) ->
 %% with a heartbeat (addr_confirmed), loses it when packets to it are dropped
 %% (addr_unreachable) and gets it back when they flow again (addr_available).
 paddr_change_states(_Config) ->
-    {S, SPort} = server([{ip, ?L2}]),
-    {ok, C} = gen_sctp:open([{ip, ?L}, {active, false} | ?FAST_RTO]),
-    {ok, #sctp_assoc_change{state = comm_up, assoc_id = CId}} =
-        gen_sctp:connect(C, ?L, SPort, [], ?T),
-    Second = {?L2, SPort},
-    #sctp_paddr_change{assoc_id = CId} = await_paddr(C, Second, addr_confirmed),
-    ok = inet:setopts(C, [{sctp_peer_addr_params,
-                           #sctp_paddrparams{assoc_id = CId, address = Second,
-                                             hbinterval = 100, pathmaxrxt = 1,
-                                             flags = [hb_enable]}}]),
+    {S, C, CId, Second} = sctp_test:second_path(1, ?T),
     "" = os:cmd(?BLACKHOLE_L2),
     #sctp_paddr_change{assoc_id = CId} = await_paddr(C, Second, addr_unreachable),
     "" = os:cmd(?UNBLACKHOLE_L2),

@@ -377,18 +377,7 @@ check_send_failed_events(Events, CId, Last) ->
 %% failed at the first miss (net.sctp.pf_expose = 2), then unreachable, and
 %% comes back available.
 paddr_potentially_failed(_Config) ->
-    {ok, S} = gen_sctp:open([{ip, ?L}, {ip, ?L2}, {active, false}]),
-    {ok, SPort} = inet:port(S),
-    ok = gen_sctp:listen(S, true),
-    {ok, C} = gen_sctp:open([{ip, ?L}, {active, false} | ?FAST_RTO]),
-    {ok, #sctp_assoc_change{state = comm_up, assoc_id = CId}} =
-        gen_sctp:connect(C, ?L, SPort, [], ?T),
-    Second = {?L2, SPort},
-    #sctp_paddr_change{assoc_id = CId} = await_paddr(C, Second, addr_confirmed),
-    ok = inet:setopts(C, [{sctp_peer_addr_params,
-                           #sctp_paddrparams{assoc_id = CId, address = Second,
-                                             hbinterval = 100, pathmaxrxt = 3,
-                                             flags = [hb_enable]}}]),
+    {S, C, CId, Second} = sctp_test:second_path(3, 3 * ?T),
     "" = os:cmd(?BLACKHOLE_L2),
     #sctp_paddr_change{assoc_id = CId, error = 0} =
         await_paddr(C, Second, addr_potentially_failed),

@@ -15,7 +15,8 @@
          server/1, server/2, pair/1, initmsg/0, recv_event/1, peer_sees_end/2, assert_empty_mailbox/0,
          full_pair/1, numbered/1, free_port/0, async/1, await/1, await/2, wait_blocked/1,
          not_returned/1, raised/1, poll_until/3, poll_until/4, recv_data/2, recv_data/3,
-         nif_handle/1, fd_count/0, status/2, await_paddr/4, next/1, next_active/1]).
+         nif_handle/1, fd_count/0, status/2, await_paddr/4, second_path/2, next/1,
+         next_active/1]).
 -export([set_sysctl/2]).
 
 %% A receiver that never reads, with the smallest buffers the kernel allows,
@@ -217,6 +218,23 @@ await_paddr(S, Addr, State, Timeout) ->
             await_paddr(S, Addr, State, Timeout);
         Other -> ct:fail({expected_paddr_change, Addr, State, Other})
     end.
+
+%% A server on 127.0.0.1 and ?L2 and a passive client (fast retransmissions) with
+%% an association whose second path, to ?L2, is confirmed (within Timeout) and then
+%% heartbeated every 100 ms and given up after PathMaxRxt retransmissions:
+%% {S, C, CId, Second}.
+second_path(PathMaxRxt, Timeout) ->
+    {S, SPort} = server([{ip, ?L2}]),
+    {ok, C} = gen_sctp:open([{ip, ?L}, {active, false} | ?FAST_RTO]),
+    {ok, #sctp_assoc_change{state = comm_up, assoc_id = CId}} =
+        gen_sctp:connect(C, ?L, SPort, [], ?T),
+    Second = {?L2, SPort},
+    #sctp_paddr_change{assoc_id = CId} = await_paddr(C, Second, addr_confirmed, Timeout),
+    ok = inet:setopts(C, [{sctp_peer_addr_params,
+                           #sctp_paddrparams{assoc_id = CId, address = Second,
+                                             hbinterval = 100, pathmaxrxt = PathMaxRxt,
+                                             flags = [hb_enable]}}]),
+    {S, C, CId, Second}.
 
 %% The status of association Assoc of socket S.
 status(S, #sctp_assoc_change{assoc_id = Id}) ->

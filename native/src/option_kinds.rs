@@ -1,8 +1,10 @@
 //! The kinds of rows of the option table (`options`): how a row sets and reads its
 //! option. A kernel integer or boolean, a record option (a `Rec`, declaring the record's
 //! fields once, each a `Field` made with `field!`, and one generic get and set for all),
-//! a record's one value field set and read bare, or functions of the row's own. Also the
-//! encoders that fields share.
+//! a record's one value field set and read bare, or functions of the row's own. Also what
+//! rows share: the encoders of fields, `kept!` for values kept in the socket's `State`,
+//! `accept_bool` and `set_only`, and `ByAssoc`, a struct read and merged by association
+//! (the default send parameters).
 
 use std::os::fd::RawFd;
 
@@ -11,7 +13,7 @@ use rustler::{Encoder, Env, Term};
 
 use crate::addr::RawSockAddr;
 use crate::atoms;
-use crate::decode::{is_undefined, record, Name};
+use crate::decode::{assoc_id, is_undefined, record, Name};
 use crate::error::{einval, Error, Result};
 use crate::ffi::{self, AssocId, Pod, SOL_SCTP};
 use crate::socket::State;
@@ -296,6 +298,77 @@ impl<T: Pod> Rec<T> {
     }
 }
 
+/// A struct of SCTP socket option `opt` keyed by an association, whose record form
+/// `record` of `arity` fields has the assoc id last, and which `decode` merges over the
+/// current struct (`sctp_default_send_param`, `sctp_default_sndinfo`).
+pub struct ByAssoc<T: 'static> {
+    pub record: Name,
+    pub arity: usize,
+    pub opt: i32,
+    pub id: fn(&mut T) -> &mut AssocId,
+    pub decode: fn(Term, &T) -> Result<T>,
+}
+
+impl<T: Pod> ByAssoc<T> {
+    /// The kernel's struct for association `id`.
+    pub fn read(&self, c: &Ctx, id: AssocId) -> Result<T> {
+        let mut s = T::zeroed();
+        *(self.id)(&mut s) = id;
+        get_pod(c.fd, SOL_SCTP, self.opt, s)
+    }
+
+    /// Reads for the association the request names (0 without one); a malformed request
+    /// is `Badarg`.
+    pub fn get(&self, c: &Ctx, arg: Option<Term>) -> Result<T> {
+        let id = match arg {
+            None => 0,
+            Some(arg) => self.assoc(arg).map_err(|_| Error::Badarg)?,
+        };
+        self.read(c, id)
+    }
+
+    /// Merges record `v` over the association's current struct, sets and returns it.
+    pub fn set(&self, c: &Ctx, v: Term) -> Result<T> {
+        let new = (self.decode)(v, &self.read(c, self.assoc(v)?)?)?;
+        set_pod(c.fd, SOL_SCTP, self.opt, &new)?;
+        Ok(new)
+    }
+
+    fn assoc(&self, v: Term) -> Result<AssocId> {
+        assoc_id(record(v, (self.record)(), self.arity)?[self.arity - 1], 0)
+    }
+}
+
+/// A value kept in the socket's `State`: `kept!(field, decoder)` or `kept!(field, decoder,
+/// encoder)`, the decoder a `fn(Term) -> Result` of the field's type.
+macro_rules! kept {
+    ($f:ident, $dec:expr) => {
+        kept!($f, $dec, |env, v: &_| Encoder::encode(v, env))
+    };
+    ($f:ident, $dec:expr, $enc:expr) => {
+        Fns(
+            Some(|c, v| {
+                c.st.$f = $dec(v)?;
+                Ok(())
+            }),
+            |c, env, _| Ok($enc(env, &c.st.$f)),
+        )
+    };
+}
+
+pub(crate) use kept;
+
+/// The setter of options OTP accepts a boolean for and does nothing with.
+pub fn accept_bool(_: &mut Ctx, v: Term) -> Result<()> {
+    v.decode::<bool>().map(drop).map_err(Error::from)
+}
+
+/// The getter of an option the kernel only sets, or that Linux lacks: left out of
+/// getopts, as the kernel's getsockopt would have it (`ENOPROTOOPT`).
+pub fn set_only<'a>(_: &mut Ctx, _: Env<'a>, _: Option<Term<'a>>) -> Result<Term<'a>> {
+    Err(Error::Posix(libc::ENOPROTOOPT))
+}
+
 pub fn plain<T: Encoder>(env: Env<'_>, v: T) -> Term<'_> {
     v.encode(env)
 }
@@ -316,6 +389,19 @@ pub fn addr_term(env: Env<'_>, raw: RawSockAddr) -> Term<'_> {
     terms::option_sockaddr(env, &raw.bytes)
 }
 
+/// `v`'s atom in `table`, or the bare number for a value not there.
+pub fn name_or_number<'a, B: PartialEq + Encoder>(
+    env: Env<'a>,
+    v: B,
+    table: &[(B, Name)],
+) -> Term<'a> {
+    match table.iter().find(|(b, _)| *b == v) {
+        Some((_, name)) => name().encode(env),
+        None => v.encode(env),
+    }
+}
+
+/// `v`'s atom in `table`, `undefined` for a value not there.
 pub fn atom_of<'a, B: PartialEq>(env: Env<'a>, v: B, table: &[(B, Name)]) -> Term<'a> {
     let name = table.iter().find(|(b, _)| *b == v).map(|(_, name)| name());
     name.unwrap_or_else(atoms::undefined).encode(env)

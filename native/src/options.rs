@@ -20,8 +20,8 @@ use crate::ffi::{self, AssocId, Pod, SOL_SCTP};
 pub use crate::option_kinds::Ctx;
 use crate::option_kinds::Request::{Ignored, Keys};
 use crate::option_kinds::{
-    addr_term, assoc_term, atom_of, field, flag_term, from_be, get_pod, plain, set_pod, Field, How,
-    Rec, RecordOpt,
+    accept_bool, addr_term, assoc_term, atom_of, field, flag_term, from_be, get_pod, kept,
+    name_or_number, plain, set_only, set_pod, ByAssoc, Field, How, Rec, RecordOpt,
 };
 use crate::socket::{self, Mode};
 use crate::terms::{self, flags_term};
@@ -92,11 +92,6 @@ fn set_recbuf(c: &mut Ctx, v: Term) -> Result<()> {
     Ok(())
 }
 
-/// For options OTP accepts a boolean for and does nothing with.
-fn accept_bool(_: &mut Ctx, v: Term) -> Result<()> {
-    v.decode::<bool>().map(drop).map_err(Error::from)
-}
-
 fn set_linger(c: &mut Ctx, v: Term) -> Result<()> {
     let (on, secs): (bool, i32) = v.decode()?;
     let l = libc::linger {
@@ -145,60 +140,32 @@ fn get_bind_to_device<'a>(c: &mut Ctx, env: Env<'a>, _: Option<Term<'a>>) -> Res
     Ok(Term::from(bin))
 }
 
-fn set_send_param(c: &mut Ctx, v: Term) -> Result<()> {
-    let id = assoc_id(record(v, atoms::sctp_sndrcvinfo(), 9)?[8], 0)?;
-    let mut cur: ffi::sctp_sndrcvinfo = Pod::zeroed();
-    cur.sinfo_assoc_id = id;
-    let cur = get_pod(c.fd, SOL_SCTP, ffi::SCTP_DEFAULT_SEND_PARAM, cur)?;
-    let new = sndrcvinfo(v, &cur)?;
-    set_pod(c.fd, SOL_SCTP, ffi::SCTP_DEFAULT_SEND_PARAM, &new)?;
-    c.st.send_defaults.insert(new.sinfo_assoc_id, new);
-    Ok(())
-}
-
-fn get_send_param<'a>(c: &mut Ctx, env: Env<'a>, arg: Option<Term<'a>>) -> Result<Term<'a>> {
-    let mut info: ffi::sctp_sndrcvinfo = Pod::zeroed();
-    info.sinfo_assoc_id = requested_assoc(arg, atoms::sctp_sndrcvinfo(), 9)?;
-    let info = get_pod(c.fd, SOL_SCTP, ffi::SCTP_DEFAULT_SEND_PARAM, info)?;
-    Ok(terms::sndrcvinfo(env, &info))
-}
-
-/// The association a request record `name` of `arity` fields names in its last field, the
-/// `assoc_id` (0 without a request).
-fn requested_assoc(arg: Option<Term>, name: Atom, arity: usize) -> Result<AssocId> {
-    let Some(arg) = arg else { return Ok(0) };
-    let f = record(arg, name, arity).map_err(|_| Error::Badarg)?;
-    assoc_id(f[arity - 1], 0).map_err(|_| Error::Badarg)
-}
-
 // {sctp_default_sndinfo, #sctp_sndinfo{}}: RFC 6458's form of the kernel's defaults that
 // sctp_default_send_param sets too (all but `timetolive`). send/4 sends with the copy in
 // `send_defaults`, so it is read back whole after either is set, and after
 // sctp_default_prinfo, which sets their PR-SCTP policy and `timetolive`.
 
-fn set_default_sndinfo(c: &mut Ctx, v: Term) -> Result<()> {
-    let mut cur: ffi::sctp_sndinfo = Pod::zeroed();
-    cur.snd_assoc_id = assoc_id(record(v, atoms::sctp_sndinfo(), 5)?[4], 0)?;
-    let cur = get_pod(c.fd, SOL_SCTP, ffi::SCTP_DEFAULT_SNDINFO, cur)?;
-    let new = decode::sndinfo(v, &cur)?;
-    set_pod(c.fd, SOL_SCTP, ffi::SCTP_DEFAULT_SNDINFO, &new)?;
-    refresh_send_defaults(c, new.snd_assoc_id)
-}
+static SEND_PARAM: ByAssoc<ffi::sctp_sndrcvinfo> = ByAssoc {
+    record: atoms::sctp_sndrcvinfo,
+    arity: 9,
+    opt: ffi::SCTP_DEFAULT_SEND_PARAM,
+    id: |s| &mut s.sinfo_assoc_id,
+    decode: sndrcvinfo,
+};
+
+static SNDINFO: ByAssoc<ffi::sctp_sndinfo> = ByAssoc {
+    record: atoms::sctp_sndinfo,
+    arity: 5,
+    opt: ffi::SCTP_DEFAULT_SNDINFO,
+    id: |s| &mut s.snd_assoc_id,
+    decode: decode::sndinfo,
+};
 
 /// Reads the kernel's default send parameters of `assoc_id` into the copy send/4 uses.
 fn refresh_send_defaults(c: &mut Ctx, assoc_id: AssocId) -> Result<()> {
-    let mut all: ffi::sctp_sndrcvinfo = Pod::zeroed();
-    all.sinfo_assoc_id = assoc_id;
-    let all = get_pod(c.fd, SOL_SCTP, ffi::SCTP_DEFAULT_SEND_PARAM, all)?;
+    let all = SEND_PARAM.read(c, assoc_id)?;
     c.st.send_defaults.insert(assoc_id, all);
     Ok(())
-}
-
-fn get_default_sndinfo<'a>(c: &mut Ctx, env: Env<'a>, arg: Option<Term<'a>>) -> Result<Term<'a>> {
-    let mut info: ffi::sctp_sndinfo = Pod::zeroed();
-    info.snd_assoc_id = requested_assoc(arg, atoms::sctp_sndinfo(), 5)?;
-    let info = get_pod(c.fd, SOL_SCTP, ffi::SCTP_DEFAULT_SNDINFO, info)?;
-    Ok(terms::sndinfo(env, &info))
 }
 
 fn paddrinfo(env: Env<'_>, p: ffi::sctp_paddrinfo) -> Term<'_> {
@@ -235,7 +202,6 @@ fn spp_flags(term: Term, current: u32) -> Result<u32> {
     Ok(bits)
 }
 
-/// `v`'s atom in `table`, `undefined` for a value not there.
 #[rustfmt::skip]
 const ASSOC_STATES: [(i32, Name); 9] = [
     (ffi::SCTP_EMPTY, names::empty), (ffi::SCTP_CLOSED, names::closed),
@@ -382,16 +348,14 @@ mod rfc6458 {
 }
 
 /// `#sctp_event.type`: the notification types (`se_type`) by name.
+#[rustfmt::skip]
 const EVENT_TYPES: [(u16, Name); 13] = [
     (ffi::SCTP_ASSOC_CHANGE, rfc6458::association_change),
     (ffi::SCTP_PEER_ADDR_CHANGE, rfc6458::peer_addr_change),
     (ffi::SCTP_REMOTE_ERROR, rfc6458::remote_error),
     (ffi::SCTP_SEND_FAILED, rfc6458::send_failed),
     (ffi::SCTP_SHUTDOWN_EVENT, rfc6458::shutdown),
-    (
-        ffi::SCTP_ADAPTATION_INDICATION,
-        rfc6458::adaptation_indication,
-    ),
+    (ffi::SCTP_ADAPTATION_INDICATION, rfc6458::adaptation_indication),
     (ffi::SCTP_PARTIAL_DELIVERY_EVENT, rfc6458::partial_delivery),
     (ffi::SCTP_AUTHENTICATION_EVENT, rfc6458::authentication),
     (ffi::SCTP_SENDER_DRY_EVENT, rfc6458::sender_dry),
@@ -400,13 +364,6 @@ const EVENT_TYPES: [(u16, Name); 13] = [
     (ffi::SCTP_STREAM_CHANGE_EVENT, rfc6458::stream_change),
     (ffi::SCTP_SEND_FAILED_EVENT, rfc6458::send_failed_event),
 ];
-
-fn event_type_term(env: Env<'_>, code: u16) -> Term<'_> {
-    match EVENT_TYPES.iter().find(|(c, _)| *c == code) {
-        Some((_, name)) => name().encode(env),
-        None => code.encode(env),
-    }
-}
 
 #[rustfmt::skip]
 const STREAM_RESETS: [(u32, Name); 3] = [
@@ -507,12 +464,6 @@ const HMACS: [(u16, Name); 2] = [
     (ffi::SCTP_AUTH_HMAC_ID_SHA1, auth::sha1), (ffi::SCTP_AUTH_HMAC_ID_SHA256, auth::sha256),
 ];
 
-/// The getter of an option the kernel only sets: left out of getopts, as the kernel's
-/// getsockopt would have it (`ENOPROTOOPT`).
-fn set_only<'a>(_: &mut Ctx, _: Env<'a>, _: Option<Term<'a>>) -> Result<Term<'a>> {
-    Err(Error::Posix(libc::ENOPROTOOPT))
-}
-
 /// A chunk type, 0..255; the kernel refuses INIT, INIT ACK, SHUTDOWN COMPLETE and AUTH.
 fn set_auth_chunk(c: &mut Ctx, v: Term) -> Result<()> {
     let chunk = ffi::sctp_authchunk {
@@ -539,10 +490,7 @@ fn get_hmac_ident<'a>(c: &mut Ctx, env: Env<'a>, _: Option<Term<'a>>) -> Result<
     let names = algo
         .idents()
         .iter()
-        .map(|&id| match HMACS.iter().find(|(i, _)| *i == id) {
-            Some((_, name)) => name().encode(env),
-            None => id.encode(env),
-        });
+        .map(|&id| name_or_number(env, id, &HMACS));
     Ok(names.collect::<Vec<Term>>().encode(env))
 }
 
@@ -572,23 +520,6 @@ static AUTHCHUNKS_FIELDS: &[Field<ffi::sctp_authchunks>] = &[
 
 // The table
 
-/// A value kept in the socket's `State`: `kept!(field, decoder)` or `kept!(field, decoder,
-/// encoder)`, the decoder a `fn(Term) -> Result` of the field's type.
-macro_rules! kept {
-    ($f:ident, $dec:expr) => {
-        kept!($f, $dec, |env, v: &_| Encoder::encode(v, env))
-    };
-    ($f:ident, $dec:expr, $enc:expr) => {
-        Fns(
-            Some(|c, v| {
-                c.st.$f = $dec(v)?;
-                Ok(())
-            }),
-            |c, env, _| Ok($enc(env, &c.st.$f)),
-        )
-    };
-}
-
 /// A `u32` of at least 1, as OTP takes the watermarks.
 fn positive(v: Term) -> rustler::NifResult<u32> {
     v.decode::<u32>().map(|n| n.max(1))
@@ -610,7 +541,7 @@ static TABLE: &[(Name, How)] = &[
     (names::reuseport_lb, Bool(SOL_SOCKET, libc::SO_REUSEPORT)),
     // Windows only: OTP's driver accepts a boolean and does nothing; getopts leaves it out.
     (names::exclusiveaddruse,
-     Fns(Some(accept_bool), |_, _, _| Err(Error::Posix(libc::ENOPROTOOPT)))),
+     Fns(Some(accept_bool), set_only)),
     (names::dontroute, Bool(SOL_SOCKET, libc::SO_DONTROUTE)),
     (names::priority, Int(SOL_SOCKET, libc::SO_PRIORITY)),
     (names::linger, Fns(Some(set_linger), get_linger)),
@@ -633,8 +564,15 @@ static TABLE: &[(Name, How)] = &[
     (names::sctp_nodelay, Bool(SOL_SCTP, ffi::SCTP_NODELAY)),
     (names::sctp_events, Record(&EVENTS)),
     (names::sctp_initmsg, Record(&INITMSG)),
-    (names::sctp_default_send_param, Fns(Some(set_send_param), get_send_param)),
-    (names::sctp_default_sndinfo, Fns(Some(set_default_sndinfo), get_default_sndinfo)),
+    (names::sctp_default_send_param, Fns(Some(|c, v| {
+        let new = SEND_PARAM.set(c, v)?;
+        c.st.send_defaults.insert(new.sinfo_assoc_id, new);
+        Ok(())
+    }), |c, env, arg| Ok(terms::sndrcvinfo(env, &SEND_PARAM.get(c, arg)?)))),
+    (names::sctp_default_sndinfo, Fns(Some(|c, v| {
+        let new = SNDINFO.set(c, v)?;
+        refresh_send_defaults(c, new.snd_assoc_id)
+    }), |c, env, arg| Ok(terms::sndinfo(env, &SNDINFO.get(c, arg)?)))),
     (names::sctp_rtoinfo, Record(&RTOINFO)),
     (names::sctp_associnfo, Record(&ASSOCPARAMS)),
     // In milliseconds.
@@ -683,7 +621,8 @@ static TABLE: &[(Name, How)] = &[
     (rfc6458::sctp_event, Record(&Rec::<ffi::sctp_event>::new(
         rfc6458::sctp_event, ffi::SCTP_EVENT, Keys, &[
         field!(assoc se_assoc_id),
-        field!(@ true, se_type |t, _c, _fd| one_of(t, &EVENT_TYPES), event_type_term),
+        field!(@ true, se_type |t, _c, _fd| one_of(t, &EVENT_TYPES),
+            |env, v| name_or_number(env, v, &EVENT_TYPES)),
         field!(flag se_on),
     ]))),
     (rfc6458::sctp_recvrcvinfo, Bool(SOL_SCTP, ffi::SCTP_RECVRCVINFO)),

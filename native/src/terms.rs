@@ -86,56 +86,48 @@ where
         .encode(env)
 }
 
+/// A record: its name, then `fields`.
+fn record<'a>(env: Env<'a>, name: Atom, fields: &[&dyn Encoder]) -> Term<'a> {
+    let mut all = vec![name.encode(env)];
+    all.extend(fields.iter().map(|f| f.encode(env)));
+    make_tuple(env, &all)
+}
+
+/// What the records of received and sent messages share: the flags as atoms of `table`
+/// and the ppid in host order.
+fn info<'a>(env: Env<'a>, flags: u16, table: &[(u16, Name)], ppid: u32) -> [Term<'a>; 2] {
+    [
+        flags_term(env, flags, table),
+        u32::from_be(ppid).encode(env),
+    ]
+}
+
 /// `#sctp_sndrcvinfo{}` as received: flags as a list, ppid in host order.
 pub fn sndrcvinfo<'a>(env: Env<'a>, i: &sctp_sndrcvinfo) -> Term<'a> {
-    make_tuple(
-        env,
-        &[
-            atoms::sctp_sndrcvinfo().encode(env),
-            i.sinfo_stream.encode(env),
-            i.sinfo_ssn.encode(env),
-            flags_term(env, i.sinfo_flags, &SNDRCV_FLAGS),
-            u32::from_be(i.sinfo_ppid).encode(env),
-            i.sinfo_context.encode(env),
-            i.sinfo_timetolive.encode(env),
-            i.sinfo_tsn.encode(env),
-            i.sinfo_cumtsn.encode(env),
-            (i.sinfo_assoc_id as u32).encode(env),
-        ],
-    )
+    let [flags, ppid] = info(env, i.sinfo_flags, &SNDRCV_FLAGS, i.sinfo_ppid);
+    #[rustfmt::skip]
+    let fields: [&dyn Encoder; 9] = [&i.sinfo_stream, &i.sinfo_ssn, &flags, &ppid,
+        &i.sinfo_context, &i.sinfo_timetolive, &i.sinfo_tsn, &i.sinfo_cumtsn,
+        &(i.sinfo_assoc_id as u32)];
+    record(env, atoms::sctp_sndrcvinfo(), &fields)
 }
 
 /// `#sctp_sndinfo{sid, flags, ppid, context, assoc_id}`, ppid in host order.
 pub fn sndinfo<'a>(env: Env<'a>, i: &sctp_sndinfo) -> Term<'a> {
-    make_tuple(
-        env,
-        &[
-            atoms::sctp_sndinfo().encode(env),
-            i.snd_sid.encode(env),
-            flags_term(env, i.snd_flags, &SNDRCV_FLAGS),
-            u32::from_be(i.snd_ppid).encode(env),
-            i.snd_context.encode(env),
-            (i.snd_assoc_id as u32).encode(env),
-        ],
-    )
+    let [flags, ppid] = info(env, i.snd_flags, &SNDRCV_FLAGS, i.snd_ppid);
+    #[rustfmt::skip]
+    let fields: [&dyn Encoder; 5] = [&i.snd_sid, &flags, &ppid, &i.snd_context,
+        &(i.snd_assoc_id as u32)];
+    record(env, atoms::sctp_sndinfo(), &fields)
 }
 
 /// `#sctp_rcvinfo{sid, ssn, flags, ppid, tsn, cumtsn, context, assoc_id}`.
 fn rcvinfo<'a>(env: Env<'a>, i: &sctp_rcvinfo) -> Term<'a> {
-    make_tuple(
-        env,
-        &[
-            atoms::sctp_rcvinfo().encode(env),
-            i.rcv_sid.encode(env),
-            i.rcv_ssn.encode(env),
-            flags_term(env, i.rcv_flags, &SNDRCV_FLAGS),
-            u32::from_be(i.rcv_ppid).encode(env),
-            i.rcv_tsn.encode(env),
-            i.rcv_cumtsn.encode(env),
-            i.rcv_context.encode(env),
-            (i.rcv_assoc_id as u32).encode(env),
-        ],
-    )
+    let [flags, ppid] = info(env, i.rcv_flags, &SNDRCV_FLAGS, i.rcv_ppid);
+    #[rustfmt::skip]
+    let fields: [&dyn Encoder; 8] = [&i.rcv_sid, &i.rcv_ssn, &flags, &ppid, &i.rcv_tsn,
+        &i.rcv_cumtsn, &i.rcv_context, &(i.rcv_assoc_id as u32)];
+    record(env, atoms::sctp_rcvinfo(), &fields)
 }
 
 /// `#sctp_nxtinfo{sid, flags, ppid, length, assoc_id}`: flags `unordered` and
@@ -145,17 +137,11 @@ fn nxtinfo<'a>(env: Env<'a>, i: &sctp_nxtinfo) -> Term<'a> {
         (ffi::SCTP_UNORDERED, atoms::unordered),
         (ffi::SCTP_NOTIFICATION, atoms::notification),
     ];
-    make_tuple(
-        env,
-        &[
-            atoms::sctp_nxtinfo().encode(env),
-            i.nxt_sid.encode(env),
-            flags_term(env, i.nxt_flags, &NXT_FLAGS),
-            u32::from_be(i.nxt_ppid).encode(env),
-            i.nxt_length.encode(env),
-            (i.nxt_assoc_id as u32).encode(env),
-        ],
-    )
+    let [flags, ppid] = info(env, i.nxt_flags, &NXT_FLAGS, i.nxt_ppid);
+    #[rustfmt::skip]
+    let fields: [&dyn Encoder; 5] = [&i.nxt_sid, &flags, &ppid, &i.nxt_length,
+        &(i.nxt_assoc_id as u32)];
+    record(env, atoms::sctp_nxtinfo(), &fields)
 }
 
 /// The flags of a stream reset, assoc reset or stream change event.
@@ -270,17 +256,11 @@ pub fn notification<'a>(env: Env<'a>, n: &Notification, buf: &[u8]) -> Term<'a> 
             info,
             assoc_id,
             data,
-        } => make_tuple(
-            env,
-            &[
-                atoms::sctp_send_failed().encode(env),
-                data_sent.encode(env),
-                error.encode(env),
-                sndrcvinfo(env, info),
-                (*assoc_id as u32).encode(env),
-                payload(env, buf, data),
-            ],
-        ),
+        } => {
+            let (info, data) = (sndrcvinfo(env, info), payload(env, buf, data));
+            let fields: [&dyn Encoder; 5] = [data_sent, error, &info, &(*assoc_id as u32), &data];
+            record(env, atoms::sctp_send_failed(), &fields)
+        }
         Notification::ShutdownEvent { assoc_id } => {
             (atoms::sctp_shutdown_event(), *assoc_id).encode(env)
         }
@@ -356,21 +336,16 @@ pub fn notification<'a>(env: Env<'a>, n: &Notification, buf: &[u8]) -> Term<'a> 
             info,
             assoc_id,
             data,
-        } => make_tuple(
-            env,
-            &[
-                atoms::sctp_send_failed_event().encode(env),
-                (*assoc_id as u32).encode(env),
-                named(
-                    env,
-                    *flags as i64,
-                    &[atoms::data_unsent(), atoms::data_sent()],
-                ),
-                error.encode(env),
-                sndinfo(env, info),
-                payload(env, buf, data),
-            ],
-        ),
+        } => {
+            let flags = named(
+                env,
+                *flags as i64,
+                &[atoms::data_unsent(), atoms::data_sent()],
+            );
+            let (info, data) = (sndinfo(env, info), payload(env, buf, data));
+            let fields: [&dyn Encoder; 5] = [&(*assoc_id as u32), &flags, error, &info, &data];
+            record(env, atoms::sctp_send_failed_event(), &fields)
+        }
     }
 }
 
