@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::ffi::OsStr;
 use std::net::SocketAddr;
-use std::os::fd::OwnedFd;
+use std::os::fd::{OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::sync::MutexGuard;
@@ -154,6 +154,18 @@ fn reset_streams_request(assoc_id: Term, flags: Vec<Atom>, streams: Vec<Term>) -
     Ok(req)
 }
 
+/// Hands a reconfiguration request to the kernel: `set` is the setsockopt that makes it,
+/// given the request decoded from the arguments.
+fn reconfigure<'a, T>(
+    env: Env<'a>,
+    socket: &Sock,
+    request: Result<T>,
+    set: impl FnOnce(RawFd, &T) -> std::io::Result<()>,
+) -> Term<'a> {
+    let result = request.and_then(|req| socket.with_fd(|fd| Ok(set(fd, &req)?)));
+    ok_reply(env, result)
+}
+
 /// `reset_streams(Socket, AssocId, Flags, Streams)`: asks for the reset of the
 /// association's streams (SCTP_RESET_STREAMS). Malformed arguments are `badarg`.
 #[rustler::nif]
@@ -164,17 +176,10 @@ fn reset_streams<'a>(
     flags: List<Atom>,
     streams: List<Term<'a>>,
 ) -> Term<'a> {
-    let result = reset_streams_request(assoc_id, flags.0, streams.0).and_then(|req| {
-        socket.with_fd(|fd| {
-            Ok(ffi::set_raw(
-                fd,
-                ffi::SOL_SCTP,
-                ffi::SCTP_RESET_STREAMS,
-                &req,
-            )?)
-        })
-    });
-    ok_reply(env, result)
+    let request = reset_streams_request(assoc_id, flags.0, streams.0);
+    reconfigure(env, &socket, request, |fd, req| {
+        ffi::set_raw(fd, ffi::SOL_SCTP, ffi::SCTP_RESET_STREAMS, req)
+    })
 }
 
 /// `add_streams(Socket, AssocId, In, Out)`: asks for `In` more incoming and `Out` more
@@ -194,34 +199,19 @@ fn add_streams<'a>(
             sas_outstrms: int_arg(outstrms)?,
         })
     };
-    let result = request().and_then(|req| {
-        socket.with_fd(|fd| {
-            Ok(ffi::setsockopt(
-                fd,
-                ffi::SOL_SCTP,
-                ffi::SCTP_ADD_STREAMS,
-                &req,
-            )?)
-        })
-    });
-    ok_reply(env, result)
+    reconfigure(env, &socket, request(), |fd, req| {
+        ffi::setsockopt(fd, ffi::SOL_SCTP, ffi::SCTP_ADD_STREAMS, req)
+    })
 }
 
 /// `reset_assoc(Socket, AssocId)`: asks for the reset of the association's TSNs, and with
 /// them of every stream (SCTP_RESET_ASSOC). A malformed id is `badarg`.
 #[rustler::nif]
 fn reset_assoc<'a>(env: Env<'a>, socket: Sock, assoc_id: Term<'a>) -> Term<'a> {
-    let result = int_arg::<u32>(assoc_id).and_then(|id| {
-        socket.with_fd(|fd| {
-            Ok(ffi::setsockopt(
-                fd,
-                ffi::SOL_SCTP,
-                ffi::SCTP_RESET_ASSOC,
-                &(id as AssocId),
-            )?)
-        })
-    });
-    ok_reply(env, result)
+    let request = int_arg::<u32>(assoc_id).map(|id| id as AssocId);
+    reconfigure(env, &socket, request, |fd, id| {
+        ffi::setsockopt(fd, ffi::SOL_SCTP, ffi::SCTP_RESET_ASSOC, id)
+    })
 }
 
 /// Opens, configures and binds a socket owned by the caller (see `open_socket`).
