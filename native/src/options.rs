@@ -513,10 +513,11 @@ fn set_only<'a>(_: &mut Ctx, _: Env<'a>, _: Option<Term<'a>>) -> Result<Term<'a>
     Err(Error::Posix(libc::ENOPROTOOPT))
 }
 
-/// A chunk type, 0..255; the kernel refuses INIT, INIT ACK, SHUTDOWN COMPLETE and AUTH.
+/// A chunk type, 0..255 or its name; the kernel refuses INIT, INIT ACK, SHUTDOWN COMPLETE
+/// and AUTH.
 fn set_auth_chunk(c: &mut Ctx, v: Term) -> Result<()> {
     let chunk = ffi::sctp_authchunk {
-        sauth_chunk: strict_int(v)?,
+        sauth_chunk: decode::chunk_type(v)?,
     };
     set_pod(c.fd, SOL_SCTP, ffi::SCTP_AUTH_CHUNK, &chunk)
 }
