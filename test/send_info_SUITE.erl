@@ -10,7 +10,10 @@
 %% with no policy must be the first data the receiver sees, and a second one the
 %% next: the abandoned ones never arrive, before (the stream is ordered) or after
 %% (the receiver's cumulative TSN is past them). One case has a receiver running
-%% OTP's own gen_sctp, in a peer node. It needs root (the route), as in the test VM.
+%% OTP's own gen_sctp, in a peer node. ttl_abandoned_netem makes the path lossy
+%% instead: both ends in a network namespace whose loopback has a netem qdisc that
+%% loses every packet until the case removes it. They need root (the route, the
+%% namespace), as in the test VM.
 -module(send_info_SUITE).
 
 -include_lib("common_test/include/ct.hrl").
@@ -21,22 +24,27 @@
 -export([all/0, suite/0, init_per_testcase/2, end_per_testcase/2]).
 -export([sndinfo_fields/1, authinfo_passes_through/1, full_buffer/1,
          default_sndinfo_option/1, ttl_abandoned/1, rtx_abandoned/1,
-         ttl_abandoned_otp_receiver/1, default_prinfo_send4/1]).
+         ttl_abandoned_otp_receiver/1, default_prinfo_send4/1, ttl_abandoned_netem/1]).
 
 -import(sctp_test, [pair/1, recv_data/2, poll_until/4]).
 
 %% Messages abandoned per PR-SCTP case.
 -define(ABANDONED, 5).
 
+%% The network namespace of ttl_abandoned_netem.
+-define(NETEM_NS, "gs_lossy").
+-define(IN_NETEM_NS(Cmd), "ip netns exec " ?NETEM_NS " " Cmd).
+
 suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {minutes, 3}}].
 
 all() ->
     [sndinfo_fields, authinfo_passes_through, full_buffer, default_sndinfo_option,
-     ttl_abandoned, rtx_abandoned, ttl_abandoned_otp_receiver, default_prinfo_send4].
+     ttl_abandoned, rtx_abandoned, ttl_abandoned_otp_receiver, default_prinfo_send4,
+     ttl_abandoned_netem].
 
 pr_case(Case) ->
     lists:member(Case, [ttl_abandoned, rtx_abandoned, ttl_abandoned_otp_receiver,
-                        default_prinfo_send4]).
+                        default_prinfo_send4, ttl_abandoned_netem]).
 
 init_per_testcase(Case, Config) ->
     case pr_case(Case) of
@@ -44,9 +52,11 @@ init_per_testcase(Case, Config) ->
             case os:cmd("id -u") of
                 "0\n" ->
                     _ = os:cmd(?UNBLACKHOLE_L2),
+                    ok = netem_ns(Case),
                     [{saved_prsctp, sctp_test:set_sysctl("prsctp_enable", "1")} | Config];
                 _ ->
-                    {skip, "needs root for a blackhole route (runs in the test VM)"}
+                    {skip, "needs root for a blackhole route or a namespace (runs in the "
+                           "test VM)"}
             end;
         false ->
             Config
@@ -56,11 +66,23 @@ end_per_testcase(Case, Config) ->
     case pr_case(Case) of
         true ->
             _ = os:cmd(?UNBLACKHOLE_L2),
+            _ = os:cmd("ip netns del " ?NETEM_NS),
             _ = sctp_test:set_sysctl("prsctp_enable", ?config(saved_prsctp, Config)),
             ok;
         false ->
             ok
     end.
+
+%% ttl_abandoned_netem's namespace, with its loopback up and netem loaded; a failure
+%% fails the case.
+netem_ns(ttl_abandoned_netem) ->
+    _ = os:cmd("ip netns del " ?NETEM_NS),
+    Cmds = ["modprobe sch_netem", "ip netns add " ?NETEM_NS,
+            ?IN_NETEM_NS("ip link set lo up")],
+    _ = [{Cmd, ""} = {Cmd, os:cmd(Cmd ++ " 2>&1")} || Cmd <- Cmds],
+    ok;
+netem_ns(_Case) ->
+    ok.
 
 %%% Send infos
 
@@ -164,17 +186,28 @@ ttl_abandoned(_Config) ->
 rtx_abandoned(_Config) ->
     abandoned_on_blocked_path(#sctp_prinfo{policy = rtx, value = 0}).
 
-abandoned_on_blocked_path(#sctp_prinfo{policy = Policy} = PrInfo) ->
-    {S, SPort} = sctp_test:server(?L2, []),
-    {C, #sctp_assoc_change{assoc_id = CId}} = client(SPort),
+abandoned_on_blocked_path(PrInfo) ->
+    abandoned_on(blackhole, PrInfo).
+
+%% The messages sent with PrInfo on a Path (blackhole or netem) are abandoned and
+%% counted, and the two sent after it is clear arrive, in order.
+abandoned_on(Path, #sctp_prinfo{policy = Policy} = PrInfo) ->
+    {Opts, SAddr, _, _} = path(Path),
+    {S, SPort} = sctp_test:server(SAddr, Opts),
+    {C, #sctp_assoc_change{assoc_id = CId}} = client(Opts, SAddr, SPort),
     {?L, _, _, #sctp_assoc_change{state = comm_up}} = sctp_test:recv_event(S),
-    abandon(C, CId, PrInfo),
+    abandon(Path, C, CId, PrInfo),
     ok = gen_sctp:send(C, [#sctp_sndinfo{assoc_id = CId}], <<"after">>),
     {?L, _, _, <<"after">>} = recv_data(S, paddr),
     ok = gen_sctp:send(C, [#sctp_sndinfo{assoc_id = CId}], <<"last">>),
     {?L, _, _, <<"last">>} = recv_data(S, paddr),
     {?ABANDONED, ?ABANDONED} = {abandoned(C, CId, Policy), abandoned(C, CId, all)},
     close_all([C, S]).
+
+%% As ttl_abandoned on a lossy path made by netem in a network namespace: loopback
+%% loses every packet while the messages are sent.
+ttl_abandoned_netem(_Config) ->
+    abandoned_on(netem, #sctp_prinfo{policy = ttl, value = 100}).
 
 %% As ttl_abandoned, with OTP's gen_sctp receiving.
 ttl_abandoned_otp_receiver(_Config) ->
@@ -202,8 +235,8 @@ ttl_abandoned_otp_receiver(_Config) ->
                           "    Serve() end),"
                           "register(prsctp_rx, Rx),"
                           "receive {port, P} -> P end."),
-        {C, #sctp_assoc_change{assoc_id = CId}} = client(SPort),
-        abandon(C, CId, #sctp_prinfo{policy = ttl, value = 100}),
+        {C, #sctp_assoc_change{assoc_id = CId}} = client([], ?L2, SPort),
+        abandon(blackhole, C, CId, #sctp_prinfo{policy = ttl, value = 100}),
         Next = "prsctp_rx ! {next, self()}, receive {data, D} -> D end.",
         ok = gen_sctp:send(C, [#sctp_sndinfo{assoc_id = CId}], <<"after">>),
         <<"after">> = peer_eval(Peer, Next),
@@ -219,11 +252,11 @@ ttl_abandoned_otp_receiver(_Config) ->
 %% library's copy of the default send parameters, which setting the option refreshes.
 default_prinfo_send4(_Config) ->
     {S, SPort} = sctp_test:server(?L2, []),
-    {C, #sctp_assoc_change{assoc_id = CId} = CA} = client(SPort),
+    {C, #sctp_assoc_change{assoc_id = CId} = CA} = client([], ?L2, SPort),
     {?L, _, _, #sctp_assoc_change{state = comm_up}} = sctp_test:recv_event(S),
     Ttl = #sctp_default_prinfo{assoc_id = CId, policy = ttl, value = 100},
     ok = inet:setopts(C, [{sctp_default_prinfo, Ttl}]),
-    abandon(C, CId, ttl, fun(Data) -> gen_sctp:send(C, CA, 0, Data) end),
+    abandon(blackhole, C, CId, ttl, fun(Data) -> gen_sctp:send(C, CA, 0, Data) end),
     NoPolicy = #sctp_default_prinfo{assoc_id = CId, policy = none, value = 0},
     ok = inet:setopts(C, [{sctp_default_prinfo, NoPolicy}]),
     ok = gen_sctp:send(C, CA, 0, <<"after">>),
@@ -231,41 +264,57 @@ default_prinfo_send4(_Config) ->
     ?ABANDONED = abandoned(C, CId, ttl),
     close_all([C, S]).
 
-%% A client on 127.0.0.1 connected to the server on 127.0.0.2, port SPort, whose
-%% association outlives a blocked path: retransmission timeouts of 100 to 400 ms, and
-%% no limit on them that a case could reach.
-client(SPort) ->
+%% A blocked path: the open options of both ends, the server's address, and the
+%% commands that block and clear it. blackhole: a route in this namespace drops what
+%% goes to 127.0.0.2; netem: in a namespace of their own, loopback loses every packet
+%% (netem reports a loss to the sender as a packet sent).
+path(blackhole) ->
+    {[], ?L2, ?BLACKHOLE_L2, ?UNBLACKHOLE_L2};
+path(netem) ->
+    {[{netns, "/var/run/netns/" ?NETEM_NS}], ?L,
+     ?IN_NETEM_NS("tc qdisc add dev lo root netem loss 100%"),
+     ?IN_NETEM_NS("tc qdisc del dev lo root")}.
+
+%% A client on 127.0.0.1 (with Opts) connected to the server on SAddr, port SPort,
+%% whose association outlives a blocked path: retransmission timeouts of 100 to 400 ms,
+%% and no limit on them that a case could reach.
+client(Opts, SAddr, SPort) ->
     {ok, C} = gen_sctp:open([{ip, ?L}, {active, false},
                              {sctp_rtoinfo, #sctp_rtoinfo{initial = 200, max = 400, min = 100}},
                              {sctp_associnfo, #sctp_assocparams{asocmaxrxt = 10000}},
                              {sctp_peer_addr_params,
-                              #sctp_paddrparams{pathmaxrxt = 10000}}]),
-    {ok, #sctp_assoc_change{state = comm_up} = CA} = gen_sctp:connect(C, ?L2, SPort, [], ?T),
+                              #sctp_paddrparams{pathmaxrxt = 10000}} | Opts]),
+    {ok, #sctp_assoc_change{state = comm_up} = CA} = gen_sctp:connect(C, SAddr, SPort, [], ?T),
     {C, CA}.
 
-%% Blocks the path, sends ?ABANDONED numbered messages with PrInfo on stream 0, waits
-%% until the association has abandoned them all, and lifts the block.
-abandon(C, CId, #sctp_prinfo{policy = Policy} = PrInfo) ->
-    abandon(C, CId, Policy,
+%% Blocks Path, sends ?ABANDONED numbered messages with PrInfo on stream 0, waits
+%% until the association has abandoned them all, and clears the path.
+abandon(Path, C, CId, #sctp_prinfo{policy = Policy} = PrInfo) ->
+    abandon(Path, C, CId, Policy,
             fun(Data) -> gen_sctp:send(C, [#sctp_sndinfo{assoc_id = CId}, PrInfo], Data) end).
 
 %% The same with messages sent by Send(Data), abandoned by policy Policy.
-abandon(C, CId, Policy, Send) ->
+abandon(Path, C, CId, Policy, Send) ->
+    {_, _, Block, Clear} = path(Path),
     0 = abandoned(C, CId, all),
-    "" = os:cmd(?BLACKHOLE_L2),
+    "" = os:cmd(Block),
     _ = [ok = Send(sctp_test:numbered(I)) || I <- lists:seq(1, ?ABANDONED)],
     _ = poll_until({abandoned, Policy, ?ABANDONED}, fun() -> abandoned(C, CId, Policy) end,
                    fun(N) -> N >= ?ABANDONED end, 6 * ?T),
-    "" = os:cmd(?UNBLACKHOLE_L2),
+    "" = os:cmd(Clear),
     ok.
 
 %% How many messages of association CId policy Policy abandoned, sent and unsent.
 abandoned(C, CId, Policy) ->
-    {ok, [{sctp_pr_assoc_status, #sctp_prstatus{abandoned_unsent = Unsent,
-                                                abandoned_sent = Sent}}]} =
-        inet:getopts(C, [{sctp_pr_assoc_status,
-                          #sctp_prstatus{assoc_id = CId, policy = Policy}}]),
+    {Unsent, Sent} = prstatus(C, sctp_pr_assoc_status,
+                              #sctp_prstatus{assoc_id = CId, policy = Policy}),
     Unsent + Sent.
+
+%% {abandoned_unsent, abandoned_sent} of sctp_pr_assoc_status or sctp_pr_stream_status.
+prstatus(C, Option, Key) ->
+    {ok, [{Option, #sctp_prstatus{abandoned_unsent = Unsent, abandoned_sent = Sent}}]} =
+        inet:getopts(C, [{Option, Key}]),
+    {Unsent, Sent}.
 
 peer_eval(Peer, Source) ->
     {ok, Tokens, _} = erl_scan:string(Source),
