@@ -995,7 +995,9 @@ abort(S, Assoc) ->
 %% `#sctp_prinfo{policy = ttl, value = Ms}' a message not sent or not acknowledged within
 %% `Ms' is abandoned (RFC 3758; `sctp_pr_assoc_status' counts it), with `rtx' one
 %% retransmitted more than `value' times, and with `prio' one still in a full send buffer
-%% is dropped to make room for a later message of a higher priority (a lower `value').
+%% is dropped to make room for a later message of a higher priority (a lower `value'):
+%% the kernel abandons the oldest such messages, only as many as the new one needs room
+%% for, and counts them in `sctp_pr_assoc_status'.
 %% A malformed record or
 %% list is `{error, einval}'. Waits while the send buffer is full, at most the socket's
 %% `send_timeout'.

@@ -12,8 +12,9 @@
 %% (the receiver's cumulative TSN is past them). One case has a receiver running
 %% OTP's own gen_sctp, in a peer node. ttl_abandoned_netem makes the path lossy
 %% instead: both ends in a network namespace whose loopback has a netem qdisc that
-%% loses every packet until the case removes it. They need root (the route, the
-%% namespace), as in the test VM.
+%% loses every packet until the case removes it. prio_abandoned needs no blocked
+%% path: the peer's receive window is closed. They need root (the route, the
+%% namespace, the sysctl), as in the test VM.
 -module(send_info_SUITE).
 
 -include_lib("common_test/include/ct.hrl").
@@ -24,9 +25,10 @@
 -export([all/0, suite/0, init_per_testcase/2, end_per_testcase/2]).
 -export([sndinfo_fields/1, authinfo_passes_through/1, full_buffer/1,
          default_sndinfo_option/1, ttl_abandoned/1, rtx_abandoned/1,
-         ttl_abandoned_otp_receiver/1, default_prinfo_send4/1, ttl_abandoned_netem/1]).
+         ttl_abandoned_otp_receiver/1, default_prinfo_send4/1, ttl_abandoned_netem/1,
+         prio_abandoned/1]).
 
--import(sctp_test, [pair/1, recv_data/2, poll_until/4]).
+-import(sctp_test, [pair/1, recv_data/2, poll_until/3, poll_until/4]).
 
 %% Messages abandoned per PR-SCTP case.
 -define(ABANDONED, 5).
@@ -40,11 +42,11 @@ suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {minutes, 3}}].
 all() ->
     [sndinfo_fields, authinfo_passes_through, full_buffer, default_sndinfo_option,
      ttl_abandoned, rtx_abandoned, ttl_abandoned_otp_receiver, default_prinfo_send4,
-     ttl_abandoned_netem].
+     ttl_abandoned_netem, prio_abandoned].
 
 pr_case(Case) ->
     lists:member(Case, [ttl_abandoned, rtx_abandoned, ttl_abandoned_otp_receiver,
-                        default_prinfo_send4, ttl_abandoned_netem]).
+                        default_prinfo_send4, ttl_abandoned_netem, prio_abandoned]).
 
 init_per_testcase(Case, Config) ->
     case pr_case(Case) of
@@ -263,6 +265,119 @@ default_prinfo_send4(_Config) ->
     {?L, _, _, <<"after">>} = recv_data(S, paddr),
     ?ABANDONED = abandoned(C, CId, ttl),
     close_all([C, S]).
+
+%% PR-SCTP's priority policy (RFC 7496 section 4): a message that finds the send
+%% buffer full abandons queued messages of lower priority (a greater value) to make
+%% room, as few as it needs. What Linux 6.1 does (net/sctp/socket.c,
+%% sctp_sendmsg_to_asoc, and net/sctp/outqueue.c, sctp_prsctp_prune): a message of
+%% msg_len bytes that finds less room than that prunes msg_len minus the room, first
+%% sent messages (retransmit queue, then transmitted), then unsent ones, taking only
+%% those whose policy is prio and whose value is greater than the new one's, and
+%% counting each one's charge (its skb's truesize and a struct sctp_chunk) against the
+%% need until it is met; it then sends if the room is above 0. A non-blocking send
+%% fails with eagain when the room is 0 or less, so after one the room is above minus
+%% one message's charge (it was above 0 before that message): a 1-byte message needs
+%% exactly one message abandoned, the first queued one of lower priority, and finds
+%% room then. Every sent message must be one that no priority can take, or the
+%% kernel would take it first without freeing room (a sent one waits in the
+%% abandoned queue): the peer's window is closed with messages of no policy first,
+%% more than it takes, so the prio messages queued behind them are never sent while
+%% the receiver reads nothing. The exact counts follow: 1 unsent, 0 sent.
+%% The receiver offers the window of a small receive buffer (half of it) and gets a
+%% large one once the association is up: it drops what finds no room in its buffer
+%% (sctp_ulpevent_make_rcvmsg), and a chunk bundled with others is charged the whole
+%% packet, so a small buffer fills before the window closes. It takes nothing, not even
+%% its comm_up event, until the end: once its owner has taken a message, the library
+%% reads ahead between calls (up to recbuf), which would open the window again.
+prio_abandoned(_Config) ->
+    {S, SPort} = sctp_test:server(?L, [{recbuf, 4096}]),
+    {ok, C} = gen_sctp:open([{ip, ?L}, {active, false}, {sndbuf, 65536}]),
+    {ok, #sctp_assoc_change{state = comm_up, assoc_id = CId} = CA} =
+        gen_sctp:connect(C, ?L, SPort, [], ?T),
+    [SId] = poll_until(server_assoc, fun() -> getopt(S, sctp_get_assoc_id_list) end,
+                       fun(Ids) -> Ids =/= [] end),
+    ok = inet:setopts(S, [{recbuf, 200000}]),
+    %% The receiver takes its window's worth and one message more: four more than that
+    %% leave at least two (the one in flight, a window probe, and one behind it).
+    #sctp_status{rwnd = Rwnd} = sctp_test:status(C, CA),
+    Plain = Rwnd div byte_size(sctp_test:numbered(1)) + 4,
+    _ = [ok = gen_sctp:send(C, [#sctp_sndinfo{assoc_id = CId}], sctp_test:numbered(I))
+         || I <- lists:seq(1, Plain)],
+    window_closed(S, SId, C, CId),
+    ok = inet:setopts(C, [{non_block_send, true}]),
+    Prio = fun(Value, Data) ->
+                   gen_sctp:send(C, [#sctp_sndinfo{assoc_id = CId},
+                                     #sctp_prinfo{policy = prio, value = Value}], Data)
+           end,
+    Lows = send_until_eagain(fun(I) -> Prio(10, low(I)) end, 1),
+    true = Lows >= 2,
+    %% One of the same priority takes none.
+    {error, eagain} = Prio(10, low(Lows + 1)),
+    {0, 0} = prstatus(C, sctp_pr_assoc_status, #sctp_prstatus{assoc_id = CId, policy = all}),
+    %% A higher one takes the first of them, and only that one.
+    ok = Prio(1, <<"!">>),
+    Counts = [{Option, prstatus(C, Option, Key#sctp_prstatus{assoc_id = CId})}
+              || {Option, Key} <- [{sctp_pr_assoc_status, #sctp_prstatus{policy = prio}},
+                                   {sctp_pr_assoc_status, #sctp_prstatus{policy = all}},
+                                   {sctp_pr_stream_status,
+                                    #sctp_prstatus{sid = 0, policy = prio}}]],
+    [{_, {1, 0}}, {_, {1, 0}}, {_, {1, 0}}] = Counts,
+    %% The receiver reads now: the messages of no policy, the low-priority ones but the
+    %% first, then the one that took its place.
+    {?L, _, _, #sctp_assoc_change{state = comm_up, assoc_id = SId}} = sctp_test:recv_event(S),
+    Expected = [{plain, I} || I <- lists:seq(1, Plain)]
+        ++ [{low, I} || I <- lists:seq(2, Lows)] ++ [high],
+    Expected = [message(element(4, recv_data(S, paddr))) || _ <- Expected],
+    {1, 0} = prstatus(C, sctp_pr_assoc_status, #sctp_prstatus{assoc_id = CId, policy = prio}),
+    close_all([C, S]).
+
+%% Low-priority message I, as long as the numbered ones.
+low(I) ->
+    Numbered = sctp_test:numbered(I),
+    <<"low", Numbered:(byte_size(Numbered) - 3)/binary>>.
+
+%% What prio_abandoned's receiver got: which message, by its content.
+message(<<"!">>) ->
+    high;
+message(<<"low", I:32, _/binary>> = Data) ->
+    {{low, I}, Data} = {{low, I}, low(I)},
+    {low, I};
+message(<<I:32, _/binary>> = Data) ->
+    {{plain, I}, Data} = {{plain, I}, sctp_test:numbered(I)},
+    {plain, I}.
+
+%% Sends Send(I) from I on until one gives eagain; returns the last one sent.
+send_until_eagain(Send, I) when I =< 10000 ->
+    case Send(I) of
+        ok -> send_until_eagain(Send, I + 1);
+        {error, eagain} -> I - 1
+    end.
+
+%% Waits until receiver S (association SId) has advertised a zero window and sender C
+%% (CId) has had that SACK, the last one S sent by then: every message S took is
+%% acknowledged, and while S reads nothing no acknowledgement frees room in C's send
+%% buffer.
+window_closed(S, SId, C, CId) ->
+    _ = poll_until(zero_window_advertised,
+                   fun() -> (getopt(S, sctp_associnfo, #sctp_assocparams{assoc_id = SId}))
+                                #sctp_assocparams.local_rwnd end,
+                   fun(Rwnd) -> Rwnd =:= 0 end),
+    #sctp_assoc_stats{osacks = Sacks} =
+        getopt(S, sctp_get_assoc_stats, #sctp_assoc_stats{assoc_id = SId}),
+    _ = poll_until({sacks_received, Sacks},
+                   fun() -> (getopt(C, sctp_get_assoc_stats,
+                                    #sctp_assoc_stats{assoc_id = CId}))#sctp_assoc_stats.isacks
+                   end,
+                   fun(N) -> N >= Sacks end),
+    ok.
+
+getopt(S, Option) ->
+    {ok, [{Option, Value}]} = inet:getopts(S, [Option]),
+    Value.
+
+getopt(S, Option, Key) ->
+    {ok, [{Option, Value}]} = inet:getopts(S, [{Option, Key}]),
+    Value.
 
 %% A blocked path: the open options of both ends, the server's address, and the
 %% commands that block and clear it. blackhole: a route in this namespace drops what
