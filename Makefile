@@ -108,7 +108,8 @@ memcheck:
 	FUZZ_ITERATIONS=20000 CARGO_TARGET_$(RUST_HOST)_RUNNER="$(MEMCHECK)" \
 	  cargo test --release --locked
 
-# A long fuzz run of the receive decoders with a fresh seed; FUZZ_ITERATIONS and
+# A long fuzz run of the receive decoders (notifications, ancillary data and the
+# SCTP-AUTH structs, the tests named fuzz_decoders*) with a fresh seed; FUZZ_ITERATIONS and
 # FUZZ_SEED override. The seed is printed so that a failure can be replayed.
 fuzz:
 	FUZZ_ITERATIONS=$${FUZZ_ITERATIONS:-100000000} FUZZ_SEED=$${FUZZ_SEED:-$$(date +%s%N)} \

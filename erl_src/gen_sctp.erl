@@ -205,8 +205,14 @@
 %%     association's packet and chunk counters. `max_obs_rto' is the highest RTO since
 %%     the previous read, which the kernel resets to the association's minimum RTO.</dd>
 %% <dt>`{sctp_auth_chunk, ChunkType}'</dt><dd>SCTP-AUTH (RFC 4895): chunks of type
-%%     `ChunkType' (0..255; 0 is DATA) must come authenticated from the peer, in the
-%%     associations set up later. Set-only (left out of `inet:getopts/2'); INIT, INIT ACK,
+%%     `ChunkType' must come authenticated from the peer, in the associations set up
+%%     later. `ChunkType' is the type's number, 0..255, or its name from the RFCs in
+%%     lowercase: `data', `sack', `heartbeat', `heartbeat_ack', `abort', `shutdown',
+%%     `shutdown_ack', `error', `cookie_echo', `cookie_ack', `ecne', `cwr',
+%%     `shutdown_complete' (RFC 9260), `forward_tsn' (RFC 3758), `pad' (RFC 4820),
+%%     `asconf', `asconf_ack' (RFC 5061), `reconf' (RFC 6525), `i_data', `i_forward_tsn'
+%%     (RFC 8260); any other atom is `{error, einval}'. `sctp_local_auth_chunks' reads
+%%     numbers back. Set-only (left out of `inet:getopts/2'); INIT, INIT ACK,
 %%     SHUTDOWN COMPLETE and AUTH (1, 2, 14, 15) are `{error, einval}'. This and the
 %%     other SCTP-AUTH options need AUTH on the endpoint: `{sctp_auth_supported, true}',
 %%     whose default is `net.sctp.auth_enable'; without it they give `{error, einval}'
@@ -336,7 +342,7 @@
 %% for this module too.
 -export_type([assoc_id/0, option/0, option_name/0, option_value/0, sctp_socket/0]).
 %% This library's own.
--export_type([event_type/0, send_info/0]).
+-export_type([event_type/0, send_info/0, sctp_chunk_type/0]).
 
 %% A plain tuple, as inet's functions take it (`inet:socket()').
 -type sctp_socket() :: {'$inet', gen_sctp, reference()}.
@@ -349,6 +355,11 @@
                     | send_failed_event.
 %% RFC 6458's send parameters of one message, for `send/3'.
 -type send_info() :: #sctp_sndinfo{} | #sctp_prinfo{} | #sctp_authinfo{}.
+%% The chunk types `sctp_auth_chunk' takes by name, the RFCs' in lowercase.
+-type sctp_chunk_type() :: data | sack | heartbeat | heartbeat_ack | abort | shutdown
+                         | shutdown_ack | error | cookie_echo | cookie_ack | ecne | cwr
+                         | shutdown_complete | forward_tsn | pad | asconf | asconf_ack
+                         | reconf | i_data | i_forward_tsn.
 %% An option to set, as in the module documentation's list.
 -type option() :: elementary_option() | record_option() | assoc_option().
 %% What `inet:getopts/2' takes: a name, or a record that names the association.
@@ -393,7 +404,7 @@
                            | {sctp_partial_delivery_point, non_neg_integer()}
                            | {sctp_fragment_interleave, 0 | 1 | 2}
                            | {sctp_reuse_port, boolean()}
-                           | {sctp_auth_chunk, 0..255}
+                           | {sctp_auth_chunk, 0..255 | sctp_chunk_type()}
                            | {sctp_hmac_ident, [sha1 | sha256]}.
 -type elementary_option_name() :: active | mode | buffer | recbuf | sndbuf
                                 | high_msgq_watermark | low_msgq_watermark
@@ -980,7 +991,9 @@ abort(S, Assoc) ->
 %% `#sctp_prinfo{policy = ttl, value = Ms}' a message not sent or not acknowledged within
 %% `Ms' is abandoned (RFC 3758; `sctp_pr_assoc_status' counts it), with `rtx' one
 %% retransmitted more than `value' times, and with `prio' one still in a full send buffer
-%% is dropped to make room for a later message of a higher priority (a lower `value').
+%% is dropped to make room for a later message of a higher priority (a lower `value'):
+%% the kernel abandons the oldest such messages, only as many as the new one needs room
+%% for, and counts them in `sctp_pr_assoc_status'.
 %% A malformed record or
 %% list is `{error, einval}'. Waits while the send buffer is full, at most the socket's
 %% `send_timeout'.

@@ -18,8 +18,8 @@
 -export([all/0, suite/0, init_per_testcase/2, end_per_testcase/2]).
 -import(sctp_test, [next/1, next_active/1]).
 
--export([options_round_trip/1, shared_keys_passive/1, shared_keys_active/1,
-         otp_peer_authenticated/1, otp_peer_without_auth/1]).
+-export([options_round_trip/1, chunk_type_names/1, shared_keys_passive/1,
+         shared_keys_active/1, otp_peer_authenticated/1, otp_peer_without_auth/1]).
 
 %% The chunk type of DATA.
 -define(DATA, 0).
@@ -27,8 +27,8 @@
 suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {minutes, 3}}].
 
 all() ->
-    [options_round_trip, shared_keys_passive, shared_keys_active, otp_peer_authenticated,
-     otp_peer_without_auth].
+    [options_round_trip, chunk_type_names, shared_keys_passive, shared_keys_active,
+     otp_peer_authenticated, otp_peer_without_auth].
 
 %% The OTP peer without AUTH opens its socket with AUTH off; ours turns it on itself.
 sysctl(otp_peer_without_auth) -> "0";
@@ -189,7 +189,7 @@ options_round_trip(_Config) ->
     {ok, []} = inet:getopts(S, [{sctp_auth_delete_key, #sctp_authkeyid{keynumber = 2}}]),
     %% Bad values.
     {error, einval} = inet:setopts(S, [{sctp_auth_chunk, 256}]),
-    {error, einval} = inet:setopts(S, [{sctp_auth_chunk, data}]),
+    {error, einval} = inet:setopts(S, [{sctp_auth_chunk, bogus}]),
     %% INIT and AUTH are never authenticated.
     {error, einval} = inet:setopts(S, [{sctp_auth_chunk, 1}]),
     {error, einval} = inet:setopts(S, [{sctp_auth_chunk, 15}]),
@@ -212,6 +212,39 @@ shared_keys_passive(_Config) ->
 
 shared_keys_active(_Config) ->
     shared_keys(fun sctp_test:next_active/1, fun(S) -> ok = inet:setopts(S, [{active, true}]) end).
+
+%% sctp_auth_chunk takes a chunk type by its name too, the RFCs' in lowercase;
+%% sctp_local_auth_chunks reads numbers back, as before.
+chunk_type_names(_Config) ->
+    {ok, S} = gen_sctp:open([{ip, ?L}]),
+    Named = [{data, 0}, {sack, 3}, {heartbeat, 4}, {heartbeat_ack, 5}, {abort, 6},
+             {shutdown, 7}, {shutdown_ack, 8}, {error, 9}, {cookie_echo, 10},
+             {cookie_ack, 11}, {ecne, 12}, {cwr, 13}, {i_data, 16#40}, {asconf_ack, 16#80},
+             {reconf, 16#82}, {pad, 16#84}, {forward_tsn, 16#c0}, {asconf, 16#c1},
+             {i_forward_tsn, 16#c2}],
+    %% Each on an endpoint of its own, the kernel's list being short.
+    _ = [begin
+             {ok, E} = gen_sctp:open([{ip, ?L}]),
+             {Name, ok} = {Name, inet:setopts(E, [{sctp_auth_chunk, Name}])},
+             {Name, #sctp_authchunks{assoc_id = 0, chunks = [N]}} =
+                 {Name, getopt(E, sctp_local_auth_chunks)},
+             ok = gen_sctp:close(E)
+         end || {Name, N} <- Named],
+    %% A few on one, and a name with a number.
+    ok = inet:setopts(S, [{sctp_auth_chunk, data}, {sctp_auth_chunk, i_data},
+                          {sctp_auth_chunk, 16#82}, {sctp_auth_chunk, asconf}]),
+    Numbers = [0, 16#40, 16#82, 16#c1],
+    #sctp_authchunks{assoc_id = 0, chunks = Chunks} = getopt(S, sctp_local_auth_chunks),
+    Numbers = lists:sort(Chunks),
+    %% SHUTDOWN COMPLETE has a name, which the kernel refuses as it refuses 14.
+    {error, einval} = inet:setopts(S, [{sctp_auth_chunk, shutdown_complete}]),
+    {error, einval} = inet:setopts(S, [{sctp_auth_chunk, 14}]),
+    %% INIT, INIT ACK and AUTH have none (never authenticated), nor has anything else.
+    _ = [{error, einval} = inet:setopts(S, [{sctp_auth_chunk, Bad}])
+         || Bad <- [init, init_ack, auth, bogus, 'DATA', "data", <<"data">>, 1.0]],
+    #sctp_authchunks{chunks = Again} = getopt(S, sctp_local_auth_chunks),
+    Numbers = lists:sort(Again),
+    ok = gen_sctp:close(S).
 
 %% Both ends authenticate DATA with key 1, then switch to a key 2 added to the
 %% association, one end first (the other learns of the new key from the first

@@ -33,6 +33,38 @@ pub const PR_POLICIES: [(u16, Name); 5] = [
     (ffi::SCTP_PR_SCTP_ALL, names::all),
 ];
 
+/// The chunk types `sctp_auth_chunk` takes by name: those of RFC 9260 section 3.2 and of
+/// the extensions that add them (RFC 3758 FORWARD TSN, RFC 4820 PAD, RFC 5061 ASCONF,
+/// RFC 6525 RE-CONFIG, RFC 8260 I-DATA and I-FORWARD-TSN), in lowercase. INIT, INIT ACK
+/// and AUTH are left out: RFC 4895 section 6.1 never authenticates them.
+#[rustfmt::skip]
+pub const CHUNK_TYPES: [(u8, Name); 20] = [
+    (0, chunk::data), (3, chunk::sack), (4, chunk::heartbeat), (5, chunk::heartbeat_ack),
+    (6, chunk::abort), (7, chunk::shutdown), (8, chunk::shutdown_ack), (9, chunk::error),
+    (10, chunk::cookie_echo), (11, chunk::cookie_ack), (12, chunk::ecne), (13, chunk::cwr),
+    (14, chunk::shutdown_complete), (0x40, chunk::i_data), (0x80, chunk::asconf_ack),
+    (0x82, chunk::reconf), (0x84, chunk::pad), (0xc0, chunk::forward_tsn),
+    (0xc1, chunk::asconf), (0xc2, chunk::i_forward_tsn),
+];
+
+mod chunk {
+    pub use crate::atoms::{abort, error};
+    rustler::atoms! {
+        data, sack, heartbeat, heartbeat_ack, shutdown, shutdown_ack, cookie_echo,
+        cookie_ack, ecne, cwr, shutdown_complete, i_data, asconf_ack, reconf, pad,
+        forward_tsn, asconf, i_forward_tsn,
+    }
+}
+
+/// A chunk type: its number, 0..255, or its name in `CHUNK_TYPES`; else `einval`.
+pub fn chunk_type(term: Term) -> Result<u8> {
+    if term.is_atom() {
+        one_of(term, &CHUNK_TYPES)
+    } else {
+        strict_int(term)
+    }
+}
+
 /// The fields of record `name` with `arity` fields, or `einval`.
 pub fn record<'a>(term: Term<'a>, name: Atom, arity: usize) -> Result<Vec<Term<'a>>> {
     let items = get_tuple(term).map_err(|_| einval())?;

@@ -1492,6 +1492,7 @@ pub use counting_allocator::heap_in_use;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fuzzing::{env_or, XorShift};
 
     /// Every send info at once: the control messages read back with CMSG_FIRSTHDR and
     /// CMSG_NXTHDR, as the kernel walks them, in order, each of its own length and value.
@@ -1588,5 +1589,51 @@ mod tests {
         assert!(chunks.chunks().is_empty());
         chunks.gauth_number_of_chunks = 1000;
         assert_eq!(chunks.chunks().len(), 256);
+    }
+
+    /// A zeroed `T` with a prefix of random bytes over it, as a getsockopt that writes
+    /// fewer bytes than asked leaves it; the 32-bit count at `count_at` is set to an edge
+    /// value as often as not, random counts being almost all beyond any room.
+    fn filled<T: Pod>(rng: &mut XorShift, count_at: usize) -> T {
+        let mut bytes = vec![0u8; size_of::<T>()];
+        let written = rng.below(bytes.len() + 1);
+        bytes[..written]
+            .iter_mut()
+            .for_each(|b| *b = rng.next() as u8);
+        if rng.below(2) == 0 {
+            let edges = [0, 1, 3, 4, 5, 255, 256, 257, u32::MAX];
+            let count = match rng.below(edges.len() + 1) {
+                i if i < edges.len() => edges[i],
+                _ => rng.below(300) as u32,
+            };
+            bytes[count_at..count_at + 4].copy_from_slice(&count.to_ne_bytes());
+        }
+        read_struct(&bytes).unwrap()
+    }
+
+    /// Bounded fuzz run of the readers of the SCTP-AUTH structs the kernel fills in
+    /// (SCTP_HMAC_IDENT, SCTP_PEER_AUTH_CHUNKS, SCTP_LOCAL_AUTH_CHUNKS): whatever the
+    /// bytes, they must give as many items as the count says, at most as many as there is
+    /// room for, and only items of the struct. `FUZZ_ITERATIONS` and `FUZZ_SEED` as in
+    /// `notification::tests::fuzz_decoders`; `make fuzz` runs it too.
+    #[test]
+    fn fuzz_decoders_of_auth_structs() {
+        let iterations: usize = env_or("FUZZ_ITERATIONS", 200_000);
+        let seed: u64 = env_or("FUZZ_SEED", 0x9e37_79b9_7f4a_7c15);
+        eprintln!("fuzz_decoders_of_auth_structs: {iterations} iterations, FUZZ_SEED={seed}");
+        let mut rng = XorShift(seed.max(1));
+        for _ in 0..iterations {
+            let algo: sctp_hmacalgo = filled(&mut rng, 0);
+            let n = (algo.shmac_num_idents as usize).min(algo.shmac_idents.len());
+            assert_eq!(algo.idents(), &algo.shmac_idents[..n], "FUZZ_SEED={seed}");
+            let offset = std::mem::offset_of!(sctp_authchunks, gauth_number_of_chunks);
+            let chunks: sctp_authchunks = filled(&mut rng, offset);
+            let n = (chunks.gauth_number_of_chunks as usize).min(chunks.gauth_chunks.len());
+            assert_eq!(
+                chunks.chunks(),
+                &chunks.gauth_chunks[..n],
+                "FUZZ_SEED={seed}"
+            );
+        }
     }
 }

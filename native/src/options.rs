@@ -464,10 +464,11 @@ const HMACS: [(u16, Name); 2] = [
     (ffi::SCTP_AUTH_HMAC_ID_SHA1, auth::sha1), (ffi::SCTP_AUTH_HMAC_ID_SHA256, auth::sha256),
 ];
 
-/// A chunk type, 0..255; the kernel refuses INIT, INIT ACK, SHUTDOWN COMPLETE and AUTH.
+/// A chunk type, 0..255 or its name; the kernel refuses INIT, INIT ACK, SHUTDOWN COMPLETE
+/// and AUTH.
 fn set_auth_chunk(c: &mut Ctx, v: Term) -> Result<()> {
     let chunk = ffi::sctp_authchunk {
-        sauth_chunk: strict_int(v)?,
+        sauth_chunk: decode::chunk_type(v)?,
     };
     set_pod(c.fd, SOL_SCTP, ffi::SCTP_AUTH_CHUNK, &chunk)
 }
