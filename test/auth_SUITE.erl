@@ -90,64 +90,6 @@ close_all(Socks) ->
     [ok = gen_sctp:close(X) || X <- Socks],
     ok.
 
-%% Evaluates Source in the peer node.
-peer_eval(Peer, Source) ->
-    {ok, Tokens, _} = erl_scan:string(Source),
-    {ok, Exprs} = erl_parse:parse_exprs(Tokens),
-    {value, Value, _} = peer:call(Peer, erl_eval, exprs, [Exprs, []], ?T),
-    Value.
-
-%% A node without this library whose OTP gen_sctp socket listens on 127.0.0.1
-%% and sends back each message on the stream it came on; its port.
-otp_echo_server() ->
-    {ok, Peer, _} = peer:start(#{connection => standard_io,
-                                 env => [{"ERL_LIBS", false}], wait_boot => ?LONG}),
-    Which = peer:call(Peer, code, which, [gen_sctp], ?T),
-    true = lists:prefix(peer:call(Peer, code, lib_dir, [kernel], ?T), Which),
-    Port = peer_eval(Peer,
-                     "Parent = self(),"
-                     "spawn(fun() ->"
-                     "    {ok, S} = gen_sctp:open([{ip, {127, 0, 0, 1}}, binary,"
-                     "                             {active, false}]),"
-                     "    ok = gen_sctp:listen(S, true),"
-                     "    {ok, P} = inet:port(S), Parent ! {port, P},"
-                     "    register(otp_echo, self()),"
-                     "    Echo = fun Echo() ->"
-                     "        Got = gen_sctp:recv(S),"
-                     "        put(last, Got),"
-                     "        case Got of"
-                     "            {ok, {_, _, [{sctp_sndrcvinfo, Stream, _, _, _, _, _, _, _, A}],"
-                     "                  Data}} when is_binary(Data) ->"
-                     "                put(sent, gen_sctp:send(S, A, Stream, Data));"
-                     "            _ -> ok"
-                     "        end,"
-                     "        Echo()"
-                     "    end,"
-                     "    Echo() end),"
-                     "receive {port, P} -> P end."),
-    {Peer, Port}.
-
-%% Msg sent to the echo server and back; if it does not come back, what the
-%% server took and did last.
-echoed(Peer, C, Id, PeerPort, Msg) ->
-    ok = gen_sctp:send(C, Id, 0, Msg),
-    try next_data(C) of
-        {?L, PeerPort, [#sctp_sndrcvinfo{assoc_id = Id}], Msg} -> ok
-    catch
-        exit:{test_case_failed, Why} ->
-            Echo = peer:call(Peer, erlang, whereis, [otp_echo], ?T),
-            Info = Echo =/= undefined andalso
-                peer:call(Peer, erlang, process_info, [Echo, dictionary], ?T),
-            ct:fail({no_echo, Msg, Why, Info})
-    end.
-
-%% The next data message on passive S, events skipped.
-next_data(S) ->
-    case next(S) of
-        {_, _, _, Data} = Msg when is_binary(Data) -> Msg;
-        _Event -> next_data(S)
-    end.
-
 %%% Test cases
 
 %% What each option reads back on an endpoint, and what it refuses.
@@ -309,7 +251,7 @@ shared_keys(Next, Start) ->
 %% key of its own besides the null key, associates with it, and messages go
 %% both ways, authenticated with the null key that both ends have.
 otp_peer_authenticated(_Config) ->
-    {Peer, PeerPort} = otp_echo_server(),
+    {Peer, PeerPort} = sctp_test:otp_echo_server(),
     try
         {ok, C} = gen_sctp:open([{ip, ?L}, {active, false}, {sctp_auth_chunk, ?DATA},
                                  key(0, 1, <<"a key the peer lacks">>), subscribe_auth()]),
@@ -323,7 +265,7 @@ otp_peer_authenticated(_Config) ->
             getopt(C, {sctp_peer_auth_chunks, #sctp_authchunks{assoc_id = Id}}),
         #sctp_authkeyid{keynumber = 0} =
             getopt(C, {sctp_auth_active_key, #sctp_authkeyid{assoc_id = Id}}),
-        [ok = echoed(Peer, C, Id, PeerPort, Msg)
+        [ok = sctp_test:echoed(Peer, C, Id, PeerPort, Msg)
          || Msg <- [<<"one">>, <<"two">>, binary:copy(<<"three">>, 1000)]],
         ok = gen_sctp:close(C)
     after
@@ -335,7 +277,7 @@ otp_peer_authenticated(_Config) ->
 %% it learns at once that the peer does not authenticate, and messages go both
 %% ways unauthenticated.
 otp_peer_without_auth(_Config) ->
-    {Peer, PeerPort} = otp_echo_server(),
+    {Peer, PeerPort} = sctp_test:otp_echo_server(),
     try
         {ok, C} = gen_sctp:open([{ip, ?L}, {active, false}, {sctp_auth_supported, true},
                                  {sctp_auth_chunk, ?DATA}, key(0, 1, <<"one">>),
@@ -346,7 +288,7 @@ otp_peer_without_auth(_Config) ->
                                                indication = no_auth}} = next(C),
         %% The peer does not do AUTH: the kernel refuses to read its chunk list.
         {ok, []} = inet:getopts(C, [{sctp_peer_auth_chunks, #sctp_authchunks{assoc_id = Id}}]),
-        [ok = echoed(Peer, C, Id, PeerPort, Msg) || Msg <- [<<"one">>, <<"two">>]],
+        [ok = sctp_test:echoed(Peer, C, Id, PeerPort, Msg) || Msg <- [<<"one">>, <<"two">>]],
         ok = gen_sctp:close(C)
     after
         peer:stop(Peer)

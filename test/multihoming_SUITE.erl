@@ -22,7 +22,8 @@
          primary_switch/1, peer_primary_switch/1, heartbeat_params/1,
          bindx_addresses/1, peeloff_under_traffic/1, accept_backlog/1,
          accept_inherits_active/1, many_associations/1, connectx_several_addresses/1,
-         v6only/1, link_local_v6/1, peeloff_unknown_assoc/1, udp_encapsulation/1]).
+         v6only/1, link_local_v6/1, peeloff_unknown_assoc/1, udp_encapsulation/1,
+         udp_encapsulation_otp_peer/1]).
 
 -define(A1, {10, 1, 0, 1}).
 -define(A2, {10, 2, 0, 1}).
@@ -62,7 +63,8 @@ all() ->
     [failover_v4, failover_v6, failover_mixed, v4_mapped, primary_switch,
      peer_primary_switch, heartbeat_params, bindx_addresses, peeloff_under_traffic,
      accept_backlog, accept_inherits_active, many_associations, connectx_several_addresses,
-     v6only, link_local_v6, peeloff_unknown_assoc, udp_encapsulation].
+     v6only, link_local_v6, peeloff_unknown_assoc, udp_encapsulation,
+     udp_encapsulation_otp_peer].
 
 init_per_suite(Config) ->
     case os:cmd("id -u") of
@@ -80,7 +82,8 @@ end_per_suite(_Config) ->
     teardown().
 
 %% Cases that take link 1 down bring it back; after a failure it may still be down.
-end_per_testcase(udp_encapsulation, _Config) ->
+end_per_testcase(Case, _Config) when Case =:= udp_encapsulation;
+                                     Case =:= udp_encapsulation_otp_peer ->
     _ = ip(lists:join("; ip ", ?UNDO_UDP_ONLY)),
     ok;
 end_per_testcase(Case, _Config) ->
@@ -805,6 +808,29 @@ udp_encapsulation(_Config) ->
     ct:pal("UDP InDatagrams of mh_a and mh_b: ~p before, ~p after", [UdpBefore, UdpAfter]),
     [true = After - Before >= N || {Before, After} <- lists:zip(UdpBefore, UdpAfter)],
     close_all([Plain, C, S]).
+
+%% An OTP gen_sctp server in host b, which knows nothing of UDP encapsulation, is
+%% reached over it: with plain SCTP blocked, our client's association over UDP port
+%% 9899 comes up, the kernel of host b answers over UDP too, and messages go both ways.
+udp_encapsulation_otp_peer(_Config) ->
+    ok = ip(lists:join(" && ip ", ?UDP_ONLY)),
+    {Peer, SPort} = sctp_test:otp_echo_server([{netns, ns(b)}, {ip, ?B1}]),
+    try
+        UdpBefore = [udp_in_datagrams(NS) || NS <- ["mh_a", "mh_b"]],
+        Encaps = #sctp_udpencaps{port = ?UDP_PORT},
+        {ok, C} = open(a, inet, [?A1], [{active, false},
+                                        {sctp_remote_udp_encaps_port, Encaps}]),
+        {ok, #sctp_assoc_change{state = comm_up, assoc_id = Id}} =
+            gen_sctp:connect(C, ?B1, SPort, [], ?T),
+        N = 20,
+        [ok = sctp_test:echoed(Peer, C, Id, SPort, <<"ping", I:32>>) || I <- lists:seq(1, N)],
+        UdpAfter = [udp_in_datagrams(NS) || NS <- ["mh_a", "mh_b"]],
+        ct:pal("UDP InDatagrams of mh_a and mh_b: ~p before, ~p after", [UdpBefore, UdpAfter]),
+        [true = After - Before >= N || {Before, After} <- lists:zip(UdpBefore, UdpAfter)],
+        ok = gen_sctp:close(C)
+    after
+        peer:stop(Peer)
+    end.
 
 %% The InDatagrams counter of the UDP of network namespace NS.
 udp_in_datagrams(NS) ->

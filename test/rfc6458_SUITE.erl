@@ -21,7 +21,7 @@
          assoc_reset_passive/1, assoc_reset_active/1,
          authkey_no_auth_passive/1, authkey_no_auth_active/1,
          send_failed_event_passive/1, send_failed_event_active/1,
-         paddr_potentially_failed/1]).
+         paddr_potentially_failed/1, otp_peer_denies_stream_reset/1]).
 
 -import(sctp_test, [pair/1, full_pair/1, numbered/1, next/1, next_active/1]).
 
@@ -37,11 +37,12 @@ all() ->
      assoc_reset_passive, assoc_reset_active,
      authkey_no_auth_passive, authkey_no_auth_active,
      send_failed_event_passive, send_failed_event_active,
-     paddr_potentially_failed].
+     paddr_potentially_failed, otp_peer_denies_stream_reset].
 
 %% The net.sctp settings each case needs, as {Name, Value}.
 sysctls(Case) when Case =:= stream_reset_passive; Case =:= stream_reset_active;
-                   Case =:= assoc_reset_passive; Case =:= assoc_reset_active ->
+                   Case =:= assoc_reset_passive; Case =:= assoc_reset_active;
+                   Case =:= otp_peer_denies_stream_reset ->
     [{"reconf_enable", "1"}];
 sysctls(Case) when Case =:= authkey_no_auth_passive; Case =:= authkey_no_auth_active ->
     [{"auth_enable", "0"}];
@@ -248,6 +249,29 @@ stream_reset(Next, Start) ->
     {error, badarg} =
         sctp_test:raised(fun() -> gen_sctp:reset_streams(C, CId, [sideways], []) end),
     close_all([C, S]).
+
+%% A plain OTP gen_sctp peer with RECONF (net.sctp.reconf_enable) but without stream
+%% resets enabled, which OTP cannot ask for: our socket, with stream resets enabled, asks
+%% it to reset a stream; the peer's kernel denies it, our end gets the event saying so,
+%% and the association carries data both ways before and after.
+otp_peer_denies_stream_reset(_Config) ->
+    {Peer, PeerPort} = sctp_test:otp_echo_server(),
+    try
+        {ok, C} = gen_sctp:open([{ip, ?L}, {active, false},
+                                 {sctp_enable_stream_reset, ?RESET_AND_ADD},
+                                 subscribe(stream_reset)]),
+        {ok, #sctp_assoc_change{state = comm_up, assoc_id = Id}} =
+            gen_sctp:connect(C, ?L, PeerPort, [], ?T),
+        ok = sctp_test:echoed(Peer, C, Id, PeerPort, <<"before the reset">>),
+        ok = gen_sctp:reset_streams(C, Id, [outgoing], [0]),
+        %% Linux reports a denied outgoing reset with both flags.
+        {?L, PeerPort, [], #sctp_stream_reset_event{assoc_id = Id, flags = [outgoing_ssn, denied],
+                                                    streams = [0]}} = next(C),
+        ok = sctp_test:echoed(Peer, C, Id, PeerPort, <<"after the reset">>),
+        ok = gen_sctp:close(C)
+    after
+        peer:stop(Peer)
+    end.
 
 %% An association reset (RFC 6525 SSN/TSN reset) asked for by the client: both ends
 %% report the same new pair of TSNs, each from its own side, data flows both ways

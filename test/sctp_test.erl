@@ -17,7 +17,7 @@
          not_returned/1, raised/1, poll_until/3, poll_until/4, recv_data/2, recv_data/3,
          nif_handle/1, fd_count/0, status/2, await_paddr/4, second_path/2, next/1,
          next_active/1]).
--export([set_sysctl/2]).
+-export([set_sysctl/2, otp_echo_server/0, otp_echo_server/1, echoed/5]).
 
 %% A receiver that never reads, with the smallest buffers the kernel allows,
 %% fills its peer's send buffer after a few messages.
@@ -289,6 +289,62 @@ await({_Pid, Ref}, Timeout) ->
         {Ref, Result} -> Result
     after Timeout ->
             ct:fail(await_timeout)
+    end.
+
+%% Evaluates Source in the peer node, with Bindings.
+peer_eval(Peer, Source, Bindings) ->
+    {ok, Tokens, _} = erl_scan:string(Source),
+    {ok, Exprs} = erl_parse:parse_exprs(Tokens),
+    {value, Value, _} = peer:call(Peer, erl_eval, exprs, [Exprs, Bindings], ?T),
+    Value.
+
+%% A node without this library whose OTP gen_sctp socket listens on 127.0.0.1
+%% and sends back each message on the stream it came on: {Node, its port}.
+%% The caller stops the node (peer:stop/1).
+otp_echo_server() ->
+    otp_echo_server([{ip, ?L}]).
+
+%% The same with OpenOpts (where it listens) for the OTP socket's gen_sctp:open/1.
+otp_echo_server(OpenOpts) ->
+    {ok, Peer, _} = peer:start(#{connection => standard_io,
+                                 env => [{"ERL_LIBS", false}], wait_boot => ?LONG}),
+    Which = peer:call(Peer, code, which, [gen_sctp], ?T),
+    true = lists:prefix(peer:call(Peer, code, lib_dir, [kernel], ?T), Which),
+    Port = peer_eval(Peer,
+                     "Parent = self(),"
+                     "spawn(fun() ->"
+                     "    {ok, S} = gen_sctp:open(OpenOpts ++ [binary, {active, false}]),"
+                     "    ok = gen_sctp:listen(S, true),"
+                     "    {ok, P} = inet:port(S), Parent ! {port, P},"
+                     "    register(otp_echo, self()),"
+                     "    Echo = fun Echo() ->"
+                     "        Got = gen_sctp:recv(S),"
+                     "        put(last, Got),"
+                     "        case Got of"
+                     "            {ok, {_, _, [{sctp_sndrcvinfo, Stream, _, _, _, _, _, _, _, A}],"
+                     "                  Data}} when is_binary(Data) ->"
+                     "                put(sent, gen_sctp:send(S, A, Stream, Data));"
+                     "            _ -> ok"
+                     "        end,"
+                     "        Echo()"
+                     "    end,"
+                     "    Echo() end),"
+                     "receive {port, P} -> P end.", [{'OpenOpts', OpenOpts}]),
+    {Peer, Port}.
+
+%% Msg sent on stream 0 of passive C's association Id to otp_echo_server/0's node
+%% Peer and back, events skipped; if it does not come back, what the server took and
+%% did last.
+echoed(Peer, C, Id, PeerPort, Msg) ->
+    ok = gen_sctp:send(C, Id, 0, Msg),
+    try recv_data(C, events) of
+        {_, PeerPort, [#sctp_sndrcvinfo{assoc_id = Id}], Msg} -> ok
+    catch
+        exit:{test_case_failed, Why} ->
+            Echo = peer:call(Peer, erlang, whereis, [otp_echo], ?T),
+            Info = Echo =/= undefined andalso
+                peer:call(Peer, erlang, process_info, [Echo, dictionary], ?T),
+            ct:fail({no_echo, Msg, Why, Info})
     end.
 
 %% How calling F ends: `{Class, Reason}' for an exception, `{returned, Value}'
