@@ -30,28 +30,33 @@ suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {minutes, 10}}].
 
 all() -> [requests, concurrent_requests, server_restart].
 
+%% One server node listening on a port of its own and a client service
+%% connected to it, for all the cases (a node takes seconds to start in the
+%% test VM); server_restart, the last case, kills that node and stops the one it
+%% starts instead.
 init_per_suite(Config) ->
     {ok, _} = application:ensure_all_started(diameter),
-    Config.
-
-end_per_suite(_Config) ->
-    ok = application:stop(diameter).
-
-%% Each case gets a server node listening on a port of its own and a client
-%% service connected to it.
-init_per_testcase(_Case, Config) ->
     Port = sctp_test:free_port(),
     Server = start_server_node(Port),
     true = diameter:subscribe(?CLIENT),
     ok = diameter:start_service(?CLIENT, service("client.example.com")),
     {ok, _} = diameter:add_transport(?CLIENT, {connect, client_transport(Port)}),
     ok = wait_event(up),
+    true = diameter:unsubscribe(?CLIENT),
     [{port, Port}, {server, Server} | Config].
 
-end_per_testcase(_Case, Config) ->
+end_per_suite(Config) ->
     ok = diameter:stop_service(?CLIENT),
-    true = diameter:unsubscribe(?CLIENT),
     stop_server_node(?config(server, Config)),
+    ok = application:stop(diameter).
+
+%% Each case gets the client's events from its start on.
+init_per_testcase(_Case, Config) ->
+    true = diameter:subscribe(?CLIENT),
+    Config.
+
+end_per_testcase(_Case, _Config) ->
+    true = diameter:unsubscribe(?CLIENT),
     flush_events().
 
 %%% Test cases
@@ -70,9 +75,9 @@ requests(Config) ->
     true = length(Answers) > 1,
     ok.
 
-%% Many requests at once, each from its own process, all answered. They all
-%% leave before the first answer arrives, so on stream 0; the answers come back
-%% over several streams.
+%% Many requests at once, each from its own process, all answered; the answers
+%% come back over several streams. (On a new association the requests would all
+%% leave on stream 0, before the first answer arrives.)
 concurrent_requests(_Config) ->
     Calls = [sctp_test:async(fun() -> call(I) end) || I <- lists:seq(1, ?CONCURRENT)],
     {Requests, Answers} = check_answers([sctp_test:await(C, ?LONG) || C <- Calls]),
@@ -87,14 +92,22 @@ server_restart(Config) ->
     Port = ?config(port, Config),
     check_answers([call(I) || I <- lists:seq(1, 10)]),
     {_, OsPid} = ?config(server, Config),
+    T0 = erlang:monotonic_time(millisecond),
+    Step = fun(What) ->
+                   ct:pal("~s after ~p ms", [What, erlang:monotonic_time(millisecond) - T0])
+           end,
     kill_os_process(OsPid),
     ok = wait_event(down),
+    Step("peer down"),
     {error, _} = diameter:call(?CLIENT, base, str(0), [{timeout, 5000}]),
+    Step("request refused"),
     Restarted = start_server_node(Port),
+    Step("server node started"),
     ok = wait_event(up),
+    Step("peer up"),
     Calls = [sctp_test:async(fun() -> call(I) end) || I <- lists:seq(1, 50)],
     check_answers([sctp_test:await(C, ?LONG) || C <- Calls]),
-    %% end_per_testcase stops the node it was given.
+    Step("50 answers"),
     stop_server_node(Restarted),
     ok.
 
@@ -113,15 +126,18 @@ service(Host) ->
                     {module, ?MODULE}]}].
 
 %% Five streams each way; requests rotate over them and go unordered once the
-%% capabilities exchange is over. Reconnects every second while the server is
-%% away, and is back up after one answered watchdog request over the new
-%% association, not RFC 3539's three, 30 s apart.
+%% capabilities exchange is over. connect_timer paces only the first connection:
+%% once one is lost, diameter tries again as the watchdog timer runs out, here
+%% after RFC 3539's smallest, 6 s (give or take 2 s), not the default 30 s. It is
+%% back up after one answered watchdog request over the new association, not
+%% RFC 3539's three.
 client_transport(Port) ->
     [{transport_module, diameter_sctp},
      {transport_config, [{raddr, ?L}, {rport, Port}, {ip, ?L}, {unordered, true},
                          {sctp_initmsg, #sctp_initmsg{num_ostreams = ?STREAMS,
                                                       max_instreams = ?STREAMS}}]},
      {connect_timer, 1000},
+     {watchdog_timer, 6000},
      {watchdog_config, [{okay, 1}]}].
 
 %% In the server node: diameter listening on Port of 127.0.0.1.

@@ -228,14 +228,21 @@ slow_receiver_active_n(_Config) ->
     slow_receiver(10, 11).
 
 slow_receiver(Active, MaxQueue) ->
-    #{s := S, c := C, ca := CA} = pair([]),
-    N = 2000,
+    %% Small buffers: the kernel and the read-ahead hold far fewer than N. A short
+    %% retransmission timeout, for the window probes that reopen the window: on
+    %% loopback the receiver sends no window update smaller than its path MTU,
+    %% 64 KB.
+    #{s := S, c := C, ca := CA} = pair([{recbuf, 32768}, {sndbuf, 32768} | ?FAST_RTO]),
+    N = 500,
     Payload = binary:copy(<<"x">>, 1000),
-    Sender = async(fun() ->
-                           [ok = gen_sctp:send(C, CA, 0, <<I:32, Payload/binary>>)
-                            || I <- lists:seq(1, N)],
-                           done
-                   end),
+    {SenderPid, _} = Sender =
+        async(fun() ->
+                      [ok = gen_sctp:send(C, CA, 0, <<I:32, Payload/binary>>)
+                       || I <- lists:seq(1, N)],
+                      done
+              end),
+    %% The kernel holds back what the receiver has not taken before it takes any.
+    ok = sctp_test:wait_blocked(SenderPid),
     ok = inet:setopts(S, [{active, Active}]),
     Peak = slow_take(S, Active, 1, N, 0),
     ct:pal("largest mailbox seen: ~p (limit ~p)", [Peak, MaxQueue]),
@@ -257,12 +264,12 @@ socket_messages(S) ->
     {messages, Messages} = process_info(self(), messages),
     length([M || M <- Messages, is_tuple(M), tuple_size(M) >= 2, element(2, M) =:= S]).
 
-%% Takes messages First..Last one by one, sleeping a little before each, and
-%% returns the largest mailbox it saw.
+%% Takes messages First..Last one by one, sleeping a little before every
+%% fourth, and returns the largest mailbox it saw. The sender still outruns it.
 slow_take(_S, _Active, I, Last, Peak) when I > Last ->
     Peak;
 slow_take(S, Active, I, Last, Peak) ->
-    timer:sleep(1),
+    I rem 4 =:= 0 andalso timer:sleep(1),
     Len = socket_messages(S),
     receive
         {sctp, S, _, _, {[#sctp_sndrcvinfo{}], <<I:32, _/binary>>}} ->
