@@ -131,8 +131,9 @@ soak:
 # a C program as the kernel's ceiling: on the host's release and on each of BENCH_OTP
 # (through tools/otp-run, which makes its root the first time), where from OTP 29 on
 # OTP's `socket' module with SCTP runs too. Writes bench/results/ and the README's table.
-# BENCH_ROUNDS, BENCH_SECONDS (per case) and BENCH_MAX_ASSOCS shorten a run; an empty
-# BENCH_OTP runs the host's release alone. `make bench-build` builds all of it on the host.
+# BENCH_ROUNDS, BENCH_SECONDS (per case) and BENCH_MAX_ASSOCS shorten a run, and
+# BENCH_NETWORKS=namespace leaves out the plain-loopback cases; an empty BENCH_OTP runs
+# the host's release alone. `make bench-build` builds all of it on the host.
 BENCH_ROUNDS ?= 5
 BENCH_SECONDS ?= 1.5
 BENCH_MAX_ASSOCS ?= 10000
