@@ -2,8 +2,10 @@
 
 %% Every suite's sockets live on the loopback address.
 -define(L, {127, 0, 0, 1}).
-%% How long to wait for something that should happen (the VM is slow).
--define(T, 10000).
+%% How long to wait for something that should happen. The VM is slow, and under
+%% load a message can come more than 10 s late: a CI run once saw the last of
+%% three tiny messages on loopback arrive 14 s after it was sent.
+-define(T, 30000).
 %% For what moves thousands of messages, or starts a service, through the (slow) VM.
 -define(LONG, 120000).
 %% The streams each way of the associations sctp_test:pair/1 sets up.
