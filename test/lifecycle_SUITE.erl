@@ -228,10 +228,8 @@ slow_receiver_active_n(_Config) ->
     slow_receiver(10, 11).
 
 slow_receiver(Active, MaxQueue) ->
-    %% Small buffers: the kernel and the read-ahead hold far fewer than N. A short
-    %% retransmission timeout, for the window probes that reopen the window: on
-    %% loopback the receiver sends no window update smaller than its path MTU,
-    %% 64 KB.
+    %% Small buffers: the kernel and the read-ahead hold far fewer than N.
+    %% ?FAST_RTO: each time the receiver has read, the window reopens soon.
     #{s := S, c := C, ca := CA} = pair([{recbuf, 32768}, {sndbuf, 32768} | ?FAST_RTO]),
     N = 500,
     Payload = binary:copy(<<"x">>, 1000),

@@ -181,8 +181,7 @@ peer_sees_end(S, AssocId) ->
 %% buffer is full and stays so: messages 1..Last went out on stream 0, the last ones
 %% sit unacknowledged in the client's queue. send_timeout is left at SendTimeout.
 full_pair(SendTimeout) ->
-    %% A short retransmission timeout: once the window reopens, the next window
-    %% probe goes out within 600 ms, not after Linux's backed-off 3, 6, 12... s.
+    %% ?FAST_RTO: once the receiver reads, the window reopens within 600 ms.
     #{c := C, ca := CA} = Pair = pair(?SMALL_BUF ++ ?FAST_RTO),
     ok = inet:setopts(C, [{send_timeout, SendTimeout}]),
     Last = fill(C, CA, 0, 0, 100),

@@ -15,5 +15,8 @@
 -define(L2, {127, 0, 0, 2}).
 -define(BLACKHOLE_L2, "ip route add blackhole 127.0.0.2/32 table local").
 -define(UNBLACKHOLE_L2, "ip route del blackhole 127.0.0.2/32 table local").
-%% Retransmission timeouts short enough to lose a path within a second or two.
+%% Retransmission timeouts short enough to lose a path within a second or two,
+%% and to reopen a closed window soon: on loopback a receiver sends no window
+%% update smaller than its path MTU (64 KB), so a sender whose peer's window
+%% closed waits for its next window probe, which Linux backs off to 3, 6, 12 s.
 -define(FAST_RTO, [{sctp_rtoinfo, #sctp_rtoinfo{initial = 300, max = 600, min = 100}}]).
