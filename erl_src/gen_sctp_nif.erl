@@ -8,6 +8,7 @@
          sockname/1, peername/1, addresses/3, peeloff/2, peeloff_in_netns/2, getstat/2]).
 -export([monitor/1, cancel_monitor/1]).
 -export([reset_streams/4, add_streams/4, reset_assoc/2]).
+-export([handoff/1]).
 %% For the library's own tests only: deliberate faults and counters.
 -export([inject_panic/2, poller_panics/0, heap_in_use/0, read_ahead_len/1,
          poller_events/0]).
@@ -16,8 +17,30 @@
 
 -define(NOT_LOADED, erlang:nif_error({not_loaded, [{module, ?MODULE}, {line, ?LINE}]})).
 
+%% The library gets the relay with it: the process that sends an owner the message that
+%% ended an `{active, N}' count and `{sctp_passive, S}' after it, back to back from a
+%% scheduler, as a port would (the poller's own thread cannot promise that the owner does
+%% not run between the two). High priority: an owner may be waiting for the pair.
 load() ->
-    erlang:load_nif(filename:join(priv_dir(), atom_to_list(?MODULE)), 0).
+    Relay = spawn_opt(fun relay/0, [{priority, high}]),
+    case erlang:load_nif(filename:join(priv_dir(), atom_to_list(?MODULE)), Relay) of
+        ok ->
+            ok;
+        {error, _} = Error ->
+            exit(Relay, kill),
+            Error
+    end.
+
+%% What others may send it is dropped, and cannot stop it.
+-spec relay() -> no_return().
+relay() ->
+    receive
+        {'$gen_sctp_handoff', Handle} ->
+            try handoff(Handle) catch error:badarg -> ok end;
+        _Stray ->
+            ok
+    end,
+    relay().
 
 %% The application's priv folder, or priv/ next to this module's ebin when the library is
 %% used straight from a build tree.
@@ -58,6 +81,7 @@ cancel_monitor(_MRef) -> ?NOT_LOADED.
 reset_streams(_Handle, _AssocId, _Flags, _Streams) -> ?NOT_LOADED.
 add_streams(_Handle, _AssocId, _In, _Out) -> ?NOT_LOADED.
 reset_assoc(_Handle, _AssocId) -> ?NOT_LOADED.
+handoff(_Handle) -> ?NOT_LOADED.
 inject_panic(_Handle, _Place) -> ?NOT_LOADED.
 poller_panics() -> ?NOT_LOADED.
 heap_in_use() -> ?NOT_LOADED.

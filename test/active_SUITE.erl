@@ -17,10 +17,11 @@
          connect_active_true/1, connect_active_once/1, connect_active_n/1,
          connect_active_no_listener/1, connect_active_once_after_owner_death/1,
          many_in_order/1, many_in_order_active_n/1,
-         peeloff_keeps_active/1, peeloff_active_n/1, close_active_no_message/1]).
+         peeloff_keeps_active/1, peeloff_active_n/1, close_active_no_message/1,
+         passive_with_the_last_message/1]).
 
 -import(sctp_test, [server/1, pair/1, initmsg/0, recv_event/1, assert_empty_mailbox/0,
-                    free_port/0]).
+                    free_port/0, peer_eval/3]).
 
 suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {seconds, 60}}].
 
@@ -30,7 +31,7 @@ all() ->
      setopts_from_other_process, connect_active_true, connect_active_once,
      connect_active_n, connect_active_no_listener, connect_active_once_after_owner_death,
      many_in_order, many_in_order_active_n, peeloff_keeps_active, peeloff_active_n,
-     close_active_no_message].
+     close_active_no_message, passive_with_the_last_message].
 
 %%% Helpers
 
@@ -485,3 +486,43 @@ close_active_no_message(_Config) ->
     end,
     ok = gen_sctp:close(C),
     assert_empty_mailbox().
+
+%% An owner that takes the message that ended its {active, 1} count finds
+%% {sctp_passive, S} with `receive ... after 0', round after round, as with OTP's port:
+%% code that re-arms {active, 1} when it finds it and {active, once} otherwise relies on
+%% it. The socket is peeled off and re-armed as in such code. On a node with one
+%% scheduler the owner cannot run while the pair is being sent, so one miss is the
+%% library's.
+passive_with_the_last_message(_Config) ->
+    Ebin = filename:dirname(code:which(gen_sctp)),
+    {ok, Peer, _} = peer:start(#{connection => standard_io, args => ["+S", "1", "-pa", Ebin],
+                                 wait_boot => ?LONG}),
+    try
+        Ebin = filename:dirname(peer:call(Peer, code, which, [gen_sctp], ?T)),
+        Source =
+            "L = {127, 0, 0, 1},"
+            "{ok, S} = gen_sctp:open([{ip, L}, binary, {active, 1}]),"
+            "ok = gen_sctp:listen(S, true),"
+            "{ok, Port} = inet:port(S),"
+            "{ok, C} = gen_sctp:open([{ip, L}, {active, false}, {sctp_nodelay, true}]),"
+            "{ok, CA} = gen_sctp:connect(C, L, Port, []),"
+            "Up = receive {sctp, S, _, _, {_, {sctp_assoc_change, comm_up, _, _, _, Id}}} -> Id"
+            "     after T -> exit(no_comm_up) end,"
+            "receive {sctp_passive, S} -> ok after T -> exit(no_passive) end,"
+            "{ok, P} = gen_sctp:peeloff(S, Up),"
+            "Round = fun Round(0, Misses) -> Misses;"
+            "            Round(N, Misses) ->"
+            "                ok = inet:setopts(P, [binary, {active, 1}]),"
+            "                ok = gen_sctp:send(C, CA, 0, <<\"x\">>),"
+            "                receive {sctp, P, _, _, {_, <<\"x\">>}} -> ok"
+            "                after T -> exit(no_data) end,"
+            "                Miss = receive {sctp_passive, P} -> 0 after 0 -> 1 end,"
+            "                Miss =:= 1 andalso"
+            "                    receive {sctp_passive, P} -> true after T -> exit(late) end,"
+            "                Round(N - 1, Misses + Miss)"
+            "        end,"
+            "Round(Rounds, 0).",
+        0 = peer_eval(Peer, Source, [{'T', ?T}, {'Rounds', 1000}])
+    after
+        peer:stop(Peer)
+    end.

@@ -17,7 +17,7 @@
          not_returned/1, raised/1, poll_until/3, poll_until/4, recv_data/2, recv_data/3,
          nif_handle/1, fd_count/0, status/2, await_paddr/4, second_path/2, next/1,
          next_active/1]).
--export([set_sysctl/2, otp_echo_server/0, otp_echo_server/1, echoed/5]).
+-export([set_sysctl/2, otp_echo_server/0, otp_echo_server/1, echoed/5, peer_eval/3]).
 
 %% A receiver that never reads, with the smallest buffers the kernel allows,
 %% fills its peer's send buffer after a few messages.

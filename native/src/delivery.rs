@@ -1,15 +1,42 @@
 //! Everything a socket sends its owner, built here only: active-mode messages,
 //! `{sctp_error, S, Reason}` and `{sctp_passive, S}`; and the wake-up of a waiter. The
-//! poller thread and the NIFs both deliver through `Outbox`. The message that ends an
-//! `{active, N}` count and the `{sctp_passive, S}` after it are both built first, then
-//! sent back to back, before anything else of the socket.
+//! poller thread and the NIFs both deliver through `Outbox`.
+//!
+//! The message that ends an `{active, N}` count and the `{sctp_passive, S}` after it are
+//! sent back to back from a scheduler thread, as OTP's port sends them: an owner that the
+//! first wakes then finds the second in its mailbox already. Two sends from the poller
+//! thread cannot promise that (the owner can run between them), so the poller hands the
+//! pair to the relay, a process started with the library, which sends it from its
+//! scheduler; until then the socket holds the pair (`State::handoff`), and any NIF call on
+//! the socket sends it first, so that nothing of the socket can overtake it.
+
+use std::sync::Mutex;
 
 use rustler::{Encoder, Env, LocalPid, OwnedEnv, ResourceArc, Term};
 
 use crate::atoms;
 use crate::error::Error;
-use crate::socket::{Content, Socket, State, Waiter};
+use crate::socket::{Content, Handoff, Socket, State, Waiter};
 use crate::terms;
+
+/// The relay process, from the library's load; none once a handoff to it failed.
+static RELAY: Mutex<Option<LocalPid>> = Mutex::new(None);
+
+pub fn set_relay(relay: LocalPid) {
+    *RELAY.lock().unwrap_or_else(|e| e.into_inner()) = Some(relay);
+}
+
+fn relay() -> Option<LocalPid> {
+    *RELAY.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A relay that is gone: the poller sends the pair itself from now on.
+fn relay_gone(gone: LocalPid) {
+    let mut relay = RELAY.lock().unwrap_or_else(|e| e.into_inner());
+    if *relay == Some(gone) {
+        *relay = None;
+    }
+}
 
 /// Where messages are built and sent from.
 pub enum Outbox<'a> {
@@ -19,8 +46,8 @@ pub enum Outbox<'a> {
     Thread(&'a mut ThreadEnvs),
 }
 
-/// The poller's envs: a message is built in `first`, and the second of a pair in `second`,
-/// so that both exist before either is sent.
+/// The poller's envs: a message is built in `first`; without a relay, the second of a pair
+/// in `second`, so that both exist before either is sent.
 pub struct ThreadEnvs {
     first: OwnedEnv,
     second: OwnedEnv,
@@ -46,24 +73,66 @@ impl Outbox<'_> {
         }
     }
 
-    /// Sends `a` then `b` to `to` back to back, both built before `a` goes: an owner that
-    /// `a` wakes finds `b` in its mailbox already, and not only once the sender has built
-    /// it (which, from the poller thread, it often did not).
-    fn send_pair(&mut self, to: &LocalPid, a: Build, b: Build) {
-        match self {
-            Outbox::Caller(env) => {
-                let (a, b) = (a(*env), b(*env));
-                let _ = env.send(to, a);
-                let _ = env.send(to, b);
+    /// Sends `message`, which ended an `{active, N}` count, and `{sctp_passive, S}` after
+    /// it, both from a scheduler thread (see the module's note).
+    fn send_last(&mut self, socket: &ResourceArc<Socket>, st: &mut State, message: Build) {
+        let passive: Build = &|env| passive_message(env, socket);
+        let envs = match self {
+            Outbox::Caller(env) => return send_both(*env, &st.owner, message(*env), passive(*env)),
+            Outbox::Thread(envs) => envs,
+        };
+        debug_assert!(st.handoff.is_none(), "a passive socket ends no count");
+        if let Some(relay) = relay() {
+            let env = OwnedEnv::new();
+            let (message, passive) = env.run(|e| (env.save(message(e)), env.save(passive(e))));
+            st.handoff = Some(Handoff {
+                env,
+                message,
+                passive,
+            });
+            let note = |env| (atoms::gen_sctp_handoff(), socket.encode(env)).encode(env);
+            if envs.first.send_and_clear(&relay, note).is_ok() {
+                return;
             }
-            Outbox::Thread(envs) => {
-                let a = envs.first.run(|env| envs.first.save(a(env)));
-                let b = envs.second.run(|env| envs.second.save(b(env)));
-                let _ = envs.first.send_and_clear(to, |env| a.load(env));
-                let _ = envs.second.send_and_clear(to, |env| b.load(env));
-            }
+            relay_gone(relay);
+            st.handoff = None;
         }
+        // No relay: both built before the first goes, so the gap between them is one send.
+        let message = envs.first.run(|env| envs.first.save(message(env)));
+        let passive = envs.second.run(|env| envs.second.save(passive(env)));
+        let _ = envs
+            .first
+            .send_and_clear(&st.owner, |env| message.load(env));
+        let _ = envs
+            .second
+            .send_and_clear(&st.owner, |env| passive.load(env));
     }
+}
+
+fn send_both<'e>(env: Env<'e>, to: &LocalPid, first: Term<'e>, second: Term<'e>) {
+    let _ = env.send(to, first);
+    let _ = env.send(to, second);
+}
+
+/// Sends the owner the pair the poller handed off, if it is still held; from the relay, or
+/// from any NIF call on the socket before it does anything else.
+pub fn send_handoff(env: Env, st: &mut State) {
+    let Some(Handoff {
+        env: held,
+        message,
+        passive,
+    }) = st.handoff.take()
+    else {
+        return;
+    };
+    held.run(|h| {
+        send_both(
+            env,
+            &st.owner,
+            message.load(h).in_env(env),
+            passive.load(h).in_env(env),
+        )
+    });
 }
 
 /// Sends `message` to the owner.
@@ -121,7 +190,7 @@ pub fn deliver_one(
             terms::active_message(env, s, msg.header.from.as_ref(), anc, body)
         };
         match st.flow.count_delivery() {
-            true => out.send_pair(&st.owner, message, &|env| passive_message(env, socket)),
+            true => out.send_last(socket, st, message),
             false => post(out, st, message),
         }
         return true;

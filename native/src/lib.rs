@@ -39,4 +39,4 @@ mod socket;
 mod terms;
 
 #[cfg(not(test))]
-rustler::init!("gen_sctp_nif");
+rustler::init!("gen_sctp_nif", load = nif::load);

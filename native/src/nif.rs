@@ -49,6 +49,34 @@ fn charge(env: Env, started: Instant) {
     }
 }
 
+/// Locks `socket` for a NIF call, having first sent the owner the pair the poller handed
+/// to the relay (`delivery`), if it waits still: nothing this call does, or lets the
+/// poller do, may overtake it.
+fn locked<'s>(env: Env, socket: &'s Sock) -> MutexGuard<'s, State> {
+    let mut st = socket.state();
+    delivery::send_handoff(env, &mut st);
+    st
+}
+
+/// The library's load: `load_info` is the relay process that `gen_sctp_nif` started.
+pub fn load(_env: Env, load_info: Term) -> bool {
+    match load_info.decode::<LocalPid>() {
+        Ok(relay) => {
+            delivery::set_relay(relay);
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// The relay's call for `{'$gen_sctp_handoff', S}`: sends the pair, unless a NIF call on
+/// the socket has sent it already.
+#[rustler::nif]
+fn handoff(env: Env, socket: Sock) -> Atom {
+    drop(locked(env, &socket));
+    atoms::ok()
+}
+
 fn reply<'a, T: Encoder>(env: Env<'a>, result: Result<T>) -> Term<'a> {
     match result {
         Ok(v) => v.encode(env),
@@ -305,7 +333,7 @@ fn open_socket<'a>(
 
 #[rustler::nif]
 fn close(env: Env, socket: Sock) -> Atom {
-    let mut st = socket.state();
+    let mut st = locked(env, &socket);
     if let Some(mon) = st.owner_monitor.take() {
         env.demonitor(&socket, &mon);
     }
@@ -349,7 +377,7 @@ fn listen(env: Env, socket: Sock, backlog: i32) -> Term {
         .map(|()| {
             // A one-to-one socket stops listening with backlog 0 (the kernel's rule).
             let listening = socket.stream && backlog != 0;
-            socket.state().flow.set_listening(listening);
+            locked(env, &socket).flow.set_listening(listening);
             poller::watch(socket.clone());
         });
     ok_reply(env, result)
@@ -361,7 +389,7 @@ fn listen(env: Env, socket: Sock, backlog: i32) -> Term {
 #[rustler::nif]
 fn accept<'a>(env: Env<'a>, socket: Sock, tag: Term<'a>) -> Term<'a> {
     let caller = env.pid();
-    let st = socket.state();
+    let st = locked(env, &socket);
     if socket.is_closed() {
         return Error::Closed.encode(env);
     }
@@ -475,7 +503,7 @@ fn send_with<'a>(
         return Ok(atoms::ok().encode(env));
     }
     let timeout = {
-        let mut st = socket.state();
+        let mut st = locked(env, socket);
         if socket.is_closed() {
             return Err(Error::Closed);
         }
@@ -503,7 +531,7 @@ fn send<'a>(
     data: Term<'a>,
 ) -> Term<'a> {
     let defaults = {
-        let st = socket.state();
+        let st = locked(env, &socket);
         st.send_defaults
             .get(&assoc_id)
             .or_else(|| st.send_defaults.get(&0))
@@ -542,7 +570,7 @@ fn sendmsg<'a>(
 #[rustler::nif]
 fn recv<'a>(env: Env<'a>, socket: Sock, tag: Term<'a>) -> Term<'a> {
     let caller = env.pid();
-    let mut st = socket.state();
+    let mut st = locked(env, &socket);
     if socket.is_closed() {
         return Error::Closed.encode(env);
     }
@@ -592,7 +620,7 @@ fn recv<'a>(env: Env<'a>, socket: Sock, tag: Term<'a>) -> Term<'a> {
 #[rustler::nif]
 fn cancel(env: Env, socket: Sock) -> bool {
     let (removed, changed) = {
-        let mut st = socket.state();
+        let mut st = locked(env, &socket);
         let caller = env.pid();
         let removed = st.flow.cancel(|w| w.pid == caller);
         (removed, st.flow.interest() != st.armed)
@@ -606,7 +634,7 @@ fn cancel(env: Env, socket: Sock) -> bool {
 #[rustler::nif]
 fn setopts<'a>(env: Env<'a>, socket: Sock, opts: List<Term<'a>>) -> Term<'a> {
     let (result, changed) = {
-        let mut st = socket.state();
+        let mut st = locked(env, &socket);
         let result = socket.with_fd(|fd| {
             let mut ctx = Ctx::new(&mut st, fd, socket.family);
             options::set(&mut ctx, &opts.0).map(|()| ctx.passive_now)
@@ -643,7 +671,7 @@ fn setopts<'a>(env: Env<'a>, socket: Sock, opts: List<Term<'a>>) -> Term<'a> {
 
 #[rustler::nif]
 fn getopts<'a>(env: Env<'a>, socket: Sock, opts: List<Term<'a>>) -> Term<'a> {
-    let mut st = socket.state();
+    let mut st = locked(env, &socket);
     let result = socket.with_fd(|fd| {
         let mut ctx = Ctx::new(&mut st, fd, socket.family);
         options::get(&mut ctx, env, &opts.0)
@@ -655,7 +683,7 @@ fn getopts<'a>(env: Env<'a>, socket: Sock, opts: List<Term<'a>>) -> Term<'a> {
 /// delivering while the shim moves queued messages; returns the active mode to restore.
 #[rustler::nif]
 fn handover_begin(env: Env, socket: Sock) -> Term {
-    let mut st = socket.state();
+    let mut st = locked(env, &socket);
     if socket.is_closed() {
         return Error::Closed.encode(env);
     }
@@ -670,7 +698,7 @@ fn handover_begin(env: Env, socket: Sock) -> Term {
 #[rustler::nif]
 fn handover_end<'a>(env: Env<'a>, socket: Sock, new_owner: LocalPid, active: Term<'a>) -> Term<'a> {
     let result = {
-        let mut st = socket.state();
+        let mut st = locked(env, &socket);
         if socket.is_closed() {
             Err(Error::Closed)
         } else {
@@ -743,7 +771,7 @@ fn addresses(env: Env, socket: Sock, assoc_id: AssocId, local: bool) -> Term {
 #[rustler::nif]
 fn peeloff(env: Env, socket: Sock, assoc_id: AssocId) -> Term {
     // The lock keeps the poller from reading ahead while the kernel moves the association.
-    let mut parent = socket.state();
+    let mut parent = locked(env, &socket);
     let peeled = socket.with_fd(|fd| match ffi::peeloff(fd, assoc_id) {
         Err(e) if e.raw_os_error() == Some(libc::EINVAL) && ffi::in_other_netns(fd) => Ok(None),
         result => Ok(Some(result?)),
@@ -759,7 +787,7 @@ fn peeloff(env: Env, socket: Sock, assoc_id: AssocId) -> Term {
 /// that namespace, which this call waits for, so it runs on a dirty I/O scheduler.
 #[rustler::nif(schedule = "DirtyIo")]
 fn peeloff_in_netns(env: Env, socket: Sock, assoc_id: AssocId) -> Term {
-    let mut parent = socket.state();
+    let mut parent = locked(env, &socket);
     let result = socket
         .with_fd(|fd| Ok(ffi::peeloff_in_netns(fd, assoc_id)?))
         .and_then(|fd| adopt(env, &socket, &mut parent, assoc_id, fd));

@@ -39,6 +39,14 @@ impl Waiter {
     }
 }
 
+/// The message that ended an `{active, N}` count and the `{sctp_passive, S}` after it, built
+/// by the poller thread and waiting to be sent from a scheduler (`delivery`).
+pub struct Handoff {
+    pub env: OwnedEnv,
+    pub message: SavedTerm,
+    pub passive: SavedTerm,
+}
+
 /// One `inet:monitor/1` on a socket: the monitoring process and the reference, kept as a
 /// waiter's tag is.
 pub struct SocketMonitor {
@@ -70,6 +78,8 @@ pub struct State {
     pub partials: Partials,
     /// `inet:monitor/1`s of this socket, each owed a `'DOWN'` when it closes.
     pub monitors: Vec<SocketMonitor>,
+    /// The pair the poller handed to the relay, until the relay or a NIF call sends it.
+    pub handoff: Option<Handoff>,
     /// Set by the fault tests only: the poller panics on this socket's next event.
     #[cfg(feature = "test-hooks")]
     pub panic_on_next_event: bool,
@@ -171,6 +181,7 @@ impl Socket {
                 non_block_send: false,
                 partials: Partials::default(),
                 monitors: Vec::new(),
+                handoff: None,
                 #[cfg(feature = "test-hooks")]
                 panic_on_next_event: false,
             }),
@@ -327,6 +338,7 @@ impl State {
             non_block_send: false,
             partials,
             monitors: Vec::new(),
+            handoff: None,
             #[cfg(feature = "test-hooks")]
             panic_on_next_event: false,
         }
