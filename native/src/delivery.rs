@@ -176,7 +176,7 @@ pub fn deliver_one(
                 return false;
             }
         };
-        let bytes = &scratch[..msg.len];
+        let bytes = msg.bytes(scratch);
         let event = match msg.content(bytes) {
             Content::Ignored => continue,
             Content::Data => None,

@@ -587,7 +587,7 @@ fn recv<'a>(env: Env<'a>, socket: Sock, tag: Term<'a>) -> Term<'a> {
         loop {
             match socket.read_message(&mut st, &mut scratch) {
                 Ok(Some(msg)) => {
-                    let bytes = &scratch[..msg.len];
+                    let bytes = msg.bytes(&scratch);
                     let event = match msg.content(bytes) {
                         Content::Ignored => continue,
                         Content::Data => None,

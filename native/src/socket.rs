@@ -128,10 +128,12 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 /// OTP's default user buffer; it is raised to `recbuf` when that is set.
 pub const DEFAULT_BUFFER: usize = 65536;
 
-/// One received message, complete: its bytes are the front of the caller's scratch buffer.
+/// One received message, complete: its bytes are the front of the caller's scratch buffer,
+/// or, for one read ahead, the bytes kept then (not copied again).
 pub struct Message {
     pub header: Header,
     pub len: usize,
+    early: Option<Vec<u8>>,
 }
 
 /// What a received message carries.
@@ -143,6 +145,13 @@ pub enum Content {
 }
 
 impl Message {
+    pub fn bytes<'a>(&'a self, scratch: &'a [u8]) -> &'a [u8] {
+        match &self.early {
+            Some(bytes) => bytes,
+            None => &scratch[..self.len],
+        }
+    }
+
     /// What the message carries, read from its `bytes`.
     pub fn content(&self, bytes: &[u8]) -> Content {
         match self.header.notification {
@@ -227,16 +236,16 @@ impl Socket {
         })
     }
 
-    /// Takes the next complete message, read ahead or from the kernel, into `scratch`
+    /// Takes the next complete message, read ahead or from the kernel into `scratch`
     /// (grown as needed). `Ok(None)`: would block; pieces read so far are kept in the
     /// state for the next call.
     pub fn read_message(&self, st: &mut State, scratch: &mut Vec<u8>) -> Result<Option<Message>> {
         match st.flow.pop_early() {
-            Some(Early::Message(header, bytes)) => {
-                put_front(scratch, &bytes);
-                let len = bytes.len();
-                Ok(Some(Message { header, len }))
-            }
+            Some(Early::Message(header, bytes)) => Ok(Some(Message {
+                header,
+                len: bytes.len(),
+                early: Some(bytes),
+            })),
             Some(Early::Failed(e)) => Err(e),
             None => self.read_kernel(st, scratch),
         }
@@ -267,15 +276,6 @@ impl Socket {
         }
         Ok(msg)
     }
-}
-
-/// Copies `bytes` to the front of `scratch`. The buffer only ever grows: shortening it
-/// would have the next read zero a whole `buffer` again.
-fn put_front(scratch: &mut Vec<u8>, bytes: &[u8]) {
-    if scratch.len() < bytes.len() {
-        scratch.resize(bytes.len(), 0);
-    }
-    scratch[..bytes.len()].copy_from_slice(bytes);
 }
 
 /// The `recbuf` set on the socket: Linux reports twice that, its own overhead included.
@@ -316,7 +316,11 @@ fn read_message(fd: RawFd, st: &mut State, scratch: &mut Vec<u8>) -> Result<Opti
         // readable, and every read gives 0 bytes: stop watching it for input.
         st.flow.end_input();
     }
-    Ok(Some(Message { header, len }))
+    Ok(Some(Message {
+        header,
+        len,
+        early: None,
+    }))
 }
 
 impl State {
