@@ -24,6 +24,7 @@ rustler::atoms! {
     // The poller's wake-up of a waiting call, `{'$gen_sctp_ready', Tag}`; the shim knows it
     // by its tag alone.
     ready_tag = "$gen_sctp_ready",
+    // The poller's note to the relay, `{'$gen_sctp_handoff', S}`: send the pair it holds.
     gen_sctp_handoff = "$gen_sctp_handoff",
     // socket monitors
     down_tag = "DOWN",
