@@ -19,6 +19,8 @@
 -export([options/1, large_does_not_hold_back_small/1, interleaved_pieces_passive/1,
          interleaved_pieces_active/1, plain_otp_peer/1]).
 
+-import(sctp_test, [peer_eval/3]).
+
 -define(MB, (1024 * 1024)).
 %% What a socket needs to offer I-DATA, in this order.
 -define(INTL, [{sctp_fragment_interleave, 2}, {sctp_interleaving_supported, true}]).
@@ -257,7 +259,7 @@ plain_otp_peer(_Config) ->
                       "            _ -> ok"
                       "        end end,"
                       "    Echo() end),"
-                      "receive {port, P} -> {code:which(gen_sctp), P} end."),
+                      "receive {port, P} -> {code:which(gen_sctp), P} end.", []),
         %% OTP's module, from kernel.
         {match, _} = re:run(Which, "/kernel-[0-9.]+/ebin/gen_sctp.beam$"),
         set_sysctl("net/sctp/intl_enable", "1"),
@@ -281,9 +283,3 @@ plain_otp_peer(_Config) ->
     after
         try peer:stop(Peer) catch exit:_ -> ok end
     end.
-
-peer_eval(Peer, Source) ->
-    {ok, Tokens, _} = erl_scan:string(Source),
-    {ok, Exprs} = erl_parse:parse_exprs(Tokens),
-    {value, Value, _} = peer:call(Peer, erl_eval, exprs, [Exprs, []], ?T),
-    Value.

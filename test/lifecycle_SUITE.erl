@@ -17,7 +17,7 @@
          slow_receiver_active_n/1]).
 
 -import(sctp_test, [server/1, pair/1, recv_event/1, peer_sees_end/2, async/1, await/2,
-                    poll_until/3, fd_count/0, status/2]).
+                    poll_until/3, fd_count/0, status/2, peer_eval/3]).
 
 %% Cycle counts; GEN_SCTP_OPEN_CYCLES and GEN_SCTP_ASSOC_CYCLES override them.
 -define(OPEN_CYCLES, 100000).
@@ -144,7 +144,7 @@ peer_node_killed(_Config) ->
                                   "    ok = gen_sctp:listen(S, true),"
                                   "    {ok, P} = inet:port(S), Parent ! {port, P},"
                                   "    receive stop -> ok end end),"
-                                  "receive {port, P} -> {P, os:getpid()} end."),
+                                  "receive {port, P} -> {P, os:getpid()} end.", []),
     {ok, #sctp_assoc_change{state = comm_up} = CA} =
         gen_sctp:connect(C, ?L, PeerPort, [], ?T),
     ok = gen_sctp:send(C, CA, 0, <<"never read">>),
@@ -162,12 +162,6 @@ peer_node_killed(_Config) ->
     try peer:stop(Peer) catch exit:_ -> ok end,
     ok = gen_sctp:close(C),
     ok = await_fd_count(Fds - 1).
-
-peer_eval(Peer, Source) ->
-    {ok, Tokens, _} = erl_scan:string(Source),
-    {ok, Exprs} = erl_parse:parse_exprs(Tokens),
-    {value, Value, _} = peer:call(Peer, erl_eval, exprs, [Exprs, []], ?T),
-    Value.
 
 %% A passive socket whose last reference is gone (owner alive) is closed when
 %% garbage-collected. Not at once: the reference `open' hands the poller goes
