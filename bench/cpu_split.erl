@@ -90,32 +90,24 @@ report(Label, Size, Mode, {T0, N0, E0, W0}, {T1, N1, E1, W1}) ->
     Msgs = max(1, N1 - N0),
     Kinds = by_kind(T0, T1),
     Total = lists:sum([U + Sy || {_, U, Sy} <- Kinds]),
-    %% Clock ticks are 10 ms.
-    PerMsg = fun(Ticks) -> round(Ticks * 10000 / Msgs) end,
+    UsPerTick = 1.0e6 / gen_sctp_bench:clock_ticks(),
+    PerMsg = fun(Ticks) -> round(Ticks * UsPerTick / Msgs) end,
     io:format("~s size=~p mode=~s msgs_per_s=~.1f eagain=~p cpus_busy=~.2f cpu_us_per_msg=~p~n",
               [Label, Size, Mode, Msgs * 1.0e6 / (W1 - W0), E1 - E0,
-               Total * 10000 / (W1 - W0), PerMsg(Total)]),
+               Total * UsPerTick / (W1 - W0), PerMsg(Total)]),
     [io:format("~s   ~-10s user ~7w sys ~7w us/msg~n", [Label, Kind, PerMsg(U), PerMsg(Sy)])
      || {Kind, U, Sy} <- Kinds].
 
 %% Per thread of this OS process: {Tid, Name, UserTicks, SystemTicks}.
 threads() ->
-    Dir = "/proc/" ++ os:getpid() ++ "/task",
+    Dir = "/proc/" ++ os:getpid() ++ "/task/",
     {ok, Tids} = file:list_dir(Dir),
-    lists:filtermap(fun(Tid) -> thread(Dir ++ "/" ++ Tid ++ "/stat", Tid) end, Tids).
+    lists:filtermap(fun(Tid) -> thread(Dir ++ Tid, Tid) end, Tids).
 
-thread(Path, Tid) ->
-    case file:read_file(Path) of
-        {ok, Stat} ->
-            %% "tid (name) state ...": utime and stime are the 12th and 13th fields after
-            %% the name, which may itself hold spaces.
-            [_, Rest0] = binary:split(Stat, <<"(">>),
-            [Name, Rest] = binary:split(Rest0, <<") ">>),
-            Fields = binary:split(Rest, <<" ">>, [global]),
-            [U, S] = [binary_to_integer(lists:nth(N, Fields)) || N <- [12, 13]],
-            {true, {Tid, Name, U, S}};
-        {error, _} ->
-            false   % the thread ended meanwhile
+thread(Dir, Tid) ->
+    case {file:read_file(Dir ++ "/comm"), gen_sctp_bench:stat_times(Dir ++ "/stat")} of
+        {{ok, Name}, {ok, {U, S}}} -> {true, {Tid, string:trim(Name), U, S}};
+        _ -> false      % the thread ended meanwhile
     end.
 
 by_kind(T0, T1) ->
@@ -130,8 +122,8 @@ by_kind(T0, T1) ->
 
 kind(<<"gen_sctp_poller">>) -> "poller";      % this library's
 kind(Name) ->
-    case binary:match(Name, [<<"_scheduler">>, <<"_poller">>]) of
-        {_, 10} -> "scheduler";
-        {_, 7} -> "erts poll";                  % OTP's poll thread, "0_poller"
+    case re:run(Name, "^[0-9]+_(scheduler|poller)$", [{capture, all_but_first, list}]) of
+        {match, ["scheduler"]} -> "scheduler";
+        {match, ["poller"]} -> "erts poll";     % OTP's poll thread, "0_poller"
         nomatch -> "other"
     end.

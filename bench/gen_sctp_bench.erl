@@ -18,6 +18,8 @@
 -include_lib("kernel/include/inet_sctp.hrl").
 
 -export([main/1]).
+%% For bench/cpu_split.erl.
+-export([stat_times/1, clock_ticks/0]).
 
 -define(L, {127, 0, 0, 1}).
 -define(SIZES, [64, 1024, 4096, 65536]).
@@ -493,14 +495,24 @@ chunks_dropped() ->
 
 %% User plus system CPU time of the whole OS process (every thread), in microseconds.
 cpu_us() ->
-    {ok, Stat} = file:read_file("/proc/self/stat"),
-    %% The command name may hold spaces; the fields after it are plain.
-    [_, Rest] = binary:split(Stat, <<") ">>),
-    Fields = binary:split(Rest, <<" ">>, [global]),
-    Utime = binary_to_integer(lists:nth(12, Fields)),
-    Stime = binary_to_integer(lists:nth(13, Fields)),
+    {ok, {Utime, Stime}} = stat_times("/proc/self/stat"),
     (Utime + Stime) * 1000000 div clock_ticks().
 
+%% The user and system time, in clock ticks, of a process's or a thread's /proc stat file.
+-spec stat_times(file:name()) -> {ok, {non_neg_integer(), non_neg_integer()}} | {error, term()}.
+stat_times(Path) ->
+    case file:read_file(Path) of
+        {ok, Stat} ->
+            %% The command name may hold spaces; the fields after it are plain.
+            [_, Rest] = binary:split(Stat, <<") ">>),
+            Fields = binary:split(Rest, <<" ">>, [global]),
+            {ok, {binary_to_integer(lists:nth(12, Fields)),
+                  binary_to_integer(lists:nth(13, Fields))}};
+        {error, _} = Error ->
+            Error
+    end.
+
+-spec clock_ticks() -> pos_integer().
 clock_ticks() ->
     case persistent_term:get({?MODULE, ticks}, undefined) of
         undefined ->
