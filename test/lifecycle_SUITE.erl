@@ -2,7 +2,9 @@
 %% fd goes back to the system when its owner dies or when nothing references it
 %% any more; long runs of open/close and of association set-up/teardown leave
 %% fd count and memory where they started; a slow receiver in {active, once}
-%% or {active, N} holds back the sender instead of growing its mailbox.
+%% or {active, N} holds back the sender instead of growing its mailbox; the
+%% `pollers' application variable starts that many poller threads, which share the
+%% sockets.
 %%
 %% Every test case checks that no stray message is left in its mailbox.
 -module(lifecycle_SUITE).
@@ -14,7 +16,8 @@
 -export([all/0, suite/0]).
 -export([owner_killed_releases_fd/1, peer_node_killed/1, dropped_socket_releases_fd/1,
          open_close_cycles/1, association_cycles/1, slow_receiver_active_once/1,
-         slow_receiver_active_n/1]).
+         slow_receiver_active_n/1, default_pollers/1, several_pollers/0,
+         several_pollers/1]).
 
 -import(sctp_test, [server/1, pair/1, recv_event/1, peer_sees_end/2, async/1, await/2,
                     poll_until/3, fd_count/0, status/2, peer_eval/3]).
@@ -39,7 +42,8 @@ suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {minutes, 10}}].
 
 all() ->
     [owner_killed_releases_fd, peer_node_killed, dropped_socket_releases_fd, open_close_cycles,
-     association_cycles, slow_receiver_active_once, slow_receiver_active_n].
+     association_cycles, slow_receiver_active_once, slow_receiver_active_n,
+     default_pollers, several_pollers].
 
 %%% Helpers
 
@@ -276,3 +280,58 @@ slow_take(S, Active, I, Last, Peak) ->
     after ?T ->
             ct:fail({missing, I, process_info(self(), messages)})
     end.
+
+%% With `pollers' unset there is one poller thread per scheduler, up to 4.
+default_pollers(_Config) ->
+    undefined = application:get_env(gen_sctp_nif, pollers),
+    Expected = min(erlang:system_info(schedulers), 4),
+    %% An active socket is the pollers' to watch; each thread names itself once started.
+    {ok, S} = gen_sctp:open([{ip, ?L}, {active, true}]),
+    Expected = poll_until(poller_threads, fun poller_threads/0, fun(N) -> N >= Expected end),
+    ok = gen_sctp:close(S).
+
+%% Booting the peer node may take up to ?LONG on a loaded machine.
+several_pollers() ->
+    [{timetrap, {minutes, 5}}].
+
+%% A node with `-gen_sctp_nif pollers 3' runs three poller threads, and messages on
+%% six busy associations, each socket on one of them, all arrive, in order.
+several_pollers(_Config) ->
+    Ebin = filename:dirname(code:which(gen_sctp)),
+    {ok, Peer, _} = peer:start(#{connection => standard_io,
+                                 args => ["-pa", Ebin, "-gen_sctp_nif", "pollers", "3"],
+                                 wait_boot => ?LONG}),
+    try
+        Source =
+            "ok = application:load(gen_sctp_nif),"
+            "L = {127, 0, 0, 1},"
+            "Pair = fun() ->"
+            "    {ok, S} = gen_sctp:open([{ip, L}, binary, {active, true}]),"
+            "    ok = gen_sctp:listen(S, true),"
+            "    {ok, Port} = inet:port(S),"
+            "    {ok, C} = gen_sctp:open([{ip, L}, {active, false}]),"
+            "    {ok, A} = gen_sctp:connect(C, L, Port, []),"
+            "    {S, C, A}"
+            "end,"
+            "Pairs = [Pair() || _ <- lists:seq(1, 6)],"
+            "Ns = lists:seq(1, 50),"
+            "[ok = gen_sctp:send(C, A, 0, <<N:32>>) || {_, C, A} <- Pairs, N <- Ns],"
+            "Got = [[receive {sctp, S, _, _, {_, <<N:32>>}} -> N after T -> {missing, N} end"
+            "        || N <- Ns] || {S, _, _} <- Pairs],"
+            "Comm = fun(Tid) -> file:read_file(\"/proc/self/task/\" ++ Tid ++ \"/comm\") end,"
+            "{ok, Tids} = file:list_dir(\"/proc/self/task\"),"
+            "Pollers = length([Tid || Tid <- Tids, Comm(Tid) =:= {ok, <<\"gen_sctp_poller\\n\">>}]),"
+            "[ok = gen_sctp:close(X) || {S, C, _} <- Pairs, X <- [S, C]],"
+            "{Pollers, Got}.",
+        Ns = lists:seq(1, 50),
+        {3, Got} = peer_eval(Peer, Source, [{'T', ?T}]),
+        Got = lists:duplicate(6, Ns)
+    after
+        peer:stop(Peer)
+    end.
+
+%% The poller threads of this OS process.
+poller_threads() ->
+    {ok, Tids} = file:list_dir("/proc/self/task"),
+    length([Tid || Tid <- Tids,
+                   file:read_file("/proc/self/task/" ++ Tid ++ "/comm") =:= {ok, <<"gen_sctp_poller\n">>}]).

@@ -58,11 +58,13 @@ fn locked<'s>(env: Env, socket: &'s Sock) -> MutexGuard<'s, State> {
     st
 }
 
-/// The library's load: `load_info` is the relay process that `gen_sctp_nif` started.
+/// The library's load: `load_info` is `{Relay, Pollers}`, the relay process that
+/// `gen_sctp_nif` started and how many pollers to run.
 pub fn load(_env: Env, load_info: Term) -> bool {
-    match load_info.decode::<LocalPid>() {
-        Ok(relay) => {
+    match load_info.decode::<(LocalPid, usize)>() {
+        Ok((relay, pollers)) => {
             delivery::set_relay(relay);
+            poller::set_count(pollers);
             true
         }
         Err(_) => false,

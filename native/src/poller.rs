@@ -1,11 +1,12 @@
-//! The poller: one thread with an epoll set and a wake-up eventfd. It watches the sockets that
-//! are active or have a waiter, delivers active-mode messages to the owner (through
-//! `delivery`), and wakes waiting `recv`/`send` callers. Only this thread registers fds with
-//! epoll and only it sends from its `OwnedEnv`; the NIFs talk to it over a channel.
+//! The pollers: each one thread with an epoll set and a wake-up eventfd. A poller watches
+//! the sockets that are active or have a waiter, delivers active-mode messages to the owner
+//! (through `delivery`), and wakes waiting `recv`/`send` callers. A socket is served by one
+//! poller for its life, chosen by its id; only that thread registers its fd with epoll and
+//! sends its messages from an `OwnedEnv`. The NIFs talk to it over a channel.
 
 use std::collections::{HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -32,7 +33,22 @@ struct Handle {
     wake: Arc<EventFd>,
 }
 
-static POLLER: Lazy<Handle> = Lazy::new(start);
+/// How many pollers to start: the `pollers` application variable, read at load.
+static POLLER_COUNT: AtomicUsize = AtomicUsize::new(1);
+/// The most pollers the `pollers` setting may ask for.
+pub const MAX_POLLERS: usize = 16;
+
+static POLLERS: Lazy<Vec<Handle>> = Lazy::new(|| {
+    (0..POLLER_COUNT.load(Ordering::Relaxed))
+        .map(|_| start())
+        .collect()
+});
+
+/// Sets how many pollers serve the sockets (1 to `MAX_POLLERS`); from the library's load,
+/// before the first socket opens.
+pub fn set_count(pollers: usize) {
+    POLLER_COUNT.store(pollers.clamp(1, MAX_POLLERS), Ordering::Relaxed);
+}
 
 const WAKE_TOKEN: u64 = 0;
 /// Messages delivered from one socket per wake-up, so one busy socket cannot starve others.
@@ -57,15 +73,17 @@ fn start() -> Handle {
     Handle { commands, wake }
 }
 
-fn send(cmd: Command) {
-    if POLLER.commands.send(cmd).is_ok() {
-        POLLER.wake.notify();
+/// Sends `cmd` to the poller that serves the socket with id `socket_id`.
+fn send(socket_id: u64, cmd: Command) {
+    let poller = &POLLERS[(socket_id % POLLERS.len() as u64) as usize];
+    if poller.commands.send(cmd).is_ok() {
+        poller.wake.notify();
     }
 }
 
 /// Asks the poller to bring its watch of `socket` in line with the socket's state.
 pub fn watch(socket: ResourceArc<Socket>) {
-    send(Command::Watch(socket));
+    send(socket.id, Command::Watch(socket));
 }
 
 /// Closes `socket`, its state locked as `st`, unless it is closed already: the poller
@@ -73,14 +91,14 @@ pub fn watch(socket: ResourceArc<Socket>) {
 pub fn close(socket: &Socket, st: &mut State) {
     if let Some(closed) = socket.close(st) {
         let downs = monitors::fired(closed.monitors);
-        send(Command::Forget(socket.id, closed.waiters, downs));
+        send(socket.id, Command::Forget(socket.id, closed.waiters, downs));
     }
 }
 
-/// Has the poller drop `sockets`, from a resource callback that must not free its own.
+/// Has a poller drop `sockets`, from a resource callback that must not free its own.
 pub fn release(sockets: Vec<ResourceArc<Socket>>) {
-    if !sockets.is_empty() {
-        send(Command::Release(sockets));
+    if let Some(first) = sockets.first() {
+        send(first.id, Command::Release(sockets));
     }
 }
 
