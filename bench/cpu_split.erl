@@ -1,6 +1,6 @@
-%% Where a message's CPU time goes: one association on 127.0.0.1 (the plain loopback), a
-%% process sending as fast as the socket takes it and one receiving in the given mode, as
-%% in bench/gen_sctp_bench.erl. Over the window it reads each thread's user and system
+%% Where a message's CPU time goes: one association on 127.0.0.1 (the plain loopback), or
+%% several on sockets of their own (busy pairs), each with a process sending as fast as the
+%% socket takes it and one receiving in the given mode, as in bench/gen_sctp_bench.erl. Over the window it reads each thread's user and system
 %% time from /proc and prints them per message, summed by the thread's kind (schedulers,
 %% this library's poller, OTP's poll thread, the rest), with how many CPUs
 %% the whole process kept busy. The gen_sctp on the code path is measured. Run by
@@ -15,11 +15,25 @@
 -define(BUFFER, 212992).
 -define(WARM_UP_MS, 500).
 
-%% run([Label, Size, Mode, Seconds]), Mode one of passive, once, true or a count.
+%% run([Label, Size, Mode, Seconds | Pairs]), Mode one of passive, once, true or a count,
+%% Pairs the number of busy socket pairs (1 unless given).
 -spec run([string()]) -> no_return().
-run([Label, Size0, Mode0, Seconds0]) ->
-    [Size, Seconds] = [list_to_integer(A) || A <- [Size0, Seconds0]],
+run([Label, Size0, Mode0, Seconds0 | Pairs0]) ->
+    [Size, Seconds, Pairs | _] =
+        [list_to_integer(A) || A <- [Size0, Seconds0 | Pairs0 ++ ["1"]]],
     Mode = mode(Mode0),
+    %% 1: messages received, 2: sends refused with eagain (OTP 25 only; retried at once).
+    Counts = counters:new(2, []),
+    [busy_pair(Size, Mode, Counts) || _ <- lists:seq(1, Pairs)],
+    timer:sleep(?WARM_UP_MS),
+    Before = {threads(), counters:get(Counts, 1), counters:get(Counts, 2), now_us()},
+    timer:sleep(Seconds * 1000),
+    After = {threads(), counters:get(Counts, 1), counters:get(Counts, 2), now_us()},
+    report(Label, Size, Mode0, Before, After),
+    halt().
+
+%% One association, its sender and its receiver, all counting into `Counts'.
+busy_pair(Size, Mode, Counts) ->
     Opts = [binary, {active, false}, {ip, ?L}, {sctp_nodelay, true},
             {recbuf, ?BUFFER}, {sndbuf, ?BUFFER}],
     {ok, S} = gen_sctp:open(0, Opts),
@@ -28,19 +42,11 @@ run([Label, Size0, Mode0, Seconds0]) ->
     {ok, C} = gen_sctp:open(0, Opts),
     {ok, #sctp_assoc_change{state = comm_up, assoc_id = Assoc}} =
         gen_sctp:connect(C, ?L, Port, [], 10000),
-    %% 1: messages received, 2: sends refused with eagain (OTP 25 only; retried at once).
-    Counts = counters:new(2, []),
     Receiver = spawn_link(fun() -> receiver(S, Mode, Counts) end),
     ok = gen_sctp:controlling_process(S, Receiver),
     Receiver ! go,
     Data = binary:copy(<<"x">>, Size),
-    spawn_link(fun() -> sender(C, Assoc, Data, Counts) end),
-    timer:sleep(?WARM_UP_MS),
-    Before = {threads(), counters:get(Counts, 1), counters:get(Counts, 2), now_us()},
-    timer:sleep(Seconds * 1000),
-    After = {threads(), counters:get(Counts, 1), counters:get(Counts, 2), now_us()},
-    report(Label, Size, Mode0, Before, After),
-    halt().
+    spawn_link(fun() -> sender(C, Assoc, Data, Counts) end).
 
 mode("passive") -> false;
 mode("once") -> once;
