@@ -18,6 +18,8 @@
          open_close_cycles/1, association_cycles/1, slow_receiver_active_once/1,
          slow_receiver_active_n/1, default_pollers/1, several_pollers/0,
          several_pollers/1]).
+%% For the peer node of several_pollers.
+-export([poller_threads/0]).
 
 -import(sctp_test, [server/1, pair/1, recv_event/1, peer_sees_end/2, async/1, await/2,
                     poll_until/3, fd_count/0, status/2, peer_eval/3]).
@@ -298,8 +300,10 @@ several_pollers() ->
 %% six busy associations, each socket on one of them, all arrive, in order.
 several_pollers(_Config) ->
     Ebin = filename:dirname(code:which(gen_sctp)),
+    Suite = filename:dirname(code:which(?MODULE)),
     {ok, Peer, _} = peer:start(#{connection => standard_io,
-                                 args => ["-pa", Ebin, "-gen_sctp_nif", "pollers", "3"],
+                                 args => ["-pa", Ebin, "-pa", Suite,
+                                          "-gen_sctp_nif", "pollers", "3"],
                                  wait_boot => ?LONG}),
     try
         Source =
@@ -318,9 +322,7 @@ several_pollers(_Config) ->
             "[ok = gen_sctp:send(C, A, 0, <<N:32>>) || {_, C, A} <- Pairs, N <- Ns],"
             "Got = [[receive {sctp, S, _, _, {_, <<N:32>>}} -> N after T -> {missing, N} end"
             "        || N <- Ns] || {S, _, _} <- Pairs],"
-            "Comm = fun(Tid) -> file:read_file(\"/proc/self/task/\" ++ Tid ++ \"/comm\") end,"
-            "{ok, Tids} = file:list_dir(\"/proc/self/task\"),"
-            "Pollers = length([Tid || Tid <- Tids, Comm(Tid) =:= {ok, <<\"gen_sctp_poller\\n\">>}]),"
+            "Pollers = lifecycle_SUITE:poller_threads(),"
             "[ok = gen_sctp:close(X) || {S, C, _} <- Pairs, X <- [S, C]],"
             "{Pollers, Got}.",
         Ns = lists:seq(1, 50),
