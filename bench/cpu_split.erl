@@ -1,7 +1,8 @@
 %% Where a message's CPU time goes: one association on 127.0.0.1 (the plain loopback), or
 %% several on sockets of their own (busy pairs), each with a process sending as fast as the
-%% socket takes it and one receiving in the given mode, as in bench/gen_sctp_bench.erl. Over the window it reads each thread's user and system
-%% time from /proc and prints them per message, summed by the thread's kind (schedulers,
+%% socket takes it and one receiving in the given mode, as in bench/gen_sctp_bench.erl.
+%% Over the window it reads each thread's user and system time from /proc and prints them
+%% per message, summed by the thread's kind (schedulers,
 %% this library's poller, OTP's poll thread, the rest), with how many CPUs
 %% the whole process kept busy. The gen_sctp on the code path is measured. Run by
 %% bench/cpu-split.
