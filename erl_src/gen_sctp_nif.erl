@@ -21,24 +21,18 @@
 %% ended an `{active, N}' count and `{sctp_passive, S}' after it, back to back from a
 %% scheduler, as a port would (the poller's own thread cannot promise that the owner does
 %% not run between the two). High priority: an owner may be waiting for the pair.
-%% The `pollers' application variable says how many poller threads serve the sockets.
+%% The `pollers' application variable says how many poller threads serve the sockets; the
+%% native side checks it and chooses the default from the number of schedulers.
 load() ->
     Relay = spawn_opt(fun relay/0, [{priority, high}]),
-    LoadInfo = {Relay, pollers()},
+    LoadInfo = {Relay, application:get_env(gen_sctp_nif, pollers, default),
+                erlang:system_info(schedulers)},
     case erlang:load_nif(filename:join(priv_dir(), atom_to_list(?MODULE)), LoadInfo) of
         ok ->
             ok;
         {error, _} = Error ->
             exit(Relay, kill),
             Error
-    end.
-
-%% 1 to 16 (the native side's limit); unless set, one per scheduler up to 4, as busy
-%% sockets in active mode on two CPUs went faster with two pollers than with one.
-pollers() ->
-    case application:get_env(gen_sctp_nif, pollers) of
-        {ok, N} when is_integer(N), N >= 1, N =< 16 -> N;
-        _ -> min(erlang:system_info(schedulers), 4)
     end.
 
 %% What others may send it is dropped, and cannot stop it.

@@ -296,13 +296,14 @@ default_pollers(_Config) ->
 several_pollers() ->
     [{timetrap, {minutes, 5}}].
 
-%% A node with `-gen_sctp_nif pollers 3' runs three poller threads, and messages on
-%% six busy associations, each socket on one of them, all arrive, in order.
+%% A node with one scheduler and `-gen_sctp_nif pollers 3' runs three poller threads (the
+%% setting, not the default of one per scheduler), and messages on six busy associations,
+%% each socket on one of them, all arrive, in order.
 several_pollers(_Config) ->
     Ebin = filename:dirname(code:which(gen_sctp)),
     Suite = filename:dirname(code:which(?MODULE)),
     {ok, Peer, _} = peer:start(#{connection => standard_io,
-                                 args => ["-pa", Ebin, "-pa", Suite,
+                                 args => ["-pa", Ebin, "-pa", Suite, "+S", "1",
                                           "-gen_sctp_nif", "pollers", "3"],
                                  wait_boot => ?LONG}),
     try

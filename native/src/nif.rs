@@ -58,13 +58,14 @@ fn locked<'s>(env: Env, socket: &'s Sock) -> MutexGuard<'s, State> {
     st
 }
 
-/// The library's load: `load_info` is `{Relay, Pollers}`, the relay process that
-/// `gen_sctp_nif` started and how many pollers to run.
+/// The library's load: `load_info` is `{Relay, Pollers, Schedulers}`, the relay process
+/// that `gen_sctp_nif` started, the `pollers` application variable (`default` unless set)
+/// and the number of schedulers.
 pub fn load(_env: Env, load_info: Term) -> bool {
-    match load_info.decode::<(LocalPid, usize)>() {
-        Ok((relay, pollers)) => {
+    match load_info.decode::<(LocalPid, Term, usize)>() {
+        Ok((relay, pollers, schedulers)) => {
             delivery::set_relay(relay);
-            poller::set_count(pollers);
+            poller::set_count(pollers.decode().ok(), schedulers);
             true
         }
         Err(_) => false,

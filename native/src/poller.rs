@@ -33,10 +33,13 @@ struct Handle {
     wake: Arc<EventFd>,
 }
 
-/// How many pollers to start: the `pollers` application variable, read at load.
+/// How many pollers to start, set at load.
 static POLLER_COUNT: AtomicUsize = AtomicUsize::new(1);
 /// The most pollers the `pollers` setting may ask for.
-pub const MAX_POLLERS: usize = 16;
+const MAX_POLLERS: usize = 16;
+/// Unless `pollers` is set, one poller per scheduler up to this many: with two busy sockets
+/// in active mode on two CPUs, two pollers went faster than one.
+const DEFAULT_MAX_POLLERS: usize = 4;
 
 static POLLERS: Lazy<Vec<Handle>> = Lazy::new(|| {
     (0..POLLER_COUNT.load(Ordering::Relaxed))
@@ -44,10 +47,15 @@ static POLLERS: Lazy<Vec<Handle>> = Lazy::new(|| {
         .collect()
 });
 
-/// Sets how many pollers serve the sockets (1 to `MAX_POLLERS`); from the library's load,
-/// before the first socket opens.
-pub fn set_count(pollers: usize) {
-    POLLER_COUNT.store(pollers.clamp(1, MAX_POLLERS), Ordering::Relaxed);
+/// Sets how many pollers serve the sockets, from the library's load before the first socket
+/// opens: `setting` (the `pollers` application variable) if it is 1 to `MAX_POLLERS`,
+/// otherwise the default for `schedulers`.
+pub fn set_count(setting: Option<usize>, schedulers: usize) {
+    let count = match setting {
+        Some(n) if (1..=MAX_POLLERS).contains(&n) => n,
+        _ => schedulers.clamp(1, DEFAULT_MAX_POLLERS),
+    };
+    POLLER_COUNT.store(count, Ordering::Relaxed);
 }
 
 const WAKE_TOKEN: u64 = 0;
