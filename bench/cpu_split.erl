@@ -5,9 +5,10 @@
 %% switches (each a sleep the thread was woken from) from /proc and prints them per
 %% message, summed by the thread's kind (schedulers, this library's poller, OTP's poll
 %% thread, the rest), with how many CPUs the whole process kept busy. Mode `rt' runs a
-%% ping-pong of `Size'-byte messages instead, both ends passive, and counts round trips. The gen_sctp on the code path is measured, or, with a
-%% label that starts with `socket', OTP's `socket' module with SCTP as bench/run's
-%% `socket' column uses it (passive mode only). Run by bench/cpu-split.
+%% ping-pong of `Size'-byte messages instead, both ends passive, and counts round trips.
+%% The gen_sctp on the code path is measured, or, with a label that starts with `socket',
+%% OTP's `socket' module with SCTP as bench/run's `socket' column uses it (passive mode
+%% only). Run by bench/cpu-split.
 -module(cpu_split).
 
 -export([run/1]).
