@@ -7,8 +7,8 @@
 %% thread, the rest), with how many CPUs the whole process kept busy. Mode `rt' runs a
 %% ping-pong of `Size'-byte messages instead, both ends passive, and counts round trips.
 %% The gen_sctp on the code path is measured, or, with a label that starts with `socket',
-%% OTP's `socket' module with SCTP as bench/run's `socket' column uses it (passive mode
-%% only). Run by bench/cpu-split.
+%% OTP's `socket' module with SCTP (OTP 29 on) as bench/run's `socket' column uses it
+%% (passive mode only). Run by bench/cpu-split.
 -module(cpu_split).
 
 -export([run/1]).
@@ -41,17 +41,13 @@ api(_) -> gen_sctp.
 
 %% One association, its sender and its receiver, all counting into `Counts'.
 busy_pair(socket, Size, false, Counts) ->
-    S = gen_sctp_bench:socket_open(false),
-    {ok, #{port := Port}} = socket:sockname(S),
-    ok = socket:listen(S),
-    C = gen_sctp_bench:socket_open(true),
-    ok = socket:connect(C, #{family => inet, addr => ?L, port => Port}, 10000),
-    Assoc = gen_sctp_bench:await_comm_up(C),
+    {{socket, S}, Port} = gen_sctp_bench:server(socket),
+    {C, Assoc} = gen_sctp_bench:client(socket, self(), Port),
     Receiver = spawn_link(fun() -> receive go -> socket_passive(S, Counts) end end),
     ok = socket:setopt(S, {otp, controlling_process}, Receiver),
     Receiver ! go,
     Data = binary:copy(<<"x">>, Size),
-    spawn_link(fun() -> sender({socket, C}, Assoc, Data, Counts) end);
+    spawn_link(fun() -> sender(C, Assoc, Data, Counts) end);
 busy_pair(gen_sctp, Size, rt, Counts) ->
     {S, C, Assoc} = gen_sctp_pair(),
     Echo = spawn_link(fun() -> receive go -> echo(S) end end),

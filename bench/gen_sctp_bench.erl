@@ -19,7 +19,7 @@
 
 -export([main/1]).
 %% For bench/cpu_split.erl.
--export([stat_times/1, clock_ticks/0, socket_open/1, await_comm_up/1, send_once/4]).
+-export([stat_times/1, clock_ticks/0, server/1, client/3, send_once/4]).
 
 -define(L, {127, 0, 0, 1}).
 -define(SIZES, [64, 1024, 4096, 65536]).
