@@ -502,6 +502,9 @@
 %% a reference that only the call and the NIF hold. The NIF names the pair; the tag alone
 %% tells it apart.
 -define(READY(Tag), {_, Tag}).
+%% A waiting `recv' is handed its answer instead, read by the poller: a triple, the
+%% call's tag second and the answer third.
+-define(HANDED(Tag, Reply), {_, Tag, Reply}).
 %% prim_inet's backlog for `listen(S, true)'.
 -define(LISTEN_BACKLOG, 5).
 
@@ -1065,15 +1068,22 @@ call_waiting(Handle, Timeout, Call) ->
         Result -> Result
     end.
 
-%% Waits for the poller's wake-up and retries; on timeout withdraws the wait. If the wake-up
-%% was already under way it is consumed, so no internal message is left in the mailbox.
+%% Waits for the poller's wake-up and retries, or for the answer it hands a `recv'; on
+%% timeout withdraws the wait. If the wake-up or answer was already under way it is
+%% taken, so no internal message is left in the mailbox and no message is lost.
 wait_ready(Handle, Tag, Deadline, Retry) ->
     receive
-        ?READY(Tag) -> retry(Handle, Tag, Deadline, Retry)
+        ?READY(Tag) -> retry(Handle, Tag, Deadline, Retry);
+        ?HANDED(Tag, Reply) -> Reply
     after remaining(Deadline) ->
             case gen_sctp_nif:cancel(Handle) of
-                true -> {error, timeout};
-                false -> receive ?READY(Tag) -> retry(Handle, Tag, Deadline, Retry) end
+                true ->
+                    {error, timeout};
+                false ->
+                    receive
+                        ?READY(Tag) -> retry(Handle, Tag, Deadline, Retry);
+                        ?HANDED(Tag, Reply) -> Reply
+                    end
             end
     end.
 

@@ -21,7 +21,8 @@ rustler::atoms! {
     inet_tag = "$inet",
     gen_sctp,
     gen_sctp_nif,
-    // The poller's wake-up of a waiting call, `{'$gen_sctp_ready', Tag}`; the shim knows it
+    // The poller's wake-up of a waiting call, `{'$gen_sctp_ready', Tag}`, or the answer it
+    // hands a waiting `recv`, `{'$gen_sctp_ready', Tag, Reply}`; the shim knows either
     // by its tag alone.
     ready_tag = "$gen_sctp_ready",
     // The poller's note to the relay, `{'$gen_sctp_handoff', S}`: send the pair it holds.

@@ -212,6 +212,59 @@ pub fn deliver_early(
     }
 }
 
+/// What a passive `recv` answers with the next message, or the error reading it ended
+/// with; `None` when there is nothing to read yet.
+pub fn passive_reply<'e>(
+    env: Env<'e>,
+    socket: &Socket,
+    st: &mut State,
+    scratch: &mut Vec<u8>,
+) -> Option<Term<'e>> {
+    loop {
+        let msg = match socket.read_message(st, scratch) {
+            Ok(Some(msg)) => msg,
+            Ok(None) => return None,
+            Err(e) => return Some(e.encode(env)),
+        };
+        let bytes = msg.bytes(scratch);
+        let event = match msg.content(bytes) {
+            Content::Ignored => continue,
+            Content::Data => None,
+            Content::Event(n) => Some(n),
+        };
+        let body = terms::body(env, event.as_ref(), bytes, st.mode);
+        let anc = terms::ancillary(env, &msg.header.anc);
+        return Some(terms::passive_result(
+            env,
+            msg.header.from.as_ref(),
+            anc,
+            body,
+        ));
+    }
+}
+
+/// Hands the process waiting in `recv` its answer, `{'$gen_sctp_ready', Tag, Reply}`, read
+/// here on the poller thread: it returns that without calling the NIF again, and the socket
+/// stays watched as it was. False when no such process waits. With nothing to read yet it
+/// goes on waiting.
+pub fn hand_to_receiver(socket: &Socket, st: &mut State, scratch: &mut Vec<u8>) -> bool {
+    let Some(Waiter { pid, mut env, tag }) = st.flow.take_receiver() else {
+        return false;
+    };
+    let handed = env.run(|e| {
+        let reply = passive_reply(e, socket, st, scratch)?;
+        Some(env.save((atoms::ready_tag(), tag.load(e), reply).encode(e)))
+    });
+    match handed {
+        Some(message) => {
+            st.flow.took_passive();
+            let _ = env.send_and_clear(&pid, |e| message.load(e));
+        }
+        None => st.flow.wait_to_read(Waiter { pid, env, tag }),
+    }
+    true
+}
+
 /// Wakes one waiter with `{'$gen_sctp_ready', Tag}`; from the poller thread.
 pub fn wake(waiter: Waiter) {
     let Waiter { pid, mut env, tag } = waiter;

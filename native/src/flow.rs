@@ -252,6 +252,19 @@ impl<W> Flow<W> {
         }
     }
 
+    /// The process waiting in `recv`, to be handed its message (none on a listening socket,
+    /// whose reader waits to accept). Until it is given one, the poller puts it back with
+    /// `wait_to_read`.
+    pub fn take_receiver(&mut self) -> Option<W> {
+        match std::mem::replace(&mut self.reader, Reader::Idle) {
+            Reader::Waiting(w) if !self.listening => Some(w),
+            other => {
+                self.reader = other;
+                None
+            }
+        }
+    }
+
     /// The waiting reader, to be woken: it is then owed the input until it calls back.
     pub fn wake_reader(&mut self) -> Option<W> {
         match std::mem::replace(&mut self.reader, Reader::Idle) {
@@ -302,8 +315,10 @@ impl<W> Flow<W> {
     }
 
     pub fn wants_read_ahead(&self) -> bool {
+        // A waiting reader is handed or woken for what comes, never left waiting for a
+        // message read ahead.
         self.reads_ahead
-            && !matches!(self.reader, Reader::Woken)
+            && matches!(self.reader, Reader::Idle)
             && self.active == Active::False
             && !self.listening
             && !self.ended
@@ -490,6 +505,21 @@ mod tests {
         assert!(!f.wants_read_ahead());
         f.reader_back();
         assert!(f.wants_read_ahead());
+    }
+
+    #[test]
+    fn a_receiver_taken_leaves_read_ahead_going_and_an_acceptor_is_not_taken() {
+        let mut f = flow(Active::False);
+        f.took_passive();
+        f.wait_to_read(1);
+        assert!(!f.wants_read_ahead(), "the waiting reader gets what comes");
+        assert_eq!(f.take_receiver(), Some(1));
+        assert!(f.wants_read_ahead());
+        assert_eq!(f.take_receiver(), None, "taken once");
+        f.set_listening(true);
+        f.wait_to_read(2);
+        assert_eq!(f.take_receiver(), None);
+        assert_eq!(f.wake_reader(), Some(2));
     }
 
     #[test]

@@ -26,7 +26,7 @@ use crate::monitors;
 use crate::options::{self, Ctx};
 use crate::poller;
 use crate::reassembly::Partials;
-use crate::socket::{self, Content, Socket, State, Waiter};
+use crate::socket::{self, Socket, State, Waiter};
 use crate::terms;
 
 type Sock = ResourceArc<Socket>;
@@ -585,35 +585,21 @@ fn recv<'a>(env: Env<'a>, socket: Sock, tag: Term<'a>) -> Term<'a> {
     }
     st.flow.reader_back();
     let started = Instant::now();
-    let result = SCRATCH.with(|scratch| {
-        let mut scratch = scratch.borrow_mut();
-        loop {
-            match socket.read_message(&mut st, &mut scratch) {
-                Ok(Some(msg)) => {
-                    let bytes = msg.bytes(&scratch);
-                    let event = match msg.content(bytes) {
-                        Content::Ignored => continue,
-                        Content::Data => None,
-                        Content::Event(n) => Some(n),
-                    };
-                    let body = terms::body(env, event.as_ref(), bytes, st.mode);
-                    let anc = terms::ancillary(env, &msg.header.anc);
-                    let result = terms::passive_result(env, msg.header.from.as_ref(), anc, body);
-                    // The owner reads in passive mode: read ahead between its calls, and
-                    // again once this one made room.
-                    st.flow.took_passive();
-                    if st.flow.interest() != st.armed {
-                        drop(st);
-                        poller::watch(socket.clone());
-                    }
-                    return result;
-                }
-                Ok(None) => break,
-                Err(e) => return e.encode(env),
+    let reply = SCRATCH
+        .with(|scratch| delivery::passive_reply(env, &socket, &mut st, &mut scratch.borrow_mut()));
+    let result = match reply {
+        Some(reply) => {
+            // The owner reads in passive mode: read ahead between its calls, and again
+            // once this one made room.
+            st.flow.took_passive();
+            if st.flow.interest() != st.armed {
+                drop(st);
+                poller::watch(socket.clone());
             }
+            reply
         }
-        wait_as_reader(env, &socket, st, tag)
-    });
+        None => wait_as_reader(env, &socket, st, tag),
+    };
     charge(env, started);
     result
 }

@@ -1,6 +1,7 @@
 //! The pollers: each one thread with an epoll set and a wake-up eventfd. A poller watches
 //! the sockets that are active or have a waiter, delivers active-mode messages to the owner
-//! (through `delivery`), and wakes waiting `recv`/`send` callers. A socket is served by one
+//! (through `delivery`), hands a waiting `recv` its message, and wakes waiting `accept`
+//! and `send` callers. A socket is served by one
 //! poller for its life, chosen by its id; only that thread registers its fd with epoll and
 //! sends its messages from an `OwnedEnv`. The NIFs talk to it over a channel.
 
@@ -296,7 +297,13 @@ impl Poller {
         // stays.
         let hangup = flags & libc::EPOLLHUP as u32 != 0;
         let failed = hangup || flags & libc::EPOLLERR as u32 != 0;
-        if flags & ffi::EPOLLIN != 0 || failed {
+        if flags & ffi::EPOLLIN != 0
+            && !failed
+            && delivery::hand_to_receiver(&socket, &mut st, &mut self.scratch)
+        {
+            // What else has come is read ahead now, rather than on the next wake-up.
+            socket.read_ahead(&mut st, &mut self.scratch);
+        } else if flags & ffi::EPOLLIN != 0 || failed {
             if let Some(reader) = st.flow.wake_reader() {
                 wake(reader);
             } else if st.flow.is_active() {
