@@ -1,9 +1,9 @@
 //! The pollers: each one thread with an epoll set and a wake-up eventfd. A poller watches
 //! the sockets that are active or have a waiter, delivers active-mode messages to the owner
 //! (through `delivery`), hands a waiting `recv` its message, and wakes waiting `accept`
-//! and `send` callers. A socket is served by one
-//! poller for its life, chosen by its id; only that thread registers its fd with epoll and
-//! sends its messages from an `OwnedEnv`. The NIFs talk to it over a channel.
+//! and `send` callers. A socket is served by one poller for its life, chosen by its id;
+//! only that thread registers its fd with epoll and sends its messages from an `OwnedEnv`.
+//! The NIFs talk to it over a channel.
 
 use std::collections::{HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
