@@ -197,9 +197,12 @@ by_kind(T0, T1) ->
     [{Kind, U, S, W} || {Kind, {U, S, W}} <- lists:sort(maps:to_list(Sums)), U + S + W > 0].
 
 kind(<<"gen_sctp_poller">>) -> "poller";      % this library's
+%% OTP 25 names its threads "1_scheduler" and "0_poller", OTP 29 "erts_sched_1" and
+%% "erts_poll_0".
 kind(Name) ->
-    case re:run(Name, "^[0-9]+_(scheduler|poller)$", [{capture, all_but_first, list}]) of
-        {match, ["scheduler"]} -> "scheduler";
-        {match, ["poller"]} -> "erts poll";     % OTP's poll thread, "0_poller"
-        nomatch -> "other"
+    Patterns = [{"scheduler", "^([0-9]+_scheduler|erts_sched_[0-9]+)$"},
+                {"erts poll", "^([0-9]+_poller|erts_poll_[0-9]+)$"}],
+    case [Kind || {Kind, P} <- Patterns, re:run(Name, P) =/= nomatch] of
+        [Kind] -> Kind;
+        [] -> "other"
     end.
