@@ -15,8 +15,9 @@ use std::sync::Mutex;
 use rustler::{Encoder, Env, LocalPid, OwnedEnv, ResourceArc, Term};
 
 use crate::atoms;
-use crate::error::Error;
-use crate::socket::{Content, Handoff, Socket, State, Waiter};
+use crate::error::{Error, Result};
+use crate::notification::Notification;
+use crate::socket::{Content, Handoff, Message, Socket, State, Waiter};
 use crate::terms;
 
 /// The relay process, from the library's load; none once a handoff to it failed.
@@ -159,41 +160,53 @@ pub fn deliver_one(
     st: &mut State,
     scratch: &mut Vec<u8>,
 ) -> bool {
-    loop {
-        if !st.flow.is_active() {
+    if !st.flow.is_active() {
+        return false;
+    }
+    let (msg, event) = match next_message(socket, st, scratch) {
+        Ok(Some(next)) => next,
+        Ok(None) | Err(Error::Closed) => return false,
+        Err(e) => {
+            st.flow.read_failed();
+            let error: Build = &|env| {
+                let s = terms::socket(env, socket);
+                (atoms::sctp_error(), s, e.reason(env)).encode(env)
+            };
+            post(out, st, error);
             return false;
         }
-        let msg = match socket.read_message(st, scratch) {
-            Ok(Some(msg)) => msg,
-            Ok(None) | Err(Error::Closed) => return false,
-            Err(e) => {
-                st.flow.read_failed();
-                let error: Build = &|env| {
-                    let s = terms::socket(env, socket);
-                    (atoms::sctp_error(), s, e.reason(env)).encode(env)
-                };
-                post(out, st, error);
-                return false;
-            }
+    };
+    let bytes = msg.bytes(scratch);
+    let mode = st.mode;
+    let message: Build = &|env| {
+        let s = terms::socket(env, socket);
+        let body = terms::body(env, event.as_ref(), bytes, mode);
+        let anc = terms::ancillary(env, &msg.header.anc);
+        terms::active_message(env, s, msg.header.from.as_ref(), anc, body)
+    };
+    match st.flow.count_delivery() {
+        true => out.send_last(socket, st, message),
+        false => post(out, st, message),
+    }
+    true
+}
+
+/// The next message for the owner, with the notification it carries (`None` for data);
+/// notifications of a type OTP never subscribes to are dropped on the way.
+fn next_message(
+    socket: &Socket,
+    st: &mut State,
+    scratch: &mut Vec<u8>,
+) -> Result<Option<(Message, Option<Notification>)>> {
+    loop {
+        let Some(msg) = socket.read_message(st, scratch)? else {
+            return Ok(None);
         };
-        let bytes = msg.bytes(scratch);
-        let event = match msg.content(bytes) {
+        match msg.content(msg.bytes(scratch)) {
             Content::Ignored => continue,
-            Content::Data => None,
-            Content::Event(n) => Some(n),
-        };
-        let mode = st.mode;
-        let message: Build = &|env| {
-            let s = terms::socket(env, socket);
-            let body = terms::body(env, event.as_ref(), bytes, mode);
-            let anc = terms::ancillary(env, &msg.header.anc);
-            terms::active_message(env, s, msg.header.from.as_ref(), anc, body)
-        };
-        match st.flow.count_delivery() {
-            true => out.send_last(socket, st, message),
-            false => post(out, st, message),
+            Content::Data => return Ok(Some((msg, None))),
+            Content::Event(n) => return Ok(Some((msg, Some(n)))),
         }
-        return true;
     }
 }
 
@@ -220,27 +233,20 @@ pub fn passive_reply<'e>(
     st: &mut State,
     scratch: &mut Vec<u8>,
 ) -> Option<Term<'e>> {
-    loop {
-        let msg = match socket.read_message(st, scratch) {
-            Ok(Some(msg)) => msg,
-            Ok(None) => return None,
-            Err(e) => return Some(e.encode(env)),
-        };
-        let bytes = msg.bytes(scratch);
-        let event = match msg.content(bytes) {
-            Content::Ignored => continue,
-            Content::Data => None,
-            Content::Event(n) => Some(n),
-        };
-        let body = terms::body(env, event.as_ref(), bytes, st.mode);
-        let anc = terms::ancillary(env, &msg.header.anc);
-        return Some(terms::passive_result(
-            env,
-            msg.header.from.as_ref(),
-            anc,
-            body,
-        ));
-    }
+    let (msg, event) = match next_message(socket, st, scratch) {
+        Ok(Some(next)) => next,
+        Ok(None) => return None,
+        Err(e) => return Some(e.encode(env)),
+    };
+    let bytes = msg.bytes(scratch);
+    let body = terms::body(env, event.as_ref(), bytes, st.mode);
+    let anc = terms::ancillary(env, &msg.header.anc);
+    Some(terms::passive_result(
+        env,
+        msg.header.from.as_ref(),
+        anc,
+        body,
+    ))
 }
 
 /// Hands the process waiting in `recv` its answer, `{'$gen_sctp_ready', Tag, Reply}`, read

@@ -297,13 +297,11 @@ impl Poller {
         // stays.
         let hangup = flags & libc::EPOLLHUP as u32 != 0;
         let failed = hangup || flags & libc::EPOLLERR as u32 != 0;
-        if flags & ffi::EPOLLIN != 0
-            && !failed
-            && delivery::hand_to_receiver(&socket, &mut st, &mut self.scratch)
-        {
+        let readable = flags & ffi::EPOLLIN != 0;
+        if readable && !failed && delivery::hand_to_receiver(&socket, &mut st, &mut self.scratch) {
             // What else has come is read ahead now, rather than on the next wake-up.
             socket.read_ahead(&mut st, &mut self.scratch);
-        } else if flags & ffi::EPOLLIN != 0 || failed {
+        } else if readable || failed {
             if let Some(reader) = st.flow.wake_reader() {
                 wake(reader);
             } else if st.flow.is_active() {
