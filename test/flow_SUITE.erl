@@ -17,8 +17,8 @@
          full_association_blocks_nothing_else/1, close_wakes_blocked_sender/1,
          concurrent_senders/1, handover_under_load_active_true/1,
          handover_under_load_active_n/1, read_ahead_delivered_when_active/1,
-         read_ahead_follows_peeloff/1, end_of_input_stops_watching/1,
-         non_block_send_eagain/1, close_before_retry/1]).
+         read_ahead_follows_peeloff/1, read_ahead_goes_on_past_the_budget/1,
+         end_of_input_stops_watching/1, non_block_send_eagain/1, close_before_retry/1]).
 
 -import(sctp_test, [server/1, pair/1, recv_event/1, full_pair/1, numbered/1, async/1,
                     await/1, await/2, wait_blocked/1, poll_until/3, nif_handle/1]).
@@ -31,8 +31,8 @@ all() ->
     [full_buffer_times_out, blocked_send_resumes, full_association_blocks_nothing_else,
      close_wakes_blocked_sender, concurrent_senders, handover_under_load_active_true,
      handover_under_load_active_n, read_ahead_delivered_when_active,
-     read_ahead_follows_peeloff, end_of_input_stops_watching, non_block_send_eagain,
-     close_before_retry].
+     read_ahead_follows_peeloff, read_ahead_goes_on_past_the_budget,
+     end_of_input_stops_watching, non_block_send_eagain, close_before_retry].
 
 %% Linux shares one send buffer among a socket's associations unless
 %% sndbuf_policy is 1; that case needs one buffer per association.
@@ -286,6 +286,18 @@ read_ahead_follows_peeloff(_Config) ->
     OtherId = maps:get(sa_id, Other),
     {error, timeout} = gen_sctp:recv(P, 200),
     [ok = gen_sctp:close(X) || X <- [C, C2, P, S]].
+
+%% The poller reads ahead at most a budget of messages (64) per wake-up, so that
+%% one busy socket cannot hold the others or its owner up; epoll, level-triggered,
+%% reports the socket again, and the read-ahead goes on to take all that came.
+read_ahead_goes_on_past_the_budget(_Config) ->
+    #{s := S, c := C, ca := CA} = pair([{recbuf, 262144}]),
+    N = 150,
+    [ok = gen_sctp:send(C, CA, 0, numbered(I)) || I <- lists:seq(1, N)],
+    ok = await_read_ahead(S, N),
+    ok = drain(S, 1, N),
+    {error, timeout} = gen_sctp:recv(S, 200),
+    [ok = gen_sctp:close(X) || X <- [C, S]].
 
 %% A second client associated with server S; its comm_up is read on S.
 connect_more(S) ->

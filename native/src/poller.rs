@@ -60,7 +60,9 @@ pub fn set_count(setting: Option<usize>, schedulers: usize) {
 }
 
 const WAKE_TOKEN: u64 = 0;
-/// Messages delivered from one socket per wake-up, so one busy socket cannot starve others.
+/// Messages delivered or read ahead from one socket per wake-up, so that one busy socket
+/// cannot starve the others, nor its owner's `recv` wait long for the socket's lock. What
+/// is left epoll reports again, as it watches level-triggered.
 pub const DELIVERY_BUDGET: usize = 64;
 /// How often waiting senders retry without a sign from epoll. Linux can account send space
 /// per association (`net.sctp.sndbuf_policy = 1`) while epoll reports writability for the
@@ -300,7 +302,7 @@ impl Poller {
         let readable = flags & ffi::EPOLLIN != 0;
         if readable && !failed && delivery::hand_to_receiver(&socket, &mut st, &mut self.scratch) {
             // What else has come is read ahead now, rather than on the next wake-up.
-            socket.read_ahead(&mut st, &mut self.scratch);
+            socket.read_ahead(&mut st, &mut self.scratch, DELIVERY_BUDGET);
         } else if readable || failed {
             if let Some(reader) = st.flow.wake_reader() {
                 wake(reader);
@@ -308,7 +310,7 @@ impl Poller {
                 drop(st);
                 self.deliver(&socket, hangup);
                 st = socket.state();
-            } else if !socket.read_ahead(&mut st, &mut self.scratch) && hangup {
+            } else if !socket.read_ahead(&mut st, &mut self.scratch, DELIVERY_BUDGET) && hangup {
                 st.flow.end_input();
             }
         }

@@ -251,11 +251,14 @@ impl Socket {
         }
     }
 
-    /// Reads ahead while the socket wants it (see `flow::ReadAhead`); true if anything was
-    /// read.
-    pub fn read_ahead(&self, st: &mut State, scratch: &mut Vec<u8>) -> bool {
+    /// Reads ahead while the socket wants it (see `flow::ReadAhead`), up to `budget`
+    /// messages; true if anything was read.
+    pub fn read_ahead(&self, st: &mut State, scratch: &mut Vec<u8>, budget: usize) -> bool {
         let mut read = false;
-        while st.flow.wants_read_ahead() {
+        for _ in 0..budget {
+            if !st.flow.wants_read_ahead() {
+                break;
+            }
             let early = match self.read_kernel(st, scratch) {
                 // The end of input, which `recv` reports (see `read_message`).
                 Ok(Some(msg)) if msg.len == 0 => break,
