@@ -9,6 +9,8 @@
 %% (`otp29'); the run stops unless `code:which(gen_sctp)' and the release agree.
 %% `socket' has no active modes: its one receive mode, `nowait', reads with
 %% `socket:recvmsg(S, nowait)' and waits for the select message when nothing is queued.
+%% Besides one sender per association, ?SENDERS processes send at once on one socket's one
+%% association (`senders/...' cases), as the workers of a server share its socket.
 %% BENCH_SECONDS (default 1.5) is each measurement window, BENCH_MAX_ASSOCS (10000) the
 %% largest number of associations, BENCH_BUFFER (212992, the usual kernel default) the
 %% `recbuf' and `sndbuf' of every socket (`default': each implementation's own; OTP 25's
@@ -30,6 +32,9 @@
 -define(QUIET_MS, 200).
 %% Processes setting up associations in parallel.
 -define(CONNECTORS, 50).
+%% Processes sending at once on one socket, and the sizes they send.
+-define(SENDERS, 100).
+-define(SENDERS_SIZES, [64, 4096]).
 
 main([Impl, Round, Out]) ->
     Result = try
@@ -57,6 +62,8 @@ run(Impl, Round, Out) ->
     [Client] = clients(Kind, Port, 1),
     [throughput(Emit, Server, [Client], Size, Mode, Window)
      || Size <- env_list("BENCH_SIZES", ?SIZES), Mode <- modes(Kind)],
+    [concurrent_senders(Emit, Server, Client, ?SENDERS, Size, receive_mode(Kind), Window)
+     || Size <- ?SENDERS_SIZES],
     latency(Emit, Server, Client, Window),
     Steps = [N || N <- [1000, 10000], N =< MaxAssocs],
     lists:foldl(fun(N, Have) ->
@@ -73,6 +80,10 @@ run(Impl, Round, Out) ->
 
 modes(socket) -> [nowait];
 modes(_) -> env_list("BENCH_MODES", ?MODES).
+
+%% How the concurrent senders' messages are received: as a passive `recv' would.
+receive_mode(socket) -> nowait;
+receive_mode(gen_sctp) -> passive.
 
 %% With 1 000 associations every receive mode; with 10 000 the per-message cost only.
 modes_at(socket, _) -> [nowait];
@@ -220,8 +231,19 @@ await_comm_up(C) ->
 %% what arrives within the window, and the CPU time the whole OS process used meanwhile.
 throughput(Emit, Server, Clients, Size, Mode, Window) ->
     Case = io_lib:format("tput/~b/~b/~s", [length(Clients), Size, mode_name(Mode)]),
+    measure(Emit, Case, Server, [Clients], Size, Mode, Window).
+
+%% `N' sender processes at once, all on the one association of `Client'.
+concurrent_senders(Emit, Server, Client, N, Size, Mode, Window) ->
+    Case = io_lib:format("senders/~b/~b/~s", [N, Size, mode_name(Mode)]),
+    measure(Emit, Case, Server, lists:duplicate(N, [Client]), Size, Mode, Window).
+
+%% One sender process per list of clients, each as throughput/6's one.
+measure(Emit, Case, Server, SenderClients, Size, Mode, Window) ->
     Parent = self(),
-    Sender = spawn_link(fun() -> sender(Parent, Clients, binary:copy(<<$x>>, Size)) end),
+    Bin = binary:copy(<<$x>>, Size),
+    Senders = [spawn_link(fun() -> sender(Parent, Clients, Bin) end)
+               || Clients <- SenderClients],
     set_mode(Server, Mode),
     Deadline = now_ms() + ?WARMUP_MS,
     _ = receive_until(Server, Mode, Deadline, 0),
@@ -233,9 +255,11 @@ throughput(Emit, Server, Clients, Size, Mode, Window) ->
     Cpu1 = cpu_us(),
     Dropped1 = chunks_dropped(),
     set_mode(Server, passive),
-    unlink(Sender),
-    Sender ! {stop, self()},
-    {Sent, Eagain} = stop_sender(Server, Sender),
+    [begin unlink(Sender), Sender ! {stop, self()} end || Sender <- Senders],
+    {Sent, Eagain} = lists:foldl(fun(Sender, {S0, E0}) ->
+                                         {S1, E1} = stop_sender(Server, Sender),
+                                         {S0 + S1, E0 + E1}
+                                 end, {0, 0}, Senders),
     drain(Server),
     Emit(Case, "msgs_per_s", round(N * 1000 / (T1 - T0))),
     Emit(Case, "cpu_us_per_msg", round_to(Cpu1 - Cpu0, max(N, 1))),
