@@ -20,15 +20,16 @@
 -define(WARM_UP_MS, 500).
 
 %% run([Label, Size, Mode, Seconds | Pairs]), Mode one of passive, once, true, a count or
-%% rt, Pairs the number of busy socket pairs (1 unless given).
+%% rt, Pairs the number of busy socket pairs (1 unless given), each maybe followed by the
+%% number of processes sending at once on its one association (1 unless given).
 -spec run([string()]) -> no_return().
-run([Label, Size0, Mode0, Seconds0 | Pairs0]) ->
-    [Size, Seconds, Pairs | _] =
-        [list_to_integer(A) || A <- [Size0, Seconds0 | Pairs0 ++ ["1"]]],
+run([Label, Size0, Mode0, Seconds0 | More]) ->
+    [Size, Seconds, Pairs, Senders | _] =
+        [list_to_integer(A) || A <- [Size0, Seconds0 | More ++ ["1", "1"]]],
     Mode = mode(Mode0),
     %% 1: messages received, 2: sends refused with eagain (OTP 25 only; retried at once).
     Counts = counters:new(2, []),
-    [busy_pair(api(Label), Size, Mode, Counts) || _ <- lists:seq(1, Pairs)],
+    [busy_pair(api(Label), Size, Mode, Senders, Counts) || _ <- lists:seq(1, Pairs)],
     timer:sleep(?WARM_UP_MS),
     Before = {threads(), counters:get(Counts, 1), counters:get(Counts, 2), now_us()},
     timer:sleep(Seconds * 1000),
@@ -39,16 +40,15 @@ run([Label, Size0, Mode0, Seconds0 | Pairs0]) ->
 api("socket" ++ _) -> socket;
 api(_) -> gen_sctp.
 
-%% One association, its sender and its receiver, all counting into `Counts'.
-busy_pair(socket, Size, false, Counts) ->
+%% One association, its senders and its receiver, all counting into `Counts'.
+busy_pair(socket, Size, false, Senders, Counts) ->
     {{socket, S}, Port} = gen_sctp_bench:server(socket),
     {C, Assoc} = gen_sctp_bench:client(socket, self(), Port),
     Receiver = spawn_link(fun() -> receive go -> socket_passive(S, Counts) end end),
     ok = socket:setopt(S, {otp, controlling_process}, Receiver),
     Receiver ! go,
-    Data = binary:copy(<<"x">>, Size),
-    spawn_link(fun() -> sender(C, Assoc, Data, Counts) end);
-busy_pair(gen_sctp, Size, rt, Counts) ->
+    senders(Senders, C, Assoc, Size, Counts);
+busy_pair(gen_sctp, Size, rt, _Senders, Counts) ->
     {S, C, Assoc} = gen_sctp_pair(),
     Echo = spawn_link(fun() -> receive go -> echo(S) end end),
     ok = gen_sctp:controlling_process(S, Echo),
@@ -57,13 +57,16 @@ busy_pair(gen_sctp, Size, rt, Counts) ->
     Pinger = spawn_link(fun() -> receive go -> ping(C, Assoc, Data, Counts) end end),
     ok = gen_sctp:controlling_process(C, Pinger),
     Pinger ! go;
-busy_pair(gen_sctp, Size, Mode, Counts) ->
+busy_pair(gen_sctp, Size, Mode, Senders, Counts) ->
     {S, C, Assoc} = gen_sctp_pair(),
     Receiver = spawn_link(fun() -> receiver(S, Mode, Counts) end),
     ok = gen_sctp:controlling_process(S, Receiver),
     Receiver ! go,
+    senders(Senders, C, Assoc, Size, Counts).
+
+senders(N, C, Assoc, Size, Counts) ->
     Data = binary:copy(<<"x">>, Size),
-    spawn_link(fun() -> sender(C, Assoc, Data, Counts) end).
+    [spawn_link(fun() -> sender(C, Assoc, Data, Counts) end) || _ <- lists:seq(1, N)].
 
 %% A one-to-many server socket and a client with one association to it.
 gen_sctp_pair() ->
