@@ -13,7 +13,7 @@
 -include("sctp_test.hrl").
 
 -export([all/0, suite/0, init_per_testcase/2, end_per_testcase/2]).
--export([full_buffer_times_out/1, blocked_send_resumes/1,
+-export([full_buffer_times_out/1, blocked_send_resumes/1, woken_sender_that_exits/1,
          full_association_blocks_nothing_else/1, close_wakes_blocked_sender/1,
          concurrent_senders/1, handover_under_load_active_true/1,
          handover_under_load_active_n/1, read_ahead_delivered_when_active/1,
@@ -28,9 +28,10 @@
 suite() -> [{ct_hooks, [sctp_test]}, {timetrap, {minutes, 3}}].
 
 all() ->
-    [full_buffer_times_out, blocked_send_resumes, full_association_blocks_nothing_else,
-     close_wakes_blocked_sender, concurrent_senders, handover_under_load_active_true,
-     handover_under_load_active_n, read_ahead_delivered_when_active,
+    [full_buffer_times_out, blocked_send_resumes, woken_sender_that_exits,
+     full_association_blocks_nothing_else, close_wakes_blocked_sender, concurrent_senders,
+     handover_under_load_active_true, handover_under_load_active_n,
+     read_ahead_delivered_when_active,
      read_ahead_follows_peeloff, read_ahead_goes_on_past_the_budget,
      end_of_input_stops_watching, non_block_send_eagain, close_before_retry].
 
@@ -98,6 +99,24 @@ blocked_send_resumes(_Config) ->
     wait_blocked(Pid),
     ok = drain(S, 1, Last + 1),
     ok = await(Sender, ?LONG),
+    [ok = gen_sctp:close(X) || X <- [C, S]].
+
+%% Senders waiting for room are woken one at a time, and each whose send goes out
+%% wakes the next. One that exits before it sends, woken or about to be, holds
+%% the others up only until the poller's periodic retry.
+woken_sender_that_exits(_Config) ->
+    #{s := S, c := C, ca := CA, last := Last} = full_pair(300),
+    ok = inet:setopts(C, [{send_timeout, infinity}]),
+    First = spawn(fun() -> gen_sctp:send(C, CA, 0, numbered(Last + 1)) end),
+    wait_blocked(First),
+    {Pid, _} = Second = async(fun() -> gen_sctp:send(C, CA, 0, numbered(Last + 2)) end),
+    wait_blocked(Pid),
+    true = erlang:suspend_process(First),
+    ok = drain(S, 1, Last),
+    exit(First, kill),
+    ok = await(Second, ?LONG),
+    ok = drain(S, Last + 2, Last + 2),
+    {error, timeout} = gen_sctp:recv(S, 200),
     [ok = gen_sctp:close(X) || X <- [C, S]].
 
 %% While one process waits on a full association, the same socket's other

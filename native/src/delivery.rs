@@ -276,3 +276,15 @@ pub fn wake(waiter: Waiter) {
     let Waiter { pid, mut env, tag } = waiter;
     let _ = env.send_and_clear(&pid, |env| (atoms::ready_tag(), tag.load(env)));
 }
+
+/// Wakes one waiter as `wake` does, from a NIF call: sent from its caller's `env`.
+pub fn wake_from(env: Env, waiter: Waiter) {
+    let Waiter {
+        pid,
+        env: held,
+        tag,
+    } = waiter;
+    held.run(|h| {
+        let _ = env.send(&pid, (atoms::ready_tag(), tag.load(h).in_env(env)));
+    });
+}

@@ -132,7 +132,14 @@ pub struct Flow<W> {
     /// pushes back on the peer early.
     ahead_limit: usize,
     reader: Reader<W>,
-    writers: Vec<W>,
+    /// Senders waiting for room, in the order they came.
+    writers: VecDeque<W>,
+    /// The first waiting sender was woken for room and has not sent since. The others wait
+    /// for a send that shows there is room for more (`sent`), rather than all retrying at
+    /// once for what is often room for one message.
+    writer_woken: bool,
+    /// A woken sender sent since the last `retry_writers`.
+    writers_moved: bool,
     /// No more input will come (the peer hung up, or the socket closed): input is no
     /// longer watched.
     ended: bool,
@@ -149,7 +156,9 @@ impl<W> Flow<W> {
             ahead: ReadAhead::default(),
             ahead_limit,
             reader: Reader::Idle,
-            writers: Vec::new(),
+            writers: VecDeque::new(),
+            writer_woken: false,
+            writers_moved: false,
             ended: false,
             listening: false,
         }
@@ -279,13 +288,53 @@ impl<W> Flow<W> {
         }
     }
 
+    /// A send found no room: the sender waits, and the room a woken sender was woken for
+    /// is taken.
     pub fn wait_to_write(&mut self, waiter: W) {
-        self.writers.push(waiter);
+        self.writer_woken = false;
+        self.writers.push_back(waiter);
+    }
+
+    pub fn has_writers(&self) -> bool {
+        !self.writers.is_empty()
+    }
+
+    /// The first waiting sender, to be woken now that the socket has room; none while one
+    /// woken before has not sent yet.
+    pub fn wake_writer(&mut self) -> Option<W> {
+        if self.writer_woken {
+            return None;
+        }
+        let first = self.writers.pop_front()?;
+        self.writer_woken = true;
+        Some(first)
+    }
+
+    /// A send went out, so there may be room for more: the next waiting sender, to be woken.
+    pub fn sent(&mut self) -> Option<W> {
+        if self.writers.is_empty() {
+            self.writer_woken = false;
+            return None;
+        }
+        self.writers_moved = true;
+        self.writer_woken = false;
+        self.wake_writer()
     }
 
     /// The waiting senders, to be woken: each retries and waits again if still refused.
     pub fn wake_writers(&mut self) -> Vec<W> {
-        std::mem::take(&mut self.writers)
+        self.writer_woken = false;
+        self.writers.drain(..).collect()
+    }
+
+    /// For the poller's periodic retry (a full association that epoll does not report, or
+    /// a woken sender that died before it sent): every waiting sender, unless woken ones
+    /// have sent since the last retry.
+    pub fn retry_writers(&mut self) -> Vec<W> {
+        match std::mem::take(&mut self.writers_moved) {
+            true => Vec::new(),
+            false => self.wake_writers(),
+        }
     }
 
     /// Removes the caller's wait, if it is still registered; false if it was already woken.
@@ -365,7 +414,7 @@ impl<W> Flow<W> {
         if (delivers || reader || self.wants_read_ahead()) && !self.ended {
             events |= ffi::EPOLLIN;
         }
-        if !self.writers.is_empty() {
+        if !self.writers.is_empty() && !self.writer_woken {
             events |= ffi::EPOLLOUT;
         }
         events
@@ -374,7 +423,7 @@ impl<W> Flow<W> {
     /// The socket closed: nothing is delivered, read or watched any more. Hands back every
     /// waiter, each to be woken once to see `closed`.
     pub fn close(&mut self) -> Vec<W> {
-        let mut waiters = std::mem::take(&mut self.writers);
+        let mut waiters: Vec<W> = self.writers.drain(..).collect();
         if let Reader::Waiting(w) = std::mem::replace(&mut self.reader, Reader::Idle) {
             waiters.push(w);
         }
@@ -547,6 +596,42 @@ mod tests {
         assert!(f.wants_read_ahead());
         f.push_early(Early::Failed(einval()));
         assert!(!f.wants_read_ahead(), "an error waits to be reported");
+    }
+
+    #[test]
+    fn senders_are_woken_one_at_a_time_while_sends_go_out() {
+        let mut f = flow(Active::False);
+        (1..=3).for_each(|w| f.wait_to_write(w));
+        assert_eq!(f.interest() & ffi::EPOLLOUT, ffi::EPOLLOUT);
+        assert_eq!(f.wake_writer(), Some(1));
+        assert_eq!(
+            f.interest() & ffi::EPOLLOUT,
+            0,
+            "the woken one shows if there is room"
+        );
+        assert_eq!(f.wake_writer(), None);
+        assert_eq!(f.sent(), Some(2), "a send went out: the next one tries");
+        f.wait_to_write(2);
+        assert_eq!(
+            f.interest() & ffi::EPOLLOUT,
+            ffi::EPOLLOUT,
+            "refused: epoll says when"
+        );
+        assert_eq!(f.wake_writer(), Some(3));
+        assert_eq!(f.sent(), Some(2));
+        assert_eq!(f.sent(), None);
+        assert_eq!(f.interest() & ffi::EPOLLOUT, 0);
+    }
+
+    #[test]
+    fn the_periodic_retry_wakes_every_sender_only_when_none_sent() {
+        let mut f = flow(Active::False);
+        (1..=3).for_each(|w| f.wait_to_write(w));
+        assert_eq!(f.wake_writer(), Some(1));
+        assert_eq!(f.sent(), Some(2));
+        assert_eq!(f.retry_writers(), Vec::<u32>::new(), "sends go out");
+        assert_eq!(f.retry_writers(), vec![3], "2 was woken and never sent");
+        assert_eq!(f.interest() & ffi::EPOLLOUT, 0);
     }
 
     #[test]

@@ -503,9 +503,13 @@ fn send_with<'a>(
     });
     charge(env, started);
     if sent? {
+        // Room for this message may be room for the next waiting sender's too.
+        if let Some(next) = locked(env, socket).flow.sent() {
+            delivery::wake_from(env, next);
+        }
         return Ok(atoms::ok().encode(env));
     }
-    let timeout = {
+    let (timeout, changed) = {
         let mut st = locked(env, socket);
         if socket.is_closed() {
             return Err(Error::Closed);
@@ -514,9 +518,13 @@ fn send_with<'a>(
             return Err(Error::Posix(libc::EAGAIN));
         }
         st.flow.wait_to_write(Waiter::new(env.pid(), tag));
-        st.send_timeout
+        // With other senders waiting, the poller watches for room already and wakes this
+        // one with them.
+        (st.send_timeout, st.flow.interest() != st.armed)
     };
-    poller::watch(socket.clone());
+    if changed {
+        poller::watch(socket.clone());
+    }
     let timeout = match timeout {
         Some(ms) => ms.encode(env),
         None => atoms::infinity().encode(env),

@@ -5,7 +5,7 @@
 //! only that thread registers its fd with epoll and sends its messages from an `OwnedEnv`.
 //! The NIFs talk to it over a channel.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -143,8 +143,8 @@ struct Poller {
     wake: Arc<EventFd>,
     inbox: Receiver<Command>,
     watched: HashMap<u64, ResourceArc<Socket>>,
-    /// Watched sockets that have senders waiting for room.
-    writing: HashSet<u64>,
+    /// The sockets that have senders waiting for room.
+    writing: HashMap<u64, ResourceArc<Socket>>,
     next_write_retry: Option<Instant>,
     envs: ThreadEnvs,
     scratch: Vec<u8>,
@@ -157,7 +157,7 @@ impl Poller {
             wake,
             inbox,
             watched: HashMap::new(),
-            writing: HashSet::new(),
+            writing: HashMap::new(),
             next_write_retry: None,
             envs: ThreadEnvs::new(),
             scratch: Vec::new(),
@@ -197,20 +197,19 @@ impl Poller {
         }
     }
 
-    /// Wakes every waiting sender once per `WRITE_RETRY`; each retries its send and waits
-    /// again if there is still no room.
+    /// Once per `WRITE_RETRY`, wakes every sender waiting on a socket where none has sent
+    /// since the last time (`Flow::retry_writers`); each retries its send and waits again
+    /// if there is still no room.
     fn retry_writers_when_due(&mut self) {
         match self.next_write_retry {
             Some(due) if due <= Instant::now() => {}
             _ => return,
         }
-        let ids: Vec<u64> = self.writing.drain().collect();
-        for id in ids {
-            if let Some(socket) = self.watched.get(&id).cloned() {
-                let mut st = socket.state();
-                st.flow.wake_writers().into_iter().for_each(wake);
-                self.rearm(&socket, &mut st);
-            }
+        let writing: Vec<ResourceArc<Socket>> = self.writing.drain().map(|(_, s)| s).collect();
+        for socket in writing {
+            let mut st = socket.state();
+            st.flow.retry_writers().into_iter().for_each(wake);
+            self.rearm(&socket, &mut st);
         }
         self.schedule_write_retry();
     }
@@ -247,7 +246,7 @@ impl Poller {
     /// Registers, changes or drops the epoll interest of `socket` to what its state needs.
     fn rearm(&mut self, socket: &ResourceArc<Socket>, st: &mut State) {
         let want = st.flow.interest();
-        self.track_writers(socket.id, want);
+        self.track_writers(socket, st.flow.has_writers());
         if want == st.armed {
             return;
         }
@@ -275,11 +274,13 @@ impl Poller {
         }
     }
 
-    fn track_writers(&mut self, id: u64, want: u32) {
-        if want & ffi::EPOLLOUT != 0 {
-            self.writing.insert(id);
+    /// Keeps `socket` for the periodic retry while senders wait on it, whether epoll
+    /// watches it or not (it may not while a woken sender has yet to send).
+    fn track_writers(&mut self, socket: &ResourceArc<Socket>, waiting: bool) {
+        if waiting {
+            self.writing.insert(socket.id, socket.clone());
         } else {
-            self.writing.remove(&id);
+            self.writing.remove(&socket.id);
         }
         self.schedule_write_retry();
     }
@@ -314,8 +315,11 @@ impl Poller {
                 st.flow.end_input();
             }
         }
-        if flags & ffi::EPOLLOUT != 0 || failed {
+        if failed {
             st.flow.wake_writers().into_iter().for_each(wake);
+        } else if flags & ffi::EPOLLOUT != 0 {
+            // One sender at a time: each whose send goes out wakes the next (`Flow::sent`).
+            st.flow.wake_writer().into_iter().for_each(wake);
         }
         self.rearm(&socket, &mut st);
     }
