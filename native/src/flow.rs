@@ -138,7 +138,7 @@ pub struct Flow<W> {
     /// for a send that shows there is room for more (`sent`), rather than all retrying at
     /// once for what is often room for one message.
     writer_woken: bool,
-    /// A woken sender sent since the last `retry_writers`.
+    /// A send went out while senders waited, since the last `retry_writers`.
     writers_moved: bool,
     /// No more input will come (the peer hung up, or the socket closed): input is no
     /// longer watched.
@@ -328,8 +328,8 @@ impl<W> Flow<W> {
     }
 
     /// For the poller's periodic retry (a full association that epoll does not report, or
-    /// a woken sender that died before it sent): every waiting sender, unless woken ones
-    /// have sent since the last retry.
+    /// a woken sender that died before it sent): every waiting sender, unless a send went
+    /// out since the last retry.
     pub fn retry_writers(&mut self) -> Vec<W> {
         match std::mem::take(&mut self.writers_moved) {
             true => Vec::new(),
