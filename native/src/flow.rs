@@ -312,11 +312,7 @@ impl<W> Flow<W> {
 
     /// A send went out, so there may be room for more: the next waiting sender, to be woken.
     pub fn sent(&mut self) -> Option<W> {
-        if self.writers.is_empty() {
-            self.writer_woken = false;
-            return None;
-        }
-        self.writers_moved = true;
+        self.writers_moved |= !self.writers.is_empty();
         self.writer_woken = false;
         self.wake_writer()
     }

@@ -278,7 +278,9 @@ impl Poller {
     /// watches it or not (it may not while a woken sender has yet to send).
     fn track_writers(&mut self, socket: &ResourceArc<Socket>, waiting: bool) {
         if waiting {
-            self.writing.insert(socket.id, socket.clone());
+            self.writing
+                .entry(socket.id)
+                .or_insert_with(|| socket.clone());
         } else {
             self.writing.remove(&socket.id);
         }
